@@ -1,0 +1,67 @@
+"""Newsletter service: editors curate topic updates, subscribers get their own briefing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+
+from .config import Settings
+from .mail.render import TEMPLATE_ROOT
+from .runtime import Runtime
+
+
+def create_app(settings: Settings | None = None, test_config: dict[str, Any] | None = None
+               ) -> Flask:
+    """Defaults, then settings from the environment (or given), then test overrides, then parts."""
+    settings = settings or Settings.from_env()
+    runtime = Runtime(settings).activate()
+    app = Flask(__name__, template_folder=str(TEMPLATE_ROOT / "web"),
+                instance_path=str(settings.instance))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=int(timedelta(hours=12).total_seconds()),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        REMEMBER_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        RATELIMIT_STORAGE_URI=_limiter_uri(runtime),
+        RATELIMIT_HEADERS_ENABLED=True,
+        SUBSCRIBE_LIMIT_IP="10 per minute;100 per hour",
+        SUBSCRIBE_LIMIT_EMAIL="5 per hour",
+        LOGIN_LIMIT="10 per minute",
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.extensions["newsletter"] = runtime
+
+    from . import extensions
+    from .web import db, errors, security
+
+    db.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+
+    from .admin import init_app as init_admin
+    from .api import init_app as init_api
+    from .cli import init_app as init_cli
+    from .subscribers.views import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    init_api(app)
+    init_admin(app)
+    init_cli(app)
+    return app
+
+
+def _limiter_uri(runtime: Runtime) -> str:
+    """Flask-Limiter shares counters through the same Redis as RQ (embedded or not)."""
+    url = runtime.redis_url
+    if url.startswith("unix://"):
+        return "redis+unix://" + url.removeprefix("unix://")
+    return url

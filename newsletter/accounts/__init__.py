@@ -1,0 +1,1 @@
+"""Editors and their API tokens."""

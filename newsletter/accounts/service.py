@@ -1,0 +1,87 @@
+"""Editor accounts: argon2 password hashes and API tokens stored only as SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..errors import Conflict, NotFound, ValidationError
+from ..models import ApiToken, Editor, EditorRole, utcnow
+from ..subscribers.addresses import normalize_email
+
+_hasher = PasswordHasher()
+MIN_PASSWORD = 10
+# verifying against a dummy hash keeps the time of "no such editor" like a wrong password
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def create_editor(session: Session, email: str, password: str, *, name: str = "",
+                  role: str = EditorRole.EDITOR) -> Editor:
+    address = normalize_email(email).lower()
+    if len(password or "") < MIN_PASSWORD:
+        raise ValidationError(f"Password needs at least {MIN_PASSWORD} characters.",
+                              field="password")
+    if len(password) > 1024:
+        raise ValidationError("Password is too long.", field="password")
+    if role not in set(EditorRole):
+        raise ValidationError("Role must be admin or editor.", field="role")
+    if session.scalar(select(Editor.id).where(func.lower(Editor.email) == address)):
+        raise Conflict(f"An editor {address} already exists.", field="email")
+    editor = Editor(email=address, name=name.strip()[:120], role=role,
+                    password_hash=_hasher.hash(password))
+    session.add(editor)
+    session.flush()
+    return editor
+
+
+def authenticate(session: Session, email: str, password: str) -> Editor | None:
+    editor = session.scalar(
+        select(Editor).where(func.lower(Editor.email) == (email or "").strip().lower())
+    )
+    try:
+        _hasher.verify(editor.password_hash if editor else _DUMMY_HASH, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    if editor is None or not editor.active:
+        return None
+    if _hasher.check_needs_rehash(editor.password_hash):
+        editor.password_hash = _hasher.hash(password)
+    return editor
+
+
+def get_editor_by_email(session: Session, email: str) -> Editor:
+    editor = session.scalar(
+        select(Editor).where(func.lower(Editor.email) == (email or "").strip().lower())
+    )
+    if editor is None:
+        raise NotFound(f"No editor {email}.")
+    return editor
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, editor: Editor, name: str = "") -> str:
+    """The token is shown once; only its hash is stored."""
+    token = "nl_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(editor_id=editor.id, token_hash=_digest(token), name=name[:120]))
+    session.flush()
+    return token
+
+
+def editor_for_token(session: Session, token: str) -> Editor | None:
+    if not token or len(token) > 200:
+        return None
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+    )
+    if row is None or not row.editor.active:
+        return None
+    row.last_used_at = utcnow()
+    return row.editor

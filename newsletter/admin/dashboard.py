@@ -1,0 +1,22 @@
+"""The editors' home: recent editions and topics at a glance."""
+
+from __future__ import annotations
+
+from flask import render_template
+from sqlalchemy import select
+
+from ..editorial.topics import list_topics
+from ..models import Edition
+from ..subscribers.service import count_by_topic
+from ..web.db import db
+from . import bp
+
+
+@bp.get("/")
+def dashboard():  # type: ignore[no-untyped-def]
+    session = db()
+    editions = list(session.scalars(select(Edition).order_by(Edition.created_at.desc()).limit(20)))
+    return render_template(
+        "admin/dashboard.html", editions=editions, topics=list_topics(session),
+        counts=count_by_topic(session),
+    )

@@ -1,0 +1,112 @@
+"""The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+
+from . import bp
+
+_ERR = {"description": "Bad input", "content": {"application/json": {"schema": {
+    "$ref": "#/components/schemas/Error"}}}}
+
+
+def _op(summary: str, ok: str, body: str | None = None, status: str = "200",
+        response: str | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "responses": {status: {"description": ok}, "400": _ERR, "401": _ERR, "404": _ERR,
+                      "409": _ERR, "422": _ERR},
+    }
+    if response:
+        op["responses"][status]["content"] = {"application/json": {"schema": {
+            "$ref": f"#/components/schemas/{response}"}}}
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": {
+            "$ref": f"#/components/schemas/{body}"}}}}
+    return op
+
+
+def _slug_param() -> list[dict[str, Any]]:
+    return [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}]
+
+
+def _id_param(name: str) -> list[dict[str, Any]]:
+    return [{"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}]
+
+
+def document() -> dict[str, Any]:
+    edition_actions = {
+        f"/editions/{{edition_id}}/{action}": {
+            "parameters": _id_param("edition_id"),
+            "post": _op(f"{action.title()} an edition", "New status", response="EditionStatus"),
+        }
+        for action in ("pause", "resume", "cancel")
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Newsletter API", "version": "1"},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/topics": {
+                "get": _op("List topics", "Topics", response="TopicList"),
+                "post": _op("Create a topic", "Created", "Topic", "201", "Topic"),
+            },
+            "/topics/{slug}/updates": {
+                "parameters": _slug_param(),
+                "post": _op("Write a topic update", "Created", "TopicUpdate", "201", "Id"),
+            },
+            "/editions": {"post": _op("Schedule an edition", "Created", "Edition", "201", "Id")},
+            "/editions/{edition_id}": {
+                "parameters": _id_param("edition_id"),
+                "get": _op("Edition status", "Status", response="EditionStatus"),
+            },
+            **edition_actions,
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["error"],
+                          "properties": {"error": {"type": "string"}}},
+                "Id": {"type": "object", "properties": {"id": {"type": "integer"}}},
+                "Topic": {"type": "object", "required": ["slug", "name"], "properties": {
+                    "slug": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$",
+                             "maxLength": 64},
+                    "name": {"type": "string", "maxLength": 120},
+                    "description": {"type": "string", "maxLength": 500}}},
+                "TopicList": {"type": "array", "items": {"$ref": "#/components/schemas/Topic"}},
+                "Article": {"type": "object", "required": ["url", "title"], "properties": {
+                    "url": {"type": "string", "format": "uri"},
+                    "title": {"type": "string"}, "outlet": {"type": "string"},
+                    "image_url": {"type": ["string", "null"], "format": "uri"},
+                    "reading_minutes": {"type": "integer", "minimum": 1}}},
+                "TopicUpdate": {"type": "object", "required": ["headline"], "properties": {
+                    "headline": {"type": "string", "maxLength": 300},
+                    "lede": {"type": "string"},
+                    "bullets": {"type": "array", "items": {"type": "string"}},
+                    "background": {"type": "array", "items": {"type": "string"}},
+                    "articles": {"type": "array",
+                                 "items": {"$ref": "#/components/schemas/Article"}},
+                    "featured": {"type": ["integer", "null"]},
+                    "article_count": {"type": ["integer", "null"]},
+                    "status": {"enum": ["draft", "published"]}}},
+                "Edition": {"type": "object", "required": ["update_ids"], "properties": {
+                    "subject": {"type": "string"},
+                    "update_ids": {"type": "array", "items": {"type": "integer"}},
+                    "send_at": {"type": ["string", "null"], "format": "date-time"},
+                    "timezone": {"type": "string"}}},
+                "EditionStatus": {"type": "object", "properties": {
+                    "id": {"type": "integer"},
+                    "status": {"enum": ["scheduled", "sending", "paused", "sent", "cancelled"]},
+                    "total": {"type": "integer"}, "sent": {"type": "integer"},
+                    "failed": {"type": "integer"}, "pending": {"type": "integer"}}},
+            },
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi():  # type: ignore[no-untyped-def]
+    return jsonify(document())

@@ -1,0 +1,120 @@
+"""Settings read from the environment, with the embedded defaults of DESIGN.md.
+
+Everything the app, the worker and the CLI need comes from one place so that a
+process started by `newsletter run`, by gunicorn or by a test sees the same values.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_RETRY_DELAYS = (60, 300, 1800, 7200)
+
+
+def instance_path() -> Path:
+    """The folder for local state (SQLite file, embedded Redis, outbox, secret key)."""
+    path = Path(os.environ.get("NEWSLETTER_INSTANCE", "instance")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _secret_key(instance: Path) -> str:
+    """Generate the key once and keep it, so tokens in sent mail stay valid after restarts."""
+    env = os.environ.get("SECRET_KEY")
+    if env:
+        return env
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return key_file.read_text().strip()
+
+
+def _retry_delays(raw: str | None) -> tuple[int, ...]:
+    if not raw:
+        return DEFAULT_RETRY_DELAYS
+    try:
+        delays = tuple(int(part) for part in raw.split(",") if part.strip())
+    except ValueError as exc:
+        raise ValueError(f"SMTP_RETRY_DELAYS must be comma-separated seconds, got {raw!r}") from exc
+    if any(d < 0 for d in delays):
+        raise ValueError("SMTP_RETRY_DELAYS must not be negative")
+    return delays
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed view of the environment; tests build one with overrides instead of patching env."""
+
+    instance: Path
+    database_url: str
+    redis_url: str | None
+    smtp_url: str | None
+    base_url: str
+    secret_key: str
+    mail_from: str
+    port: int = 8000
+    list_name: str = "The Briefing"
+    smtp_rate: float | None = None
+    smtp_retry_delays: tuple[int, ...] = DEFAULT_RETRY_DELAYS
+    smtp_timeout: float = 30.0
+    envelope_from: str | None = None
+    feeds_allow_private: bool = False
+    batch_size: int = 500
+    stale_claim_seconds: int = 300
+    failure_pause_ratio: float = 0.5
+    failure_pause_window: int = 200
+    dkim_selector: str | None = None
+    dkim_domain: str | None = None
+    dkim_key_path: str | None = None
+    queue_name: str = "newsletter"
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def outbox(self) -> Path:
+        return self.instance / "outbox"
+
+    @property
+    def list_id(self) -> str:
+        """RFC 2919 List-Id: a name plus a stable dotted id under the sender's domain."""
+        domain = self.mail_from.rsplit("@", 1)[-1].strip("> ") or "localhost"
+        return f"{self.list_name} <briefing.{domain}>"
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        instance = Path(str(overrides.pop("instance", None) or instance_path()))
+        instance.mkdir(parents=True, exist_ok=True)
+        port = int(os.environ.get("PORT", "8000"))
+        rate = os.environ.get("SMTP_RATE")
+        values: dict[str, object] = {
+            "instance": instance,
+            "database_url": os.environ.get("DATABASE_URL")
+            or f"sqlite:///{instance / 'newsletter.db'}",
+            "redis_url": os.environ.get("REDIS_URL") or None,
+            "smtp_url": os.environ.get("SMTP_URL") or None,
+            "base_url": (os.environ.get("BASE_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
+            "secret_key": _secret_key(instance),
+            "mail_from": os.environ.get("MAIL_FROM") or "newsletter@localhost",
+            "port": port,
+            "list_name": os.environ.get("LIST_NAME") or "The Briefing",
+            "smtp_rate": float(rate) if rate else None,
+            "smtp_retry_delays": _retry_delays(os.environ.get("SMTP_RETRY_DELAYS")),
+            "envelope_from": os.environ.get("ENVELOPE_FROM") or None,
+            "feeds_allow_private": _flag("FEEDS_ALLOW_PRIVATE"),
+            "batch_size": int(os.environ.get("DELIVERY_BATCH_SIZE", "500")),
+            "stale_claim_seconds": int(os.environ.get("DELIVERY_STALE_SECONDS", "300")),
+            "dkim_selector": os.environ.get("DKIM_SELECTOR") or None,
+            "dkim_domain": os.environ.get("DKIM_DOMAIN") or None,
+            "dkim_key_path": os.environ.get("DKIM_PRIVATE_KEY") or None,
+            "queue_name": os.environ.get("RQ_QUEUE", "newsletter"),
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,113 @@
+"""Edition life cycle on the sending side: start, pause, resume, cancel, finish.
+
+Every transition is one conditional UPDATE, so two workers (or an editor and a worker)
+can race and only one wins.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, selectinload
+
+from ..errors import InvalidTransition, NotFound
+from ..mail.edition import render_edition
+from ..models import Edition, EditionItem, EditionStatus, TopicUpdate, utcnow
+from . import ledger
+
+ALLOWED = {
+    "pause": ({EditionStatus.SCHEDULED, EditionStatus.SENDING}, EditionStatus.PAUSED),
+    "cancel": (
+        {EditionStatus.SCHEDULED, EditionStatus.SENDING, EditionStatus.PAUSED},
+        EditionStatus.CANCELLED,
+    ),
+}
+
+
+def _transition(session: Session, edition_id: int, sources: set[str], target: str,
+                **values: object) -> bool:
+    result = session.execute(
+        update(Edition)
+        .where(Edition.id == edition_id, Edition.status.in_(sources))
+        .values(status=target, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)
+
+
+def start(session: Session, edition_id: int, *, list_name: str, base_url: str,
+          now: datetime | None = None) -> int:
+    """scheduled → sending, render once, fan out. Returns the number of deliveries (0 = not ours).
+
+    Runs in the caller's transaction: if rendering fails nothing is half-started.
+    """
+    now = now or utcnow()
+    won = _transition(
+        session, edition_id, {EditionStatus.SCHEDULED}, EditionStatus.SENDING, started_at=now
+    )
+    if not won:
+        return 0
+    edition = session.get(
+        Edition, edition_id,
+        options=[selectinload(Edition.items).selectinload(EditionItem.update)
+                 .selectinload(TopicUpdate.sources)],
+        populate_existing=True,
+    )
+    assert edition is not None
+    rendered = render_edition(edition, list_name=list_name, base_url=base_url).to_dict()
+    rendered["nonce"] = secrets.token_hex(6)
+    edition.rendered = rendered
+    total = ledger.fan_out(session, edition_id)
+    edition.total = total
+    if total == 0:
+        edition.status = EditionStatus.SENT
+        edition.finished_at = now
+    session.flush()
+    return total
+
+
+def pause(session: Session, edition_id: int, reason: str | None = None) -> Edition:
+    return _change(session, edition_id, "pause", pause_reason=reason)
+
+
+def cancel(session: Session, edition_id: int, now: datetime | None = None) -> Edition:
+    edition = _change(session, edition_id, "cancel", finished_at=now or utcnow())
+    ledger.cancel_pending(session, edition_id)
+    return edition
+
+
+def resume(session: Session, edition_id: int) -> Edition:
+    """paused → sending if it had started, else back to scheduled."""
+    edition = _get(session, edition_id)
+    target = EditionStatus.SENDING if edition.started_at else EditionStatus.SCHEDULED
+    if not _transition(session, edition_id, {EditionStatus.PAUSED}, target, pause_reason=None):
+        raise InvalidTransition(f"Cannot resume an edition that is {edition.status}.")
+    session.refresh(edition)
+    return edition
+
+
+def _change(session: Session, edition_id: int, action: str, **values: object) -> Edition:
+    edition = _get(session, edition_id)
+    sources, target = ALLOWED[action]
+    if not _transition(session, edition_id, sources, target, **values):
+        raise InvalidTransition(f"Cannot {action} an edition that is {edition.status}.")
+    session.refresh(edition)
+    return edition
+
+
+def _get(session: Session, edition_id: int) -> Edition:
+    edition = session.get(Edition, edition_id)
+    if edition is None:
+        raise NotFound(f"No edition {edition_id}.")
+    return edition
+
+
+def finish_if_done(session: Session, edition_id: int, now: datetime | None = None) -> bool:
+    if ledger.unfinished(session, edition_id):
+        return False
+    return _transition(
+        session, edition_id, {EditionStatus.SENDING}, EditionStatus.SENT,
+        finished_at=now or utcnow(),
+    )

@@ -1,0 +1,286 @@
+"""The delivery table as a ledger: fan-out, claims, outcomes and counts, in bulk SQL.
+
+Every statement here touches many rows at once; nothing loops over subscribers in Python
+except over a claimed batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..models import (
+    Delivery,
+    DeliveryStatus,
+    Edition,
+    EditionItem,
+    Subscriber,
+    SubscriberStatus,
+    Subscription,
+    TopicUpdate,
+)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    subscriber_id: int
+    topics_mask: int
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Counts:
+    total: int
+    sent: int
+    failed: int
+    pending: int
+    cancelled: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"total": self.total, "sent": self.sent, "failed": self.failed,
+                "pending": self.pending}
+
+
+def topic_masks(session: Session, edition_id: int) -> dict[int, int]:
+    """topic id → bit mask of the edition items about that topic (bit = item position)."""
+    masks: dict[int, int] = {}
+    rows = session.execute(
+        select(EditionItem.position, TopicUpdate.topic_id)
+        .join(TopicUpdate, TopicUpdate.id == EditionItem.update_id)
+        .where(EditionItem.edition_id == edition_id)
+    )
+    for position, topic_id in rows:
+        masks[topic_id] = masks.get(topic_id, 0) | (1 << position)
+    return masks
+
+
+def fan_out(session: Session, edition_id: int) -> int:
+    """One INSERT … SELECT: a pending row per active subscriber with a topic in the edition."""
+    masks = topic_masks(session, edition_id)
+    if not masks:
+        return 0
+    mask_expr = case(
+        *((Subscription.topic_id == tid, literal(mask)) for tid, mask in masks.items()), else_=0
+    )
+    source = (
+        select(
+            literal(edition_id).label("edition_id"),
+            Subscription.subscriber_id,
+            func.sum(mask_expr).label("topics_mask"),
+            literal(DeliveryStatus.PENDING.value).label("status"),
+            literal(0).label("attempts"),
+        )
+        .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
+        .where(
+            Subscriber.status == SubscriberStatus.ACTIVE,
+            Subscription.topic_id.in_(list(masks)),
+        )
+        .group_by(Subscription.subscriber_id)
+    )
+    dialect_insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    stmt = (
+        dialect_insert(Delivery)
+        .from_select(["edition_id", "subscriber_id", "topics_mask", "status", "attempts"], source)
+        .on_conflict_do_nothing(index_elements=["edition_id", "subscriber_id"])
+    )
+    session.execute(stmt)
+    total = session.scalar(
+        select(func.count()).select_from(Delivery).where(Delivery.edition_id == edition_id)
+    )
+    return int(total or 0)
+
+
+def claim(session: Session, edition_id: int, limit: int, now: datetime) -> list[Claimed]:
+    """Atomically take up to `limit` due rows; concurrent workers skip each other's rows."""
+    due = (
+        select(Delivery.id)
+        .where(
+            Delivery.edition_id == edition_id,
+            Delivery.status == DeliveryStatus.PENDING,
+            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+        )
+        .order_by(Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        update(Delivery)
+        .where(Delivery.id.in_(due.scalar_subquery()), Delivery.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.SENDING, claimed_at=now, attempts=Delivery.attempts + 1)
+        .returning(Delivery.id, Delivery.subscriber_id, Delivery.topics_mask, Delivery.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    rows = session.execute(stmt).all()
+    return sorted((Claimed(*r) for r in rows), key=lambda c: c.id)
+
+
+def recipients(session: Session, subscriber_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """subscriber id → (email, status), read at send time so late unsubscribes are honoured."""
+    rows = session.execute(
+        select(Subscriber.id, Subscriber.email, Subscriber.status).where(
+            Subscriber.id.in_(subscriber_ids)
+        )
+    )
+    return {sid: (email, status) for sid, email, status in rows}
+
+
+def mark_sent(session: Session, ids: list[int], now: datetime, id_prefix: str, domain: str) -> None:
+    if not ids:
+        return
+    message_id = literal(f"<{id_prefix}.") + cast(Delivery.subscriber_id, String) + literal(
+        f"@{domain}>"
+    )
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.SENDING)
+        .values(status=DeliveryStatus.SENT, sent_at=now, message_id=message_id, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_failed(session: Session, failures: dict[int, str]) -> None:
+    for delivery_id, error in failures.items():
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(status=DeliveryStatus.FAILED, last_error=error[:2000])
+            .execution_options(synchronize_session=False)
+        )
+
+
+def mark_cancelled(session: Session, ids: list[int], reason: str) -> None:
+    if ids:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids))
+            .values(status=DeliveryStatus.CANCELLED, last_error=reason)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def schedule_retry(session: Session, retries: dict[int, tuple[datetime, str]]) -> None:
+    for delivery_id, (when, error) in retries.items():
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(status=DeliveryStatus.PENDING, next_attempt_at=when, last_error=error[:2000])
+            .execution_options(synchronize_session=False)
+        )
+
+
+def release(session: Session, ids: list[int], *, refund_attempt: bool = True,
+            not_before: datetime | None = None) -> None:
+    """Give claimed rows back (pause, or a batch stopped early) without counting a try."""
+    if ids:
+        values: dict[str, object] = {"status": DeliveryStatus.PENDING, "claimed_at": None,
+                                     "next_attempt_at": not_before}
+        if refund_attempt:
+            values["attempts"] = Delivery.attempts - 1
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.SENDING)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def heartbeat(session: Session, ids: list[int], now: datetime) -> None:
+    if ids:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.SENDING)
+            .values(claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def recover_stale(session: Session, now: datetime, stale_after: timedelta) -> int:
+    """Rows claimed by a worker that died go back to pending (they may be sent twice)."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at < now - stale_after)
+        .values(status=DeliveryStatus.PENDING, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def cancel_pending(session: Session, edition_id: int) -> int:
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.edition_id == edition_id, Delivery.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.CANCELLED, last_error="edition cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def counts(session: Session, edition_id: int) -> Counts:
+    rows = dict(
+        session.execute(
+            select(Delivery.status, func.count())
+            .where(Delivery.edition_id == edition_id)
+            .group_by(Delivery.status)
+        ).all()
+    )
+    sent = rows.get(DeliveryStatus.SENT, 0)
+    failed = rows.get(DeliveryStatus.FAILED, 0)
+    cancelled = rows.get(DeliveryStatus.CANCELLED, 0)
+    pending = rows.get(DeliveryStatus.PENDING, 0) + rows.get(DeliveryStatus.SENDING, 0)
+    return Counts(sent + failed + pending + cancelled, sent, failed, pending, cancelled)
+
+
+def due_pending(session: Session, edition_id: int, now: datetime) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(
+                Delivery.edition_id == edition_id,
+                Delivery.status == DeliveryStatus.PENDING,
+                or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+            )
+        )
+        or 0
+    )
+
+
+def next_retry_at(session: Session, edition_id: int) -> datetime | None:
+    return session.scalar(
+        select(func.min(Delivery.next_attempt_at)).where(
+            and_(Delivery.edition_id == edition_id, Delivery.status == DeliveryStatus.PENDING)
+        )
+    )
+
+
+def unfinished(session: Session, edition_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(
+                Delivery.edition_id == edition_id,
+                Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+            )
+        )
+        or 0
+    )
+
+
+def editions_sending(session: Session) -> list[int]:
+    return list(session.scalars(select(Edition.id).where(Edition.status == "sending")))

@@ -1,0 +1,258 @@
+"""Send one batch of an edition: claim rows, stamp each message, push it out, record outcomes.
+
+Knows nothing of HTTP or Flask: it takes a session factory, an edition id, a transport
+and settings (the listmonk split). MJML and premailer never run here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import formatdate
+
+from redis import Redis
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..mail.dkim import DkimSigner
+from ..mail.edition import RenderedEdition
+from ..mail.message import MessageTemplate
+from ..mail.transport import PermanentFailure, TemporaryFailure, Transport
+from ..models import Edition, EditionStatus, Subscriber, SubscriberStatus, utcnow
+from ..subscribers.links import Links
+from . import editions, ledger
+from .settings import SendSettings
+from .throttle import FailureWindow, RateLimiter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the mail is from and how the list is named; the same for every edition."""
+
+    mail_from: str
+    list_name: str
+    list_id: str
+    base_url: str
+    envelope_from: str | None = None
+
+
+@dataclass
+class BatchResult:
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    skipped: int = 0
+    stopped: str | None = None
+    next_retry: datetime | None = None
+
+
+@dataclass
+class PreparedEdition:
+    """Everything per edition that each copy reuses: the blocks and the MIME skeleton."""
+
+    edition_id: int
+    rendered: RenderedEdition
+    template: MessageTemplate
+    id_prefix: str
+    domain: str
+
+    def message(self, links: Links, subscriber_id: int, email: str, mask: int,
+                date: str) -> bytes:
+        unsubscribe = links.unsubscribe(subscriber_id)
+        text, html = self.rendered.stamp(mask, links.preferences(subscriber_id), unsubscribe)
+        return self.template.render(
+            to=email,
+            msg_id=f"<{self.id_prefix}.{subscriber_id}@{self.domain}>",
+            text=text,
+            html=html,
+            date=date,
+            list_unsubscribe=f"<{unsubscribe}>",
+        )
+
+
+_prepared: dict[tuple[int, str], PreparedEdition] = {}
+
+
+def prepare(edition: Edition, identity: Identity) -> PreparedEdition:
+    """Build (or reuse, within this process) the per-edition parts of every message."""
+    rendered = dict(edition.rendered or {})
+    nonce = str(rendered.pop("nonce", "0"))
+    key = (edition.id, nonce)
+    if key not in _prepared:
+        template = MessageTemplate.build(
+            subject=edition.subject,
+            mail_from=identity.mail_from,
+            list_id=identity.list_id,
+            feedback_id=f"edition-{edition.id}:editions:{identity.list_id.strip('<>')}",
+        )
+        domain = template.sender.rsplit("@", 1)[1]
+        _prepared.clear()  # one edition at a time is the common case; keep memory flat
+        _prepared[key] = PreparedEdition(
+            edition.id, RenderedEdition.from_dict(rendered), template,
+            f"edition-{edition.id}-{nonce}", domain,
+        )
+    return _prepared[key]
+
+
+@dataclass
+class _Outcomes:
+    sent: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+    retry: dict[int, tuple[datetime, str]] = field(default_factory=dict)
+    bounced: list[int] = field(default_factory=list)
+
+    def flags(self) -> list[bool]:
+        return [False] * len(self.sent) + [True] * (len(self.failed) + len(self.retry))
+
+    def __len__(self) -> int:
+        return len(self.sent) + len(self.failed) + len(self.retry)
+
+
+def send_batch(
+    sessions: sessionmaker[Session],
+    redis: Redis,
+    edition_id: int,
+    transport: Transport,
+    identity: Identity,
+    links: Links,
+    settings: SendSettings,
+    *,
+    signer: DkimSigner | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> BatchResult:
+    result = BatchResult()
+    with sessions() as session:
+        edition = session.get(Edition, edition_id)
+        if edition is None or edition.status != EditionStatus.SENDING or not edition.rendered:
+            result.stopped = "edition is not sending"
+            return result
+        prepared = prepare(edition, identity)
+        rows = ledger.claim(session, edition_id, settings.batch_size, clock())
+        session.commit()
+        result.claimed = len(rows)
+        if not rows:
+            _finish(session, edition_id, clock)
+            return result
+        people = ledger.recipients(session, [r.subscriber_id for r in rows])
+
+    limiter = RateLimiter(redis, settings.rate_per_second)
+    window = FailureWindow(redis, edition_id, settings.failure_pause_window,
+                           settings.failure_pause_ratio)
+    envelope = identity.envelope_from or prepared.template.sender
+    outcomes = _Outcomes()
+    done: set[int] = set()
+    transient_streak = 0
+    date = formatdate(usegmt=True)
+
+    with transport:
+        for row in rows:
+            email, status = people.get(row.subscriber_id, ("", "erased"))
+            if status != SubscriberStatus.ACTIVE:
+                with sessions.begin() as session:
+                    ledger.mark_cancelled(session, [row.id], f"subscriber is {status}")
+                done.add(row.id)
+                result.skipped += 1
+                continue
+            try:
+                data = prepared.message(links, row.subscriber_id, email, row.topics_mask, date)
+                if signer:
+                    data = signer.sign(data)
+                limiter.wait()
+                transport.send(envelope, email, data)
+                outcomes.sent.append(row.id)
+                transient_streak = 0
+            except TemporaryFailure as exc:
+                transient_streak += 1
+                delays = settings.retry_delays
+                if row.attempts > len(delays):
+                    outcomes.failed[row.id] = f"gave up after {row.attempts} tries: {exc}"
+                else:
+                    when = clock() + timedelta(seconds=delays[row.attempts - 1])
+                    outcomes.retry[row.id] = (when, str(exc))
+            except PermanentFailure as exc:
+                outcomes.failed[row.id] = str(exc)
+                if exc.bounced:
+                    outcomes.bounced.append(row.subscriber_id)
+            except (UnicodeEncodeError, ValueError) as exc:
+                outcomes.failed[row.id] = f"cannot build message: {exc}"
+            done.add(row.id)
+
+            stop = None
+            if len(outcomes) >= settings.flush_every:
+                stop = _flush(sessions, edition_id, outcomes, window, result, rows, done, clock)
+                outcomes = _Outcomes()
+            if stop is None and transient_streak >= settings.consecutive_transient_limit:
+                stop = "the mail server keeps deferring; the rest of the batch waits for a retry"
+            if stop:
+                _flush(sessions, edition_id, outcomes, window, result, rows, done, clock)
+                outcomes = _Outcomes()
+                left = [r.id for r in rows if r.id not in done]
+                delay = timedelta(seconds=settings.retry_delays[0] if settings.retry_delays else 60)
+                with sessions.begin() as session:
+                    current = session.get(Edition, edition_id, populate_existing=True).status
+                    if current == EditionStatus.CANCELLED:
+                        ledger.mark_cancelled(session, left, "edition cancelled")
+                    elif current == EditionStatus.PAUSED:
+                        ledger.release(session, left)
+                    else:
+                        ledger.release(session, left, not_before=clock() + delay)
+                result.stopped = stop
+                break
+        _flush(sessions, edition_id, outcomes, window, result, rows, done, clock)
+
+    with sessions() as session:
+        result.next_retry = ledger.next_retry_at(session, edition_id)
+        _finish(session, edition_id, clock)
+    return result
+
+
+def _flush(
+    sessions: sessionmaker[Session], edition_id: int, outcomes: _Outcomes, window: FailureWindow,
+    result: BatchResult, rows: list[ledger.Claimed], done: set[int],
+    clock: Callable[[], datetime],
+) -> str | None:
+    """Write outcomes in bulk, keep our claims fresh, and say whether to stop."""
+    now = clock()
+    with sessions.begin() as session:
+        prepared = _prepared_for(edition_id)
+        if outcomes.sent:
+            ledger.mark_sent(session, outcomes.sent, now, prepared.id_prefix, prepared.domain)
+        ledger.mark_failed(session, outcomes.failed)
+        ledger.schedule_retry(session, outcomes.retry)
+        if outcomes.bounced:
+            session.execute(
+                update(Subscriber)
+                .where(Subscriber.id.in_(outcomes.bounced))
+                .values(status=SubscriberStatus.BOUNCED, bounce_reason="hard bounce (5.1.x)")
+                .execution_options(synchronize_session=False)
+            )
+        ledger.heartbeat(session, [r.id for r in rows if r.id not in done], now)
+        status = session.get(Edition, edition_id, populate_existing=True).status
+    result.sent += len(outcomes.sent)
+    result.failed += len(outcomes.failed)
+    result.retried += len(outcomes.retry)
+    if window.record(outcomes.flags()):
+        with sessions.begin() as session:
+            editions.pause(session, edition_id, reason="paused: too many failed deliveries")
+        return "paused: failure rate over the limit"
+    if status != EditionStatus.SENDING:
+        return f"edition was {status}"
+    return None
+
+
+def _prepared_for(edition_id: int) -> PreparedEdition:
+    for (eid, _nonce), prepared in _prepared.items():
+        if eid == edition_id:
+            return prepared
+    raise RuntimeError("edition was not prepared in this process")
+
+
+def _finish(session: Session, edition_id: int, clock: Callable[[], datetime]) -> None:
+    if editions.finish_if_done(session, edition_id, clock()):
+        log.info("edition %s finished", edition_id)
+    session.commit()

@@ -1,0 +1,144 @@
+"""Creating editions: which published updates go out, to whom, and when."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..delivery import ledger
+from ..errors import NotFound, ValidationError
+from ..mail.edition import MAX_ITEMS
+from ..models import (
+    Edition,
+    EditionItem,
+    EditionStatus,
+    Editor,
+    Subscriber,
+    SubscriberStatus,
+    Subscription,
+    TopicUpdate,
+    UpdateStatus,
+    utcnow,
+)
+from .text import clean_text
+
+PAST_TOLERANCE = timedelta(minutes=1)
+
+
+def parse_send_at(value: str | None, tz_name: str = "UTC", now: datetime | None = None
+                  ) -> datetime:
+    """ISO-8601 (or the form's local 'YYYY-MM-DDTHH:MM') in `tz_name` → UTC; None is now."""
+    now = now or utcnow()
+    if value in (None, ""):
+        return now
+    try:
+        zone = ZoneInfo(tz_name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"Unknown time zone '{str(tz_name)[:64]}'.", field="timezone") from exc
+    if not isinstance(value, str):
+        raise ValidationError("send_at must be an ISO-8601 date and time.", field="send_at")
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValidationError("send_at must be an ISO-8601 date and time.", field="send_at") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    moment = moment.astimezone(UTC)
+    if moment < now - PAST_TOLERANCE:
+        raise ValidationError("The send time is in the past.", field="send_at")
+    return moment
+
+
+def default_subject(updates: list[TopicUpdate]) -> str:
+    heads = [u.headline for u in updates]
+    if not heads:
+        return ""
+    subject = heads[0]
+    if len(heads) > 1:
+        subject += f" + {len(heads) - 1} more"
+    return subject[:300]
+
+
+def create_edition(session: Session, subject: str | None, update_ids: list[int],
+                   send_at: datetime, editor: Editor | None = None, timezone: str = "UTC"
+                   ) -> Edition:
+    if not isinstance(update_ids, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in update_ids
+    ):
+        raise ValidationError("update_ids must be a list of ids.", field="update_ids")
+    ids = list(dict.fromkeys(update_ids))
+    if not ids:
+        raise ValidationError("Choose at least one topic update.", field="update_ids")
+    if len(ids) > MAX_ITEMS:
+        raise ValidationError(f"An edition holds at most {MAX_ITEMS} updates.", field="update_ids")
+    found = {u.id: u for u in session.scalars(select(TopicUpdate).where(TopicUpdate.id.in_(ids)))}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ValidationError(f"Unknown update ids: {missing[:10]}", field="update_ids")
+    drafts = [i for i in ids if found[i].status != UpdateStatus.PUBLISHED]
+    if drafts:
+        raise ValidationError(f"Updates {drafts[:10]} are drafts; publish them first.",
+                              field="update_ids")
+    updates = [found[i] for i in ids]
+    subject = clean_text(subject or default_subject(updates), "subject", max_len=300)
+    edition = Edition(
+        subject=subject, send_at=send_at, status=EditionStatus.SCHEDULED,
+        editor_id=editor.id if editor else None, timezone=timezone,
+        items=[EditionItem(update_id=u.id, position=i) for i, u in enumerate(updates)],
+    )
+    session.add(edition)
+    session.flush()
+    return edition
+
+
+def get_edition(session: Session, edition_id: int) -> Edition:
+    edition = session.get(Edition, edition_id)
+    if edition is None:
+        raise NotFound(f"No edition {edition_id}.")
+    return edition
+
+
+def edition_status(session: Session, edition_id: int) -> dict[str, object]:
+    edition = get_edition(session, edition_id)
+    counts = ledger.counts(session, edition_id)
+    data: dict[str, object] = {"id": edition.id, "status": edition.status, **counts.as_dict()}
+    if edition.status == EditionStatus.SCHEDULED:
+        data["total"] = estimate_recipients(session, [i.update_id for i in edition.items])
+        data["pending"] = data["total"]
+    data["send_at"] = edition.send_at.isoformat()
+    data["subject"] = edition.subject
+    data["pause_reason"] = edition.pause_reason
+    return data
+
+
+def estimate_recipients(session: Session, update_ids: list[int]) -> int:
+    """Active subscribers who follow at least one topic of these updates."""
+    topic_ids = select(TopicUpdate.topic_id).where(TopicUpdate.id.in_(update_ids))
+    return int(
+        session.scalar(
+            select(func.count(func.distinct(Subscription.subscriber_id)))
+            .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
+            .where(Subscriber.status == SubscriberStatus.ACTIVE,
+                   Subscription.topic_id.in_(topic_ids))
+        )
+        or 0
+    )
+
+
+def unsent_published_updates(session: Session) -> list[TopicUpdate]:
+    """Default selection for a new edition: published updates not yet in any sent edition."""
+    sent = (
+        select(EditionItem.update_id)
+        .join(Edition)
+        .where(Edition.status.in_([EditionStatus.SENT, EditionStatus.SENDING]))
+    )
+    return list(
+        session.scalars(
+            select(TopicUpdate)
+            .where(TopicUpdate.status == UpdateStatus.PUBLISHED, TopicUpdate.id.not_in(sent))
+            .order_by(TopicUpdate.created_at)
+        )
+    )

@@ -1,0 +1,50 @@
+"""Input checks shared by every editorial form and API call."""
+
+from __future__ import annotations
+
+import unicodedata
+from urllib.parse import urlsplit
+
+from ..errors import ValidationError
+
+_CONTROL = {"Cc", "Cf"}
+
+
+def clean_text(value: object, field: str, *, max_len: int, required: bool = True,
+               multiline: bool = False) -> str:
+    """Trimmed NFC text without control characters; clear errors for missing or too long."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationError(f"{field} must be text.", field=field)
+    text = unicodedata.normalize("NFC", value).strip()
+    allowed = {"\n"} if multiline else set()
+    text = "".join(
+        c for c in text if c in allowed or unicodedata.category(c) not in _CONTROL or c == "\u200d"
+    )
+    if required and not text:
+        raise ValidationError(f"{field} is required.", field=field)
+    if len(text) > max_len:
+        raise ValidationError(f"{field} is longer than {max_len} characters.", field=field)
+    return text
+
+
+def clean_url(value: object, field: str, *, required: bool = True) -> str | None:
+    text = clean_text(value, field, max_len=2000, required=required)
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValidationError(f"{field} must be an http(s) URL.", field=field)
+    return text
+
+
+def clean_list(value: object, field: str, *, max_items: int, max_len: int) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValidationError(f"{field} must be a list of text.", field=field)
+    if len(value) > max_items:
+        raise ValidationError(f"{field} has more than {max_items} entries.", field=field)
+    items = [clean_text(v, field, max_len=max_len, required=False) for v in value]
+    return [i for i in items if i]

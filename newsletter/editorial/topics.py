@@ -1,0 +1,57 @@
+"""Topics: the things subscribers choose and editors write about."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import Conflict, NotFound, ValidationError
+from ..models import Topic, utcnow
+from .text import clean_text
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def list_topics(session: Session, include_archived: bool = False) -> list[Topic]:
+    query = select(Topic).order_by(Topic.position, Topic.name)
+    if not include_archived:
+        query = query.where(Topic.archived_at.is_(None))
+    return list(session.scalars(query))
+
+
+def get_topic(session: Session, slug: str) -> Topic:
+    topic = session.scalar(select(Topic).where(Topic.slug == slug))
+    if topic is None:
+        raise NotFound(f"No topic '{slug[:64]}'.")
+    return topic
+
+
+def create_topic(session: Session, slug: str, name: str, description: str = "") -> Topic:
+    slug = clean_text(slug, "slug", max_len=64).lower()
+    if not SLUG.match(slug):
+        raise ValidationError("Slug: lowercase letters, digits and single dashes.", field="slug")
+    topic = Topic(
+        slug=slug,
+        name=clean_text(name, "name", max_len=120),
+        description=clean_text(description, "description", max_len=500, required=False),
+    )
+    if session.scalar(select(Topic.id).where(Topic.slug == slug)) is not None:
+        raise Conflict(f"A topic with slug '{slug}' already exists.", field="slug")
+    session.add(topic)
+    session.flush()
+    return topic
+
+
+def update_topic(session: Session, slug: str, name: str, description: str) -> Topic:
+    topic = get_topic(session, slug)
+    topic.name = clean_text(name, "name", max_len=120)
+    topic.description = clean_text(description, "description", max_len=500, required=False)
+    return topic
+
+
+def archive_topic(session: Session, slug: str) -> Topic:
+    topic = get_topic(session, slug)
+    topic.archived_at = topic.archived_at or utcnow()
+    return topic

@@ -1,0 +1,34 @@
+"""Domain errors. Views, API handlers and CLI commands map these to responses or exit codes."""
+
+from __future__ import annotations
+
+
+class NewsletterError(Exception):
+    """Base for errors a user can act on; `message` is safe to show."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationError(NewsletterError):
+    status_code = 422
+
+
+class NotFound(NewsletterError):
+    status_code = 404
+
+
+class Conflict(NewsletterError):
+    status_code = 409
+
+
+class InvalidToken(NewsletterError):
+    status_code = 400
+
+
+class InvalidTransition(Conflict):
+    """A state change that the current status does not allow (e.g. resume a sent edition)."""

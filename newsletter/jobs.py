@@ -1,0 +1,165 @@
+"""RQ job entry points. They take ids only and find their resources with runtime.current().
+
+The cron tick is the safety net: it starts due editions, revives stale claims left by a
+killed worker, re-enqueues batches that nobody is working on and resumes ended pauses.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from .delivery import editions, ledger
+from .delivery.sender import Identity, send_batch
+from .delivery.settings import SendSettings
+from .mail.dkim import DkimSigner
+from .mail.transactional import build_transactional
+from .mail.transport import DeliveryError, open_transport
+from .models import Edition, EditionStatus, utcnow
+from .runtime import Runtime, current
+from .subscribers import service as subscribers
+from .subscribers.links import Links
+from .subscribers.tokens import Tokens
+
+log = logging.getLogger(__name__)
+BATCH_TIMEOUT = 3600
+
+
+def identity(runtime: Runtime) -> Identity:
+    s = runtime.settings
+    return Identity(mail_from=s.mail_from, list_name=s.list_name, list_id=s.list_id,
+                    base_url=s.base_url, envelope_from=s.envelope_from)
+
+
+def links(runtime: Runtime) -> Links:
+    return Links(Tokens(runtime.settings.secret_key), runtime.settings.base_url)
+
+
+def _queued_key(edition_id: int) -> str:
+    return f"nl:edition:{edition_id}:queued"
+
+
+def schedule_edition(runtime: Runtime, edition: Edition) -> None:
+    """Enqueue the start at send_at (RQ scheduler); the tick starts it too if this is lost."""
+    if edition.send_at <= utcnow():
+        runtime.queue.enqueue(start_edition_job, edition.id, job_timeout=600)
+    else:
+        runtime.queue.enqueue_at(edition.send_at, start_edition_job, edition.id, job_timeout=600)
+
+
+def enqueue_batches(runtime: Runtime, edition_id: int, count: int) -> None:
+    if count <= 0:
+        return
+    runtime.redis.incrby(_queued_key(edition_id), count)
+    runtime.redis.expire(_queued_key(edition_id), 7 * 24 * 3600)
+    for _ in range(count):
+        runtime.queue.enqueue(send_batch_job, edition_id, job_timeout=BATCH_TIMEOUT)
+
+
+def start_edition_job(edition_id: int) -> int:
+    runtime = current()
+    s = runtime.settings
+    with runtime.session() as session:
+        total = editions.start(session, edition_id, list_name=s.list_name, base_url=s.base_url)
+    if total:
+        enqueue_batches(runtime, edition_id, math.ceil(total / s.batch_size))
+    return total
+
+
+def send_batch_job(edition_id: int) -> dict[str, object]:
+    runtime = current()
+    s = runtime.settings
+    runtime.redis.decr(_queued_key(edition_id))
+    signer = None
+    if s.dkim_key_path and s.dkim_selector and s.dkim_domain:
+        signer = DkimSigner(s.dkim_selector, s.dkim_domain, s.dkim_key_path)
+    result = send_batch(
+        runtime.Session, runtime.redis, edition_id,
+        open_transport(s.smtp_url, s.outbox, s.smtp_timeout),
+        identity(runtime), links(runtime), SendSettings.from_settings(s), signer=signer,
+    )
+    if result.next_retry is not None:
+        runtime.queue.enqueue_at(result.next_retry, send_batch_job, edition_id,
+                                 job_timeout=BATCH_TIMEOUT)
+    return {"claimed": result.claimed, "sent": result.sent, "failed": result.failed,
+            "retried": result.retried, "stopped": result.stopped}
+
+
+def resume_edition(runtime: Runtime, edition_id: int) -> Edition:
+    """Resume and make sure someone works on it again."""
+    with runtime.session() as session:
+        edition = editions.resume(session, edition_id)
+    if edition.status == EditionStatus.SENDING:
+        with runtime.session() as session:
+            due = ledger.due_pending(session, edition_id, utcnow())
+        enqueue_batches(runtime, edition_id, math.ceil(due / runtime.settings.batch_size))
+    else:
+        schedule_edition(runtime, edition)
+    return edition
+
+
+def tick(now: datetime | None = None) -> dict[str, int]:
+    runtime = current()
+    s = runtime.settings
+    now = now or utcnow()
+    started = 0
+    with runtime.session() as session:
+        resumed = subscribers.resume_due_pauses(session, now)
+        recovered = ledger.recover_stale(session, now, timedelta(seconds=s.stale_claim_seconds))
+        due = list(session.scalars(select(Edition.id).where(
+            Edition.status == EditionStatus.SCHEDULED, Edition.send_at <= now)))
+        sending = ledger.editions_sending(session)
+    for edition_id in due:
+        started += 1 if start_edition_job(edition_id) else 0
+    for edition_id in sending:
+        with runtime.session() as session:
+            waiting = ledger.due_pending(session, edition_id, now)
+            editions.finish_if_done(session, edition_id, now)
+        queued = int(runtime.redis.get(_queued_key(edition_id)) or 0)
+        if waiting and queued <= 0:
+            enqueue_batches(runtime, edition_id, math.ceil(waiting / s.batch_size))
+    _poll_due_feeds(runtime, now)
+    return {"started": started, "recovered": recovered, "resumed_subscribers": resumed}
+
+
+def _poll_due_feeds(runtime: Runtime, now: datetime) -> None:
+    try:
+        from .feeds.scheduler import enqueue_due_feeds
+    except ImportError:  # feed polling is optional until the feeds package provides it
+        return
+    enqueue_due_feeds(runtime, now)
+
+
+def send_subscriber_mail(subscriber_id: int, kind: str) -> str | None:
+    """Confirmation or 'manage your topics' email; returns the Message-ID."""
+    runtime = current()
+    s = runtime.settings
+    link = links(runtime)
+    with runtime.session() as session:
+        try:
+            subscriber = subscribers.get_subscriber(session, subscriber_id)
+        except Exception:  # erased meanwhile: nothing to send
+            return None
+        to = subscriber.email
+    urls = {
+        "action": link.confirm(subscriber_id) if kind == "confirm" else link.preferences(
+            subscriber_id),
+        "preferences": link.preferences(subscriber_id),
+        "unsubscribe": link.unsubscribe(subscriber_id),
+    }
+    sender, data = build_transactional(
+        kind, to=to, subscriber_id=subscriber_id, urls=urls, list_name=s.list_name,
+        base_url=s.base_url, mail_from=s.mail_from, list_id=s.list_id, secret=s.secret_key,
+        nonce=secrets.token_hex(4),
+    )
+    try:
+        with open_transport(s.smtp_url, s.outbox, s.smtp_timeout) as transport:
+            transport.send(s.envelope_from or sender, to, data)
+    except DeliveryError:
+        log.exception("could not send %s mail to subscriber %s", kind, subscriber_id)
+        raise
+    return data.split(b"Message-ID: ", 1)[1].split(b"\r\n", 1)[0].decode()

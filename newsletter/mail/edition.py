@@ -1,0 +1,130 @@
+"""Render an edition once, then cut it into per-item blocks that messages are stamped from.
+
+The rendered edition holds placeholders instead of per-recipient links; `stamp` fills
+them in and picks the blocks a recipient chose, with plain string joins only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ..models import Edition, TopicUpdate
+from .render import render_mjml, render_text
+
+PREFERENCES = "{{preferences_url}}"
+UNSUBSCRIBE = "{{unsubscribe_url}}"
+_HTML_MARK = re.compile(r"<!-- item:(\d+):start -->(.*?)<!-- item:\1:end -->", re.S)
+_TEXT_MARK = re.compile(r"<<item:(\d+):start>>\n?(.*?)<<item:\1:end>>\n?", re.S)
+MAX_ITEMS = 62  # one bit per item in Delivery.topics_mask (a signed 64-bit integer)
+
+
+@dataclass(frozen=True)
+class RenderedEdition:
+    subject: str
+    html_head: str
+    html_items: list[str]
+    html_tail: str
+    text_head: str
+    text_items: list[str]
+    text_tail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RenderedEdition:
+        return cls(**data)
+
+    def stamp(self, mask: int, preferences_url: str, unsubscribe_url: str) -> tuple[str, str]:
+        """(text, html) for one recipient: their items in editorial order plus their links."""
+        picked = [i for i in range(len(self.html_items)) if mask >> i & 1]
+        html = "".join(
+            (
+                _links(self.html_head, preferences_url, unsubscribe_url),
+                *(self.html_items[i] for i in picked),
+                _links(self.html_tail, preferences_url, unsubscribe_url),
+            )
+        )
+        text = "".join(
+            (
+                _links(self.text_head, preferences_url, unsubscribe_url),
+                *(self.text_items[i] for i in picked),
+                _links(self.text_tail, preferences_url, unsubscribe_url),
+            )
+        )
+        return text, html
+
+
+def _links(part: str, preferences_url: str, unsubscribe_url: str) -> str:
+    return part.replace(PREFERENCES, preferences_url).replace(UNSUBSCRIBE, unsubscribe_url)
+
+
+def update_context(update: TopicUpdate) -> dict[str, Any]:
+    """Plain data for one topic block, so the templates never touch the ORM."""
+    featured = update.featured
+    return {
+        "topic_slug": update.topic.slug,
+        "topic_name": update.topic.name,
+        "headline": update.headline,
+        "lede": update.lede,
+        "bullets": list(update.bullets or []),
+        "background": list(update.background or []),
+        "outlets": [s.outlet for s in update.sources if s.outlet],
+        "article_count": update.total_articles,
+        "curator_name": update.curator_name,
+        "curator_image_url": update.curator_image_url,
+        "featured": None
+        if featured is None
+        else {
+            "outlet": featured.outlet,
+            "title": featured.title,
+            "url": featured.url,
+            "image_url": featured.image_url,
+            "reading_minutes": featured.reading_minutes,
+        },
+    }
+
+
+def render_items(
+    subject: str, items: list[dict[str, Any]], *, list_name: str, base_url: str, kicker: str = ""
+) -> RenderedEdition:
+    """MJML + premailer run here, once; the result is cut at the item markers."""
+    context = {
+        "subject": subject,
+        "title": subject,
+        "preview": " · ".join(i["headline"] for i in items)[:150],
+        "items": items,
+        "list_name": list_name,
+        "kicker": kicker,
+        "base_url": base_url,
+        "preferences_url": PREFERENCES,
+        "unsubscribe_url": UNSUBSCRIBE,
+    }
+    html = render_mjml("edition.mjml", **context)
+    text = render_text("edition.txt", **context)
+    html_head, html_items, html_tail = split_blocks(html, _HTML_MARK, len(items))
+    text_head, text_items, text_tail = split_blocks(text, _TEXT_MARK, len(items))
+    return RenderedEdition(subject, html_head, html_items, html_tail, text_head, text_items, text_tail)
+
+
+def render_edition(edition: Edition, *, list_name: str, base_url: str) -> RenderedEdition:
+    items = [update_context(item.update) for item in edition.items]
+    kicker = edition.send_at.strftime("%A, %-d %B %Y")
+    return render_items(edition.subject, items, list_name=list_name, base_url=base_url, kicker=kicker)
+
+
+def split_blocks(rendered: str, marker: re.Pattern[str], count: int) -> tuple[str, list[str], str]:
+    matches = list(marker.finditer(rendered))
+    if [int(m.group(1)) for m in matches] != list(range(count)):
+        raise RuntimeError("rendered edition lost its item markers; check the email template")
+    if not matches:
+        return rendered, [], ""
+    head = rendered[: matches[0].start()]
+    tail = rendered[matches[-1].end() :]
+    items = []
+    for i, m in enumerate(matches):
+        gap_end = matches[i + 1].start() if i + 1 < len(matches) else m.end()
+        items.append(m.group(2) + rendered[m.end() : gap_end])  # markers are dropped
+    return head, items, tail

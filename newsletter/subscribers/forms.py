@@ -1,0 +1,44 @@
+"""WTForms for the public pages; CSRF comes from Flask-WTF."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, RadioField, SelectMultipleField, StringField
+from wtforms.validators import InputRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class TopicChoices(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        """Unknown slugs are reported by the domain with a clear message, not 'Not a valid choice'."""
+
+
+class SubscribeForm(FlaskForm):
+    email = EmailField("Email address", validators=[InputRequired(), Length(max=320)])
+    topics = TopicChoices("Topics")
+    # Honeypot: hidden from people by CSS and aria-hidden; bots fill it in.
+    website = StringField("Leave this field empty", validators=[Length(max=0)])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state: only CSRF to check."""
+
+
+class PreferencesForm(FlaskForm):
+    topics = TopicChoices("Topics")
+
+
+class PauseForm(FlaskForm):
+    pause = RadioField(
+        "Pause all email",
+        choices=[("1", "for 1 week"), ("4", "for 4 weeks"), ("indefinite", "until I resume")],
+        validators=[InputRequired()],
+    )
+
+
+class EraseForm(FlaskForm):
+    confirm = BooleanField("I understand this deletes my subscription and data",
+                           validators=[InputRequired()])

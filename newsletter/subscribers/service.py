@@ -1,0 +1,261 @@
+"""What a subscriber can do: sign up, confirm, choose topics, pause, leave, export, erase.
+
+Functions take a session and plain values, return models and raise errors from
+newsletter.errors; the caller commits and decides which email to enqueue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..errors import NotFound, ValidationError
+from ..models import Subscriber, SubscriberStatus, Subscription, Suppression, Topic, utcnow
+from .addresses import email_hash, email_key, normalize_email
+
+RESEND_INTERVAL = timedelta(minutes=10)
+PAUSE_CHOICES = {"1": timedelta(weeks=1), "4": timedelta(weeks=4), "indefinite": None}
+
+
+class MailToSend(StrEnum):
+    CONFIRM = "confirm"
+    MANAGE = "manage"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class SignUp:
+    subscriber: Subscriber | None
+    mail: MailToSend
+
+
+@dataclass(frozen=True)
+class TopicChange:
+    added: list[str]
+    removed: list[str]
+
+
+def topics_by_slug(session: Session, slugs: list[str]) -> list[Topic]:
+    """Live topics for these slugs, in the order given; unknown slugs are an error."""
+    wanted = list(dict.fromkeys(s.strip() for s in slugs if s and s.strip()))
+    if not wanted:
+        return []
+    found = {
+        t.slug: t
+        for t in session.scalars(
+            select(Topic).where(Topic.slug.in_(wanted), Topic.archived_at.is_(None))
+        )
+    }
+    unknown = [s for s in wanted if s not in found]
+    if unknown:
+        raise ValidationError(
+            "Unknown topic: " + ", ".join(u[:64] for u in unknown[:5]), field="topics"
+        )
+    return [found[s] for s in wanted]
+
+
+def is_suppressed(session: Session, address: str) -> bool:
+    return session.scalar(
+        select(Suppression.id).where(Suppression.email_hash == email_hash(address))
+    ) is not None
+
+
+def find_by_email(session: Session, address: str) -> Subscriber | None:
+    return session.scalar(select(Subscriber).where(Subscriber.email_key == email_key(address)))
+
+
+def get_subscriber(session: Session, subscriber_id: int) -> Subscriber:
+    subscriber = session.get(Subscriber, subscriber_id)
+    if subscriber is None:
+        raise NotFound("We could not find this subscription. It may have been erased.")
+    return subscriber
+
+
+def subscribe(
+    session: Session, raw_email: str, slugs: list[str], now: datetime | None = None
+) -> SignUp:
+    """Record a sign-up request; the answer shown to the visitor never depends on the result.
+
+    An active subscriber's topics are not changed from the public form (anyone can type
+    any address); they get a 'manage your topics' email instead.
+    """
+    now = now or utcnow()
+    address = normalize_email(raw_email)
+    topics = topics_by_slug(session, slugs)
+    if not topics:
+        raise ValidationError("Choose at least one topic.", field="topics")
+    if is_suppressed(session, address):
+        return SignUp(None, MailToSend.NONE)
+    subscriber = find_by_email(session, address)
+    if subscriber is None:
+        subscriber = _insert_subscriber(session, address, now)
+    if subscriber.status in (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED):
+        mail = MailToSend.MANAGE
+    else:
+        _replace_topics(session, subscriber, topics)
+        mail = MailToSend.CONFIRM
+    if subscriber.status == SubscriberStatus.BOUNCED:
+        mail = MailToSend.NONE
+    if subscriber.last_mail_at and now - subscriber.last_mail_at < RESEND_INTERVAL:
+        mail = MailToSend.NONE  # throttled: at most one email per address per interval
+    if mail is not MailToSend.NONE:
+        subscriber.last_mail_at = now
+    session.flush()
+    return SignUp(subscriber, mail)
+
+
+def _insert_subscriber(session: Session, address: str, now: datetime) -> Subscriber:
+    """Insert, or pick up the row a concurrent request just inserted (unique email_key)."""
+    subscriber = Subscriber(
+        email=address, email_key=email_key(address), status=SubscriberStatus.PENDING,
+        created_at=now, updated_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(subscriber)
+            session.flush()
+    except IntegrityError:
+        existing = find_by_email(session, address)
+        if existing is None:
+            raise
+        return existing
+    return subscriber
+
+
+def _replace_topics(session: Session, subscriber: Subscriber, topics: list[Topic]) -> TopicChange:
+    current = {s.topic_id: s for s in subscriber.subscriptions}
+    wanted = {t.id for t in topics}
+    removed = [s for tid, s in current.items() if tid not in wanted]
+    for sub in removed:
+        subscriber.subscriptions.remove(sub)
+    added = [t for t in topics if t.id not in current]
+    for topic in added:
+        subscriber.subscriptions.append(Subscription(topic_id=topic.id))
+    session.flush()
+    names = {t.id: t.name for t in session.scalars(select(Topic).where(Topic.id.in_(current)))}
+    return TopicChange(
+        added=[t.name for t in added], removed=[names.get(s.topic_id, "") for s in removed]
+    )
+
+
+def confirm(session: Session, subscriber_id: int, now: datetime | None = None) -> Subscriber:
+    subscriber = get_subscriber(session, subscriber_id)
+    if subscriber.status in (SubscriberStatus.PENDING, SubscriberStatus.UNSUBSCRIBED):
+        subscriber.status = SubscriberStatus.ACTIVE
+        subscriber.confirmed_at = now or utcnow()
+        subscriber.unsubscribed_at = None
+    return subscriber
+
+
+def set_topics(session: Session, subscriber_id: int, slugs: list[str]) -> TopicChange:
+    """Check and uncheck: the subscriber ends with exactly these topics."""
+    subscriber = get_subscriber(session, subscriber_id)
+    return _replace_topics(session, subscriber, topics_by_slug(session, slugs))
+
+
+def pause(
+    session: Session, subscriber_id: int, choice: str, now: datetime | None = None
+) -> Subscriber:
+    if choice not in PAUSE_CHOICES:
+        raise ValidationError("Choose how long to pause.", field="pause")
+    subscriber = get_subscriber(session, subscriber_id)
+    if subscriber.status not in (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED):
+        raise ValidationError("Only an active subscription can be paused.", field="pause")
+    length = PAUSE_CHOICES[choice]
+    subscriber.status = SubscriberStatus.PAUSED
+    subscriber.paused_until = (now or utcnow()) + length if length else None
+    return subscriber
+
+
+def resume(session: Session, subscriber_id: int) -> Subscriber:
+    subscriber = get_subscriber(session, subscriber_id)
+    if subscriber.status == SubscriberStatus.PAUSED:
+        subscriber.status = SubscriberStatus.ACTIVE
+        subscriber.paused_until = None
+    return subscriber
+
+
+def unsubscribe(session: Session, subscriber_id: int, now: datetime | None = None) -> Subscriber:
+    """Immediate and idempotent; topics are kept so 'resubscribe' can undo it."""
+    subscriber = get_subscriber(session, subscriber_id)
+    if subscriber.status != SubscriberStatus.UNSUBSCRIBED:
+        subscriber.status = SubscriberStatus.UNSUBSCRIBED
+        subscriber.unsubscribed_at = now or utcnow()
+    return subscriber
+
+
+def resubscribe(session: Session, subscriber_id: int) -> Subscriber:
+    """Undo an unsubscribe from the page shown right after it (the address was confirmed)."""
+    subscriber = get_subscriber(session, subscriber_id)
+    if subscriber.status == SubscriberStatus.UNSUBSCRIBED and subscriber.confirmed_at:
+        subscriber.status = SubscriberStatus.ACTIVE
+        subscriber.unsubscribed_at = None
+    return subscriber
+
+
+def export_data(session: Session, subscriber_id: int) -> dict[str, Any]:
+    subscriber = get_subscriber(session, subscriber_id)
+    topics = session.scalars(
+        select(Topic).join(Subscription).where(Subscription.subscriber_id == subscriber.id)
+    )
+
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "email": subscriber.email,
+        "status": subscriber.status,
+        "topics": [{"slug": t.slug, "name": t.name} for t in topics],
+        "created_at": iso(subscriber.created_at),
+        "confirmed_at": iso(subscriber.confirmed_at),
+        "unsubscribed_at": iso(subscriber.unsubscribed_at),
+        "paused_until": iso(subscriber.paused_until),
+    }
+
+
+def erase(session: Session, subscriber_id: int) -> None:
+    """Delete the person; keep only a hash so an import cannot re-add them by mistake."""
+    subscriber = get_subscriber(session, subscriber_id)
+    suppress(session, subscriber.email, reason="erased")
+    session.delete(subscriber)
+    session.flush()
+
+
+def suppress(session: Session, address: str, reason: str) -> None:
+    digest = email_hash(address)
+    if session.scalar(select(Suppression.id).where(Suppression.email_hash == digest)) is None:
+        session.add(Suppression(email_hash=digest, reason=reason))
+
+
+def resume_due_pauses(session: Session, now: datetime | None = None) -> int:
+    """Paused-for-N-weeks subscribers become active again when their pause ends."""
+    now = now or utcnow()
+    due = session.scalars(
+        select(Subscriber).where(
+            Subscriber.status == SubscriberStatus.PAUSED,
+            Subscriber.paused_until.is_not(None),
+            Subscriber.paused_until <= now,
+        )
+    ).all()
+    for subscriber in due:
+        subscriber.status = SubscriberStatus.ACTIVE
+        subscriber.paused_until = None
+    return len(due)
+
+
+def count_by_topic(session: Session) -> dict[int, int]:
+    rows = session.execute(
+        select(Subscription.topic_id, func.count())
+        .join(Subscriber)
+        .where(Subscriber.status == SubscriberStatus.ACTIVE)
+        .group_by(Subscription.topic_id)
+    )
+    return {tid: n for tid, n in rows}
+
+

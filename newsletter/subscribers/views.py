@@ -1,0 +1,285 @@
+"""Public pages for subscribers: thin views over subscribers.service."""
+
+from __future__ import annotations
+
+import json
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError, validate_csrf
+from rq import Retry
+from sqlalchemy import select
+from wtforms import ValidationError as FormValidationError
+
+from ..editorial.topics import list_topics
+from ..errors import InvalidToken, NotFound, ValidationError
+from ..extensions import csrf, limiter
+from ..jobs import send_subscriber_mail
+from ..models import SubscriberStatus, TopicUpdate, UpdateStatus
+from ..web.db import db, runtime
+from . import service
+from .addresses import email_key, normalize_email
+from .forms import ActionForm, EraseForm, PauseForm, PreferencesForm, SubscribeForm
+from .tokens import ExpiredToken, Purpose, Tokens
+
+bp = Blueprint("public", __name__)
+MAIL_RETRY = Retry(max=4, interval=[30, 120, 600, 1800])
+
+
+def tokens() -> Tokens:
+    return Tokens(runtime().settings.secret_key)
+
+
+def _email_limit_key() -> str:
+    try:
+        return "subscribe-email:" + email_key(normalize_email(request.form.get("email", "")))
+    except ValidationError:
+        return "subscribe-email:invalid"
+
+
+def _ip_limit() -> str:
+    from flask import current_app
+
+    return current_app.config["SUBSCRIBE_LIMIT_IP"]
+
+
+def _email_limit() -> str:
+    from flask import current_app
+
+    return current_app.config["SUBSCRIBE_LIMIT_EMAIL"]
+
+
+def enqueue_mail(subscriber_id: int, kind: str) -> None:
+    runtime().queue.enqueue(send_subscriber_mail, subscriber_id, kind, retry=MAIL_RETRY)
+
+
+def _topic_cards(topics: list) -> list[dict]:  # type: ignore[type-arg]
+    """Each topic with its latest published headline, for the sign-up page."""
+    latest: dict[int, str] = {}
+    rows = db().execute(
+        select(TopicUpdate.topic_id, TopicUpdate.headline)
+        .where(TopicUpdate.status == UpdateStatus.PUBLISHED)
+        .order_by(TopicUpdate.topic_id, TopicUpdate.created_at.desc())
+    )
+    for topic_id, headline in rows:
+        latest.setdefault(topic_id, headline)
+    return [{"slug": t.slug, "name": t.name, "description": t.description,
+             "latest": latest.get(t.id)} for t in topics]
+
+
+@bp.get("/")
+def index() -> Response:
+    return redirect(url_for("public.subscribe"))
+
+
+@bp.route("/subscribe", methods=["GET", "POST"])
+@limiter.limit(_ip_limit, methods=["POST"])
+@limiter.limit(_email_limit, key_func=_email_limit_key, methods=["POST"])
+def subscribe():  # type: ignore[no-untyped-def]
+    topics = list_topics(db())
+    form = SubscribeForm()
+    form.topics.choices = [(t.slug, t.name) for t in topics]
+    if request.method == "GET":
+        wanted = request.args.get("topic")
+        if wanted and wanted in {t.slug for t in topics}:
+            form.topics.data = [wanted]
+        return render_template("subscribe.html", form=form, topics=_topic_cards(topics))
+    if not form.validate_on_submit():
+        if form.website.data:
+            return render_template("check_inbox.html"), 200  # bot: pretend all went well
+        return render_template("subscribe.html", form=form, topics=_topic_cards(topics)), 422
+    session = db()
+    try:
+        signup = service.subscribe(session, form.email.data or "", form.topics.data or [])
+    except ValidationError as exc:
+        session.rollback()
+        target = getattr(form, exc.field or "email", form.email)
+        target.errors = [*target.errors, exc.message]
+        return render_template("subscribe.html", form=form, topics=_topic_cards(topics)), 422
+    session.commit()
+    if signup.subscriber is not None and signup.mail is not service.MailToSend.NONE:
+        enqueue_mail(signup.subscriber.id, signup.mail.value)
+    return render_template("check_inbox.html")
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str):  # type: ignore[no-untyped-def]
+    try:
+        subscriber_id = tokens().read(Purpose.CONFIRM, token)
+    except ExpiredToken as exc:
+        return _expired(exc.subscriber_id)
+    form = ActionForm()
+    if request.method == "GET":
+        return render_template("confirm.html", form=form)
+    if not form.validate_on_submit():
+        raise CSRFError()
+    session = db()
+    service.confirm(session, subscriber_id)
+    session.commit()
+    flash("Your subscription is confirmed. Welcome!", "success")
+    return redirect(url_for("public.preferences", token=tokens().make(Purpose.PREFERENCES,
+                                                                        subscriber_id)))
+
+
+def _expired(subscriber_id: int):  # type: ignore[no-untyped-def]
+    """An old confirm link: offer a fresh email instead of a dead end."""
+    form = ActionForm()
+    if request.method == "POST" and form.validate_on_submit():
+        session = db()
+        try:
+            subscriber = service.get_subscriber(session, subscriber_id)
+        except NotFound:
+            return render_template("expired.html", form=form, sent=True)
+        if subscriber.status in (SubscriberStatus.PENDING, SubscriberStatus.UNSUBSCRIBED):
+            signup = service.subscribe(session, subscriber.email,
+                                       [t.slug for t in _subscribed_topics(subscriber)] or [])
+            session.commit()
+            if signup.mail is not service.MailToSend.NONE:
+                enqueue_mail(subscriber_id, "confirm")
+        return render_template("expired.html", form=form, sent=True)
+    return render_template("expired.html", form=form, sent=False), 410
+
+
+def _subscribed_topics(subscriber):  # type: ignore[no-untyped-def]
+    ids = subscriber.topic_ids
+    return [t for t in list_topics(db()) if t.id in ids]
+
+
+@bp.route("/preferences/<token>", methods=["GET", "POST"])
+def preferences(token: str):  # type: ignore[no-untyped-def]
+    subscriber_id = tokens().read(Purpose.PREFERENCES, token)
+    session = db()
+    subscriber = service.get_subscriber(session, subscriber_id)
+    topics = list_topics(session)
+    form = PreferencesForm()
+    form.topics.choices = [(t.slug, t.name) for t in topics]
+    pause_form = PauseForm()
+    changes = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            raise CSRFError()
+        try:
+            changes = service.set_topics(session, subscriber_id, form.topics.data or [])
+        except ValidationError as exc:
+            session.rollback()
+            form.topics.errors = [exc.message]
+            return _preferences_page(token, subscriber, topics, form, pause_form, None), 422
+        session.commit()
+    form.topics.data = [t.slug for t in topics if t.id in subscriber.topic_ids]
+    return _preferences_page(token, subscriber, topics, form, pause_form, changes)
+
+
+def _preferences_page(token, subscriber, topics, form, pause_form, changes):  # type: ignore[no-untyped-def]
+    return render_template(
+        "preferences.html", token=token, subscriber=subscriber, topics=_topic_cards(topics),
+        form=form, pause_form=pause_form, action_form=ActionForm(), erase_form=EraseForm(),
+        changes=changes, unsubscribe_token=tokens().make(Purpose.UNSUBSCRIBE, subscriber.id),
+    )
+
+
+@bp.post("/preferences/<token>/pause")
+def pause(token: str):  # type: ignore[no-untyped-def]
+    subscriber_id = tokens().read(Purpose.PREFERENCES, token)
+    form = PauseForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            raise CSRFError()
+        raise ValidationError("Choose how long to pause.")
+    session = db()
+    service.pause(session, subscriber_id, form.pause.data)
+    session.commit()
+    flash("Email is paused. Nothing will be sent until the pause ends.", "success")
+    return redirect(url_for("public.preferences", token=token))
+
+
+@bp.post("/preferences/<token>/resume")
+def resume(token: str):  # type: ignore[no-untyped-def]
+    subscriber_id = tokens().read(Purpose.PREFERENCES, token)
+    if not ActionForm().validate_on_submit():
+        raise CSRFError()
+    session = db()
+    service.resume(session, subscriber_id)
+    session.commit()
+    flash("Welcome back: your briefings are on again.", "success")
+    return redirect(url_for("public.preferences", token=token))
+
+
+@bp.post("/preferences/<token>/export")
+def export(token: str) -> Response:
+    subscriber_id = tokens().read(Purpose.PREFERENCES, token)
+    if not ActionForm().validate_on_submit():
+        raise CSRFError()
+    data = service.export_data(db(), subscriber_id)
+    return Response(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        mimetype="application/json",
+        headers={"Content-Disposition": "attachment; filename=my-newsletter-data.json"},
+    )
+
+
+@bp.post("/preferences/<token>/erase")
+def erase(token: str):  # type: ignore[no-untyped-def]
+    subscriber_id = tokens().read(Purpose.PREFERENCES, token)
+    form = EraseForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            raise CSRFError()
+        raise ValidationError("Tick the box to confirm that you want everything deleted.")
+    session = db()
+    service.erase(session, subscriber_id)
+    session.commit()
+    return render_template("erased.html")
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(token: str):  # type: ignore[no-untyped-def]
+    one_click = request.method == "POST" and request.form.get("List-Unsubscribe") == "One-Click"
+    try:
+        subscriber_id = tokens().read(Purpose.UNSUBSCRIBE, token)
+    except InvalidToken:
+        if one_click:
+            return Response("invalid link\n", status=400, mimetype="text/plain")
+        raise
+    session = db()
+    if one_click:
+        # RFC 8058: the token is the authority; no cookie, no CSRF, no redirect.
+        try:
+            service.unsubscribe(session, subscriber_id)
+        except NotFound:
+            return Response("not subscribed\n", status=200, mimetype="text/plain")
+        session.commit()
+        return Response("unsubscribed\n", status=200, mimetype="text/plain")
+    subscriber = service.get_subscriber(session, subscriber_id)
+    form = ActionForm()
+    if request.method == "GET":
+        return render_template("unsubscribe.html", form=form, subscriber=subscriber, done=False,
+                               token=token)
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except FormValidationError as exc:
+        raise CSRFError() from exc
+    service.unsubscribe(session, subscriber_id)
+    session.commit()
+    return render_template("unsubscribe.html", form=form, subscriber=subscriber, done=True,
+                           token=token)
+
+
+@bp.post("/unsubscribe/<token>/undo")
+def resubscribe(token: str):  # type: ignore[no-untyped-def]
+    subscriber_id = tokens().read(Purpose.UNSUBSCRIBE, token)
+    if not ActionForm().validate_on_submit():
+        raise CSRFError()
+    session = db()
+    service.resubscribe(session, subscriber_id)
+    session.commit()
+    flash("You are subscribed again.", "success")
+    return redirect(url_for("public.preferences",
+                            token=tokens().make(Purpose.PREFERENCES, subscriber_id)))

@@ -1,0 +1,1 @@
+"""Plumbing every blueprint shares: the request's DB session, security headers, errors."""

@@ -1,0 +1,50 @@
+"""Start an RQ worker for the newsletter queue, with RQ's scheduler and the cron tick.
+
+`python worker.py` (Procfile `worker:`). Several can run against the same Redis and
+database; claims in the delivery ledger keep them from sending the same row twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import sys
+
+TICK_SECONDS = int(os.environ.get("NEWSLETTER_TICK_SECONDS", "15"))
+
+
+def run_cron(redis_url: str, queue_name: str) -> None:
+    """RQ's cron scheduler enqueues the tick; several copies only make the tick run more often."""
+    from redis import Redis
+    from rq.cron import CronScheduler
+
+    from newsletter.jobs import tick
+
+    scheduler = CronScheduler(connection=Redis.from_url(redis_url), logging_level="WARNING")
+    scheduler.register(tick, queue_name=queue_name, interval=TICK_SECONDS, job_timeout=600)
+    scheduler.start()
+
+
+def main() -> int:
+    from rq import Worker
+
+    from newsletter.config import Settings
+    from newsletter.runtime import Runtime
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    runtime = Runtime(Settings.from_env()).activate()
+    cron = multiprocessing.Process(
+        target=run_cron, args=(runtime.redis_url, runtime.settings.queue_name), daemon=True
+    )
+    cron.start()
+    try:
+        worker = Worker([runtime.queue], connection=runtime.redis)
+        worker.work(with_scheduler=True, logging_level="INFO")
+    finally:
+        cron.terminate()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
