@@ -1,0 +1,46 @@
+# `make` with no target lists the targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint browser-deps migration bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+run: $(STAMP) ## start web + worker + scheduler on the embedded defaults (http://127.0.0.1:8000)
+	$(BIN)/newsletter run
+
+browser-deps: ## install Debian's chromium for the browser tests when it is missing
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Debian chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check .
+
+test: $(STAMP) browser-deps ## the whole suite (PostgreSQL + Redis on 127.0.0.1, embedded defaults too)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+migration: $(STAMP) ## new Alembic revision from the models: make migration m="what changed"
+	$(BIN)/python -c "from alembic import command; from newsletter.migrate import alembic_config; \
+	  import tempfile, os; d = tempfile.mkdtemp(); url = 'sqlite:///' + os.path.join(d, 'm.db'); \
+	  command.upgrade(alembic_config(url), 'head'); \
+	  command.revision(alembic_config(url), message='$(m)', autogenerate=True)"
+
+bench: $(STAMP) ## run the benchmarks (prints one JSON line each)
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean: ## remove the virtualenv and local state
+	rm -rf $(VENV) instance test-artifacts

@@ -1,0 +1,66 @@
+"""Test data with sensible defaults: make_x(session, **overrides), never copied setup."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from newsletter.accounts.service import create_editor, create_token
+from newsletter.editorial.topics import create_topic
+from newsletter.editorial.updates import SourceInput, UpdateInput, create_update
+from newsletter.models import Editor, Subscriber, Subscription, Topic, TopicUpdate, utcnow
+
+_seq = itertools.count(1)
+
+
+def make_topic(session: Session, slug: str | None = None, **overrides: Any) -> Topic:
+    n = next(_seq)
+    slug = slug or f"topic-{n}"
+    return create_topic(session, slug, overrides.get("name", slug.replace("-", " ").title()),
+                        overrides.get("description", f"All about {slug}."))
+
+
+def make_subscriber(session: Session, email: str | None = None, topics: list[Topic] | None = None,
+                    status: str = "active", **overrides: Any) -> Subscriber:
+    email = email or f"reader{next(_seq)}@example.com"
+    now = utcnow()
+    subscriber = Subscriber(
+        email=email, email_key=email.lower(), status=status,
+        confirmed_at=now if status != "pending" else None, **overrides,
+    )
+    subscriber.subscriptions = [Subscription(topic_id=t.id) for t in topics or []]
+    session.add(subscriber)
+    session.flush()
+    return subscriber
+
+
+def make_update(session: Session, topic: Topic, headline: str | None = None,
+                **overrides: Any) -> TopicUpdate:
+    headline = headline or f"What changed in {topic.name} today"
+    data = UpdateInput(
+        headline=headline,
+        lede=overrides.pop("lede", f"The latest on {topic.name}, in a few lines."),
+        bullets=overrides.pop("bullets", ["First development.", "Second development."]),
+        background=overrides.pop("background", ["How we got here."]),
+        sources=overrides.pop("sources", [
+            SourceInput(f"https://news.example/{topic.slug}/1", f"{headline}: report",
+                        "Financial Times", None, 3),
+            SourceInput(f"https://news.example/{topic.slug}/2", "Analysis", "The Washington Post",
+                        None, 5),
+        ]),
+        featured=overrides.pop("featured", 0),
+        **overrides,
+    )
+    return create_update(session, topic.slug, data)
+
+
+def make_editor(session: Session, email: str | None = None, password: str = "correct horse battery",
+                role: str = "editor", name: str = "Test Editor") -> Editor:
+    return create_editor(session, email or f"editor{next(_seq)}@example.com", password,
+                         name=name, role=role)
+
+
+def make_token(session: Session, editor: Editor | None = None) -> str:
+    return create_token(session, editor or make_editor(session))
