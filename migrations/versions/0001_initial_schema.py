@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 13:36:33.073553
+Create Date: 2026-11-25 13:41:10.336523
 """
 from alembic import op
 import sqlalchemy as sa
@@ -190,7 +190,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['story_id'], ['story.id'], name=op.f('fk_article_story_id_story'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['topic_id'], ['topic.id'], name=op.f('fk_article_topic_id_topic'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_article')),
-    sa.UniqueConstraint('feed_id', 'guid', name=op.f('uq_article_feed_id'))
+    sa.UniqueConstraint('feed_id', 'guid', name=op.f('uq_article_feed_id')),
+    sa.UniqueConstraint('topic_id', 'canonical_url', name=op.f('uq_article_topic_id'))
     )
     with op.batch_alter_table('article', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_article_canonical_url'), ['canonical_url'], unique=False)

@@ -52,6 +52,8 @@ class Article(Base):
     __tablename__ = "article"
     __table_args__ = (
         UniqueConstraint("feed_id", "guid"),
+        # one article per canonical URL within a topic, even when several feeds carry it
+        UniqueConstraint("topic_id", "canonical_url"),
         Index("ix_article_topic_published", "topic_id", "published_at"),
     )
 
