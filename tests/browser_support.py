@@ -38,3 +38,20 @@ def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
         yield context.new_page()
     finally:
         context.close()
+
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def shoot(page, folder, name: str) -> list:  # type: ignore[no-untyped-def]
+    """Full-page screenshots at desktop (1280 px) and phone (390 px) width; returns the paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        path = folder / f"{name}-{label}.png"
+        page.screenshot(path=str(path), full_page=True)
+        paths.append(path)
+    page.set_viewport_size(DESKTOP)
+    return paths

@@ -20,6 +20,8 @@ from ..models import Subscriber, SubscriberStatus, Subscription, Suppression, To
 from .addresses import email_hash, email_key, normalize_email
 
 RESEND_INTERVAL = timedelta(minutes=10)
+MAX_SLUG = 100
+MAX_TOPICS = 200
 PAUSE_CHOICES = {"1": timedelta(weeks=1), "4": timedelta(weeks=4), "indefinite": None}
 
 
@@ -46,17 +48,18 @@ def topics_by_slug(session: Session, slugs: list[str]) -> list[Topic]:
     wanted = list(dict.fromkeys(s.strip() for s in slugs if s and s.strip()))
     if not wanted:
         return []
+    # Slugs that cannot exist (NUL bytes, absurd length) never reach the database driver.
+    plausible = [s for s in wanted if len(s) <= MAX_SLUG and "\x00" not in s]
     found = {
         t.slug: t
         for t in session.scalars(
-            select(Topic).where(Topic.slug.in_(wanted), Topic.archived_at.is_(None))
+            select(Topic).where(Topic.slug.in_(plausible), Topic.archived_at.is_(None))
         )
-    }
+    } if plausible else {}
     unknown = [s for s in wanted if s not in found]
     if unknown:
-        raise ValidationError(
-            "Unknown topic: " + ", ".join(u[:64] for u in unknown[:5]), field="topics"
-        )
+        shown = ", ".join(u[:64].replace("\x00", "") for u in unknown[:5])
+        raise ValidationError(f"Unknown topic: {shown}. Choose from the list.", field="topics")
     return [found[s] for s in wanted]
 
 
@@ -87,6 +90,8 @@ def subscribe(
     """
     now = now or utcnow()
     address = normalize_email(raw_email)
+    if len(slugs) > MAX_TOPICS:
+        raise ValidationError("Too many topics in one request.", field="topics")
     topics = topics_by_slug(session, slugs)
     if not topics:
         raise ValidationError("Choose at least one topic.", field="topics")
@@ -102,12 +107,36 @@ def subscribe(
         mail = MailToSend.CONFIRM
     if subscriber.status == SubscriberStatus.BOUNCED:
         mail = MailToSend.NONE
-    if subscriber.last_mail_at and now - subscriber.last_mail_at < RESEND_INTERVAL:
-        mail = MailToSend.NONE  # throttled: at most one email per address per interval
-    if mail is not MailToSend.NONE:
-        subscriber.last_mail_at = now
+    mail = _throttle(subscriber, mail, now)
     session.flush()
     return SignUp(subscriber, mail)
+
+
+def _throttle(subscriber: Subscriber, mail: MailToSend, now: datetime) -> MailToSend:
+    """At most one email per address per RESEND_INTERVAL, however often the form is sent."""
+    if mail is MailToSend.NONE:
+        return mail
+    last = subscriber.last_mail_at
+    if last is not None and last.tzinfo is None and now.tzinfo is not None:
+        last = last.replace(tzinfo=now.tzinfo)
+    if last is not None and now - last < RESEND_INTERVAL:
+        return MailToSend.NONE
+    subscriber.last_mail_at = now
+    return mail
+
+
+def request_confirmation(
+    session: Session, subscriber_id: int, now: datetime | None = None
+) -> MailToSend:
+    """A fresh confirmation email for an expired link, if the address still needs one."""
+    subscriber = session.get(Subscriber, subscriber_id)
+    if subscriber is None or subscriber.status not in (
+        SubscriberStatus.PENDING, SubscriberStatus.UNSUBSCRIBED
+    ):
+        return MailToSend.NONE
+    mail = _throttle(subscriber, MailToSend.CONFIRM, now or utcnow())
+    session.flush()
+    return mail
 
 
 def _insert_subscriber(session: Session, address: str, now: datetime) -> Subscriber:
@@ -129,7 +158,9 @@ def _insert_subscriber(session: Session, address: str, now: datetime) -> Subscri
 
 
 def _replace_topics(session: Session, subscriber: Subscriber, topics: list[Topic]) -> TopicChange:
-    current = {s.topic_id: s for s in subscriber.subscriptions}
+    """Make the live topics exactly `topics`; subscriptions to archived topics stay untouched."""
+    live = set(session.scalars(select(Topic.id).where(Topic.archived_at.is_(None))))
+    current = {s.topic_id: s for s in subscriber.subscriptions if s.topic_id in live}
     wanted = {t.id for t in topics}
     removed = [s for tid, s in current.items() if tid not in wanted]
     for sub in removed:

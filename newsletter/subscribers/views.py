@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from flask import (
@@ -22,7 +23,7 @@ from ..editorial.topics import list_topics
 from ..errors import InvalidToken, NotFound, ValidationError
 from ..extensions import csrf, limiter
 from ..jobs import send_subscriber_mail
-from ..models import SubscriberStatus, TopicUpdate, UpdateStatus
+from ..models import TopicUpdate, UpdateStatus
 from ..web.db import db, runtime
 from . import service
 from .addresses import email_key, normalize_email
@@ -38,10 +39,16 @@ def tokens() -> Tokens:
 
 
 def _email_limit_key() -> str:
+    """Per-address bucket, keyed by a hash so Redis never holds the address itself.
+
+    A malformed address gets its own bucket too (never one shared by every typo).
+    """
+    raw = request.form.get("email", "")[:400]
     try:
-        return "subscribe-email:" + email_key(normalize_email(request.form.get("email", "")))
+        key = email_key(normalize_email(raw))
     except ValidationError:
-        return "subscribe-email:invalid"
+        key = "raw:" + raw.strip().lower()
+    return "subscribe-email:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
 
 
 def _ip_limit() -> str:
@@ -131,25 +138,17 @@ def confirm(token: str):  # type: ignore[no-untyped-def]
 def _expired(subscriber_id: int):  # type: ignore[no-untyped-def]
     """An old confirm link: offer a fresh email instead of a dead end."""
     form = ActionForm()
-    if request.method == "POST" and form.validate_on_submit():
-        session = db()
-        try:
-            subscriber = service.get_subscriber(session, subscriber_id)
-        except NotFound:
-            return render_template("expired.html", form=form, sent=True)
-        if subscriber.status in (SubscriberStatus.PENDING, SubscriberStatus.UNSUBSCRIBED):
-            signup = service.subscribe(session, subscriber.email,
-                                       [t.slug for t in _subscribed_topics(subscriber)] or [])
-            session.commit()
-            if signup.mail is not service.MailToSend.NONE:
-                enqueue_mail(subscriber_id, "confirm")
-        return render_template("expired.html", form=form, sent=True)
-    return render_template("expired.html", form=form, sent=False), 410
-
-
-def _subscribed_topics(subscriber):  # type: ignore[no-untyped-def]
-    ids = subscriber.topic_ids
-    return [t for t in list_topics(db()) if t.id in ids]
+    if request.method == "GET":
+        return render_template("expired.html", form=form, sent=False), 410
+    if not form.validate_on_submit():
+        raise CSRFError()
+    session = db()
+    mail = service.request_confirmation(session, subscriber_id)
+    session.commit()
+    if mail is service.MailToSend.CONFIRM:
+        enqueue_mail(subscriber_id, mail.value)
+    # The same answer whether or not a mail went out (erased, already active, throttled).
+    return render_template("expired.html", form=form, sent=True)
 
 
 @bp.route("/preferences/<token>", methods=["GET", "POST"])
