@@ -32,7 +32,10 @@ def main() -> int:
     from newsletter.config import Settings
     from newsletter.runtime import Runtime
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    import newsletter.jobs  # noqa: F401 - imported once here so each forked work horse starts warm
+
+    level = os.environ.get("LOG_LEVEL", "WARNING").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(message)s")
     runtime = Runtime(Settings.from_env()).activate()
     cron = multiprocessing.Process(
         target=run_cron, args=(runtime.redis_url, runtime.settings.queue_name), daemon=True
@@ -40,7 +43,7 @@ def main() -> int:
     cron.start()
     try:
         worker = Worker([runtime.queue], connection=runtime.redis)
-        worker.work(with_scheduler=True, logging_level="INFO")
+        worker.work(with_scheduler=True, logging_level=level)
     finally:
         cron.terminate()
     return 0

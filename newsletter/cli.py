@@ -117,6 +117,7 @@ def run(port: int | None) -> None:
                           "newsletter:create_app()"], env=env),
         subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env),
     ]
+    time.sleep(2)  # let gunicorn and the worker print their start-up lines first
     base = env["BASE_URL"]
     click.echo(f"\n  The Briefing is running at {base}/subscribe")
     click.echo(f"  Editors log in at {base}/admin/login")

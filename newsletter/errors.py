@@ -14,6 +14,12 @@ class NewsletterError(Exception):
         self.field = field
 
 
+class BadRequest(NewsletterError):
+    """The request itself is unreadable (e.g. not JSON), before any field is looked at."""
+
+    status_code = 400
+
+
 class ValidationError(NewsletterError):
     status_code = 422
 

@@ -31,9 +31,9 @@ def authenticate():  # type: ignore[no-untyped-def]
 def json_body() -> object:
     data = request.get_json(silent=True)
     if data is None:
-        from ..errors import ValidationError
+        from ..errors import BadRequest
 
-        raise ValidationError("Send a JSON body with Content-Type: application/json.")
+        raise BadRequest("Send a JSON body with Content-Type: application/json.")
     return data
 
 

@@ -18,6 +18,9 @@ def clean_text(value: object, field: str, *, max_len: int, required: bool = True
     if not isinstance(value, str):
         raise ValidationError(f"{field} must be text.", field=field)
     text = unicodedata.normalize("NFC", value).strip()
+    if not multiline and ("\n" in text or "\r" in text):
+        raise ValidationError(f"{field} must be a single line.", field=field)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     allowed = {"\n"} if multiline else set()
     text = "".join(
         c for c in text if c in allowed or unicodedata.category(c) not in _CONTROL or c == "\u200d"

@@ -111,7 +111,7 @@ def edit_update(session: Session, update_id: int, data: UpdateInput,
 
 def _apply(update: TopicUpdate, data: UpdateInput, editor: Editor | None) -> None:
     update.headline = clean_text(data.headline, "headline", max_len=300)
-    update.lede = clean_text(data.lede, "lede", max_len=2000, required=False)
+    update.lede = clean_text(data.lede, "lede", max_len=2000, required=False, multiline=True)
     update.bullets = clean_list(data.bullets, "bullets", max_items=20, max_len=1000)
     update.background = clean_list(data.background, "background", max_items=20, max_len=1000)
     update.featured_index = data.featured

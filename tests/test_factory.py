@@ -1,0 +1,45 @@
+"""create_app: settings come from the environment unless given; test config overrides."""
+
+from __future__ import annotations
+
+from newsletter import create_app
+from newsletter.config import Settings
+
+
+def test_test_config_overrides_defaults(settings):
+    app = create_app(settings, {"TESTING": True, "LOGIN_LIMIT": "1 per day"})
+    assert app.testing
+    assert app.config["LOGIN_LIMIT"] == "1 per day"
+    app.extensions["newsletter"].engine.dispose()
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = Settings.from_env(instance=tmp_path)
+    second = Settings.from_env(instance=tmp_path)
+    assert first.secret_key == second.secret_key
+    assert len(first.secret_key) >= 48
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_embedded_defaults_without_environment(tmp_path, monkeypatch):
+    for name in ("DATABASE_URL", "REDIS_URL", "SMTP_URL", "BASE_URL", "PORT", "MAIL_FROM"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings.from_env(instance=tmp_path)
+    assert settings.database_url == f"sqlite:///{tmp_path / 'newsletter.db'}"
+    assert settings.redis_url is None and settings.smtp_url is None
+    assert settings.base_url == "http://127.0.0.1:8000"
+    assert settings.outbox == tmp_path / "outbox"
+
+
+def test_retry_delays_are_read_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("SMTP_RETRY_DELAYS", "5, 10,20")
+    assert Settings.from_env(instance=tmp_path).smtp_retry_delays == (5, 10, 20)
+
+
+def test_security_headers_are_on_every_page(client):
+    response = client.get("/subscribe")
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
