@@ -16,6 +16,7 @@ from sqlalchemy import select
 from .delivery import editions, ledger
 from .delivery.sender import Identity, send_batch
 from .delivery.settings import SendSettings
+from .errors import NotFound
 from .mail.dkim import DkimSigner
 from .mail.transactional import build_transactional
 from .mail.transport import DeliveryError, open_transport
@@ -142,7 +143,7 @@ def send_subscriber_mail(subscriber_id: int, kind: str) -> str | None:
     with runtime.session() as session:
         try:
             subscriber = subscribers.get_subscriber(session, subscriber_id)
-        except Exception:  # erased meanwhile: nothing to send
+        except NotFound:  # erased meanwhile: nothing to send
             return None
         to = subscriber.email
     urls = {
