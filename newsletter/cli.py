@@ -15,6 +15,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from .errors import NewsletterError
+from .feeds.commands import poll_feeds
 from .web.db import runtime
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,7 +143,7 @@ def run(port: int | None) -> None:
             proc.wait(timeout=20)
 
 
-COMMANDS = [init_db, create_editor, create_token, demo, run]
+COMMANDS = [init_db, create_editor, create_token, demo, run, poll_feeds]
 
 
 def init_app(app: Flask) -> None:

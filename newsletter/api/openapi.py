@@ -64,6 +64,22 @@ def document() -> dict[str, Any]:
                 "get": _op("Edition status", "Status", response="EditionStatus"),
             },
             **edition_actions,
+            "/topics/{slug}/feeds": {
+                "parameters": _slug_param(),
+                "post": _op("Add a feed to a topic", "Created", "Feed", "201", "Id"),
+            },
+            "/feeds/{feed_id}/poll": {
+                "parameters": _id_param("feed_id"),
+                "post": _op("Poll a feed now (synchronously)", "Outcome", response="PollResult"),
+            },
+            "/topics/{slug}/articles": {
+                "parameters": _slug_param(),
+                "get": _op("Recent articles of a topic", "Articles", response="FeedArticleList"),
+            },
+            "/topics/{slug}/stories": {
+                "parameters": _slug_param(),
+                "get": _op("Story groups of a topic", "Stories", response="StoryList"),
+            },
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -97,6 +113,24 @@ def document() -> dict[str, Any]:
                     "update_ids": {"type": "array", "items": {"type": "integer"}},
                     "send_at": {"type": ["string", "null"], "format": "date-time"},
                     "timezone": {"type": "string"}}},
+                "Feed": {"type": "object", "required": ["url"], "properties": {
+                    "url": {"type": "string", "format": "uri", "maxLength": 2000},
+                    "poll_minutes": {"type": "integer", "minimum": 1, "maximum": 10080}}},
+                "PollResult": {"type": "object", "properties": {
+                    "status": {"enum": ["ok", "not_modified", "error", "gone", "disabled"]},
+                    "new": {"type": "integer"}, "updated": {"type": "integer"},
+                    "error": {"type": ["string", "null"]}}},
+                "FeedArticleList": {"type": "array", "items": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "url": {"type": "string", "format": "uri"},
+                    "title": {"type": "string"}, "outlet": {"type": "string"},
+                    "summary": {"type": "string", "description": "sanitized HTML"},
+                    "published_at": {"type": "string", "format": "date-time"},
+                    "reading_minutes": {"type": "integer"},
+                    "story_id": {"type": ["integer", "null"]}}}},
+                "StoryList": {"type": "array", "items": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "headline": {"type": "string"},
+                    "article_count": {"type": "integer"},
+                    "outlets": {"type": "array", "items": {"type": "string"}}}}},
                 "EditionStatus": {"type": "object", "properties": {
                     "id": {"type": "integer"},
                     "status": {"enum": ["scheduled", "sending", "paused", "sent", "cancelled"]},

@@ -1,0 +1,8 @@
+"""Feed ingestion: polite fetching, robust parsing, safe content, dedupe and story grouping.
+
+Modules, in the order a poll uses them: `ssrf` (which addresses we may reach), `fetch`
+(HTTP with timeouts, size cap, conditional requests), `parse` (feedparser on bytes),
+`sanitize` (nh3 allow-list), `urls` (canonical URLs for dedupe), `store` (upsert articles),
+`grouping` (stories), `service` (one poll, recorded on the Feed), `scheduler` and `jobs`
+(RQ), `feeds` (adding and listing feeds) and `opml`.
+"""

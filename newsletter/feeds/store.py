@@ -1,0 +1,124 @@
+"""Upsert parsed entries as Articles: one per (feed, guid) and one per canonical URL in a topic.
+
+Publishers rotate GUIDs, add tracking parameters and edit entries; the lookups below find
+the existing article in each case and update it in place instead of adding a twin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..models import Article, Feed
+from .parse import Entry, ParsedFeed
+
+FUTURE_SLACK = timedelta(days=1)
+
+
+@dataclass
+class StoreResult:
+    new: list[Article] = field(default_factory=list)
+    updated: int = 0
+    duplicates: int = 0
+
+
+def _published(entry: Entry, now: datetime) -> datetime:
+    """The feed's date in UTC; first-seen time when missing or implausibly in the future."""
+    if entry.published_at is None or entry.published_at > now + FUTURE_SLACK:
+        return now
+    return entry.published_at
+
+
+def _unique(entries: list[Entry]) -> list[Entry]:
+    seen_guid: set[str] = set()
+    seen_url: set[str] = set()
+    out = []
+    for entry in entries:
+        if entry.guid in seen_guid or entry.canonical_url in seen_url:
+            continue
+        seen_guid.add(entry.guid)
+        seen_url.add(entry.canonical_url)
+        out.append(entry)
+    return out
+
+
+def _apply(article: Article, entry: Entry, outlet: str, now: datetime) -> None:
+    article.url = entry.url
+    article.title = entry.title
+    article.summary = entry.summary
+    article.image_url = entry.image_url
+    article.reading_minutes = entry.reading_minutes
+    article.content_hash = entry.content_hash
+    article.outlet = outlet[:200]
+    if entry.published_at is not None:
+        article.published_at = _published(entry, now)
+    article.updated_at = now
+
+
+def store_entries(session: Session, feed: Feed, parsed: ParsedFeed, now: datetime) -> StoreResult:
+    result = StoreResult()
+    entries = _unique(parsed.entries)
+    if not entries:
+        return result
+    outlet = feed.title or parsed.outlet
+    by_guid = {a.guid: a for a in session.scalars(select(Article).where(
+        Article.feed_id == feed.id, Article.guid.in_([e.guid for e in entries])))}
+    by_url = {a.canonical_url: a for a in session.scalars(select(Article).where(
+        Article.topic_id == feed.topic_id,
+        Article.canonical_url.in_([e.canonical_url for e in entries])))}
+    fresh: list[dict[str, object]] = []
+    for entry in entries:
+        article = by_guid.get(entry.guid) or by_url.get(entry.canonical_url)
+        if article is None:
+            fresh.append(dict(
+                feed_id=feed.id, topic_id=feed.topic_id, guid=entry.guid, url=entry.url,
+                canonical_url=entry.canonical_url, title=entry.title, outlet=outlet[:200],
+                summary=entry.summary, image_url=entry.image_url,
+                reading_minutes=entry.reading_minutes, content_hash=entry.content_hash,
+                published_at=_published(entry, now), first_seen_at=now,
+            ))
+            continue
+        if article.feed_id not in (feed.id, None):
+            result.duplicates += 1  # the same story carried by another feed of this topic
+            continue
+        changed = article.content_hash != entry.content_hash or article.url != entry.url
+        if article.guid != entry.guid and entry.guid not in by_guid:
+            article.guid = entry.guid  # rotated GUID: follow it so the next poll finds it directly
+            by_guid[entry.guid] = article
+        if entry.canonical_url != article.canonical_url and entry.canonical_url not in by_url:
+            article.canonical_url = entry.canonical_url
+            by_url[entry.canonical_url] = article
+        if changed:
+            _apply(article, entry, outlet, now)
+            result.updated += 1
+    result.new = _insert(session, fresh, result)
+    return result
+
+
+def _insert(session: Session, fresh: list[dict[str, object]],
+            result: StoreResult) -> list[Article]:
+    """Insert in one flush; if another poll of this topic won a race, retry row by row."""
+    session.flush()
+    if not fresh:
+        return []
+    try:
+        with session.begin_nested():
+            batch = [Article(**values) for values in fresh]
+            session.add_all(batch)
+        return batch
+    except IntegrityError:
+        pass
+    inserted = []
+    for values in fresh:
+        try:
+            with session.begin_nested():
+                article = Article(**values)
+                session.add(article)
+            inserted.append(article)
+        except IntegrityError:
+            result.duplicates += 1
+    return inserted
