@@ -17,7 +17,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..mail.dkim import DkimSigner
-from ..mail.edition import RenderedEdition
+from ..mail.edition import EncodedEdition, RenderedEdition
 from ..mail.message import MessageTemplate
 from ..mail.transport import PermanentFailure, TemporaryFailure, Transport
 from ..models import Edition, EditionStatus, Subscriber, SubscriberStatus, utcnow
@@ -60,12 +60,16 @@ class PreparedEdition:
     template: MessageTemplate
     id_prefix: str
     domain: str
+    encoded: EncodedEdition = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.encoded = EncodedEdition.of(self.rendered)
 
     def message(self, links: Links, subscriber_id: int, email: str, mask: int,
                 date: str) -> bytes:
         unsubscribe = links.unsubscribe(subscriber_id)
-        text, html = self.rendered.stamp(mask, links.preferences(subscriber_id), unsubscribe)
-        return self.template.render(
+        text, html = self.encoded.stamp(mask, links.preferences(subscriber_id), unsubscribe)
+        return self.template.render_encoded(
             to=email,
             msg_id=f"<{self.id_prefix}.{subscriber_id}@{self.domain}>",
             text=text,

@@ -11,11 +11,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..models import Edition, TopicUpdate
+from .message import qp_piece
 from .render import render_mjml, render_text
 
 PREFERENCES = "{{preferences_url}}"
 UNSUBSCRIBE = "{{unsubscribe_url}}"
 _HTML_MARK = re.compile(r"<!-- item:(\d+):start -->(.*?)<!-- item:\1:end -->", re.S)
+_LINK = re.compile("(" + re.escape(PREFERENCES) + "|" + re.escape(UNSUBSCRIBE) + ")")
 _TEXT_MARK = re.compile(r"<<item:(\d+):start>>\n?(.*?)<<item:\1:end>>\n?", re.S)
 MAX_ITEMS = 62  # one bit per item in Delivery.topics_mask (a signed 64-bit integer)
 
@@ -55,6 +57,59 @@ class RenderedEdition:
             )
         )
         return text, html
+
+
+Pieces = tuple[bytes | str, ...]  # bytes: encoded once; str: a link placeholder
+
+
+def _encode_pieces(part: str) -> Pieces:
+    return tuple(p if p in (PREFERENCES, UNSUBSCRIBE) else qp_piece(p)
+                 for p in _LINK.split(part) if p)
+
+
+@dataclass(frozen=True)
+class EncodedEdition:
+    """The edition's blocks already quoted-printable encoded: what each copy is joined from.
+
+    Built once per edition and process; a copy costs two small encodes (its links) and
+    two joins, never a render or a whole-body encode.
+    """
+
+    html_head: Pieces
+    html_items: tuple[bytes, ...]
+    html_tail: Pieces
+    text_head: Pieces
+    text_items: tuple[bytes, ...]
+    text_tail: Pieces
+
+    @classmethod
+    def of(cls, rendered: RenderedEdition) -> EncodedEdition:
+        def tail(part: str) -> Pieces:  # bodies end with a line break, as `email` builds them
+            return _encode_pieces(part if part.endswith("\n") else part + "\n")
+
+        return cls(
+            _encode_pieces(rendered.html_head),
+            tuple(qp_piece(i) for i in rendered.html_items),
+            tail(rendered.html_tail),
+            _encode_pieces(rendered.text_head),
+            tuple(qp_piece(i) for i in rendered.text_items),
+            tail(rendered.text_tail),
+        )
+
+    def stamp(self, mask: int, preferences_url: str, unsubscribe_url: str) -> tuple[bytes, bytes]:
+        """(text, html) bodies for one recipient, encoded, their items in editorial order."""
+        links = {PREFERENCES: qp_piece(preferences_url), UNSUBSCRIBE: qp_piece(unsubscribe_url)}
+        picked = [i for i in range(len(self.html_items)) if mask >> i & 1]
+
+        def join(head: Pieces, items: tuple[bytes, ...], tail: Pieces) -> bytes:
+            return b"".join((
+                *(links[p] if isinstance(p, str) else p for p in head),
+                *(items[i] for i in picked),
+                *(links[p] if isinstance(p, str) else p for p in tail),
+            ))
+
+        return (join(self.text_head, self.text_items, self.text_tail),
+                join(self.html_head, self.html_items, self.html_tail))
 
 
 def _links(part: str, preferences_url: str, unsubscribe_url: str) -> str:

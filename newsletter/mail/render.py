@@ -19,6 +19,8 @@ from ..errors import ValidationError
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[2] / "templates"
 EMAIL_TEMPLATES = TEMPLATE_ROOT / "email"
+_INDENT = re.compile(r"\n[ \t]+")
+_BLANK_LINES = re.compile(r"\n{2,}")
 _INCLUDE = re.compile(r"<mj-include\b[^>]*\bpath\s*=\s*[\"']([^\"']*)[\"']", re.I)
 
 # cssutils (under premailer) logs a warning for every vendor property MJML emits.
@@ -94,7 +96,13 @@ def mjml_to_inlined_html(source: str) -> str:
     )
     if not html.lstrip().lower().startswith("<!doctype"):
         html = "<!doctype html>\n" + html.lstrip()
-    return html
+    return compact_html(html)
+
+
+def compact_html(html: str) -> str:
+    """Drop MJML's indentation and blank lines (a third of its output): whitespace at a line
+    start means nothing in HTML outside <pre>, which the email templates never use."""
+    return _BLANK_LINES.sub("\n", _INDENT.sub("\n", html))
 
 
 def render_mjml(template: str, **context: object) -> str:

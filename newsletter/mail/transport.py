@@ -69,7 +69,8 @@ class OutboxTransport:
 class SMTPTransport:
     """One reused SMTP connection; reconnects once when the server drops it."""
 
-    def __init__(self, url: str, timeout: float = 30.0, local_hostname: str | None = None) -> None:
+    def __init__(self, url: str, timeout: float = 30.0, local_hostname: str | None = None,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         parts = urlsplit(url)
         if parts.scheme not in {"smtp", "smtp+starttls", "smtps"}:
             raise ValueError(f"SMTP_URL scheme must be smtp, smtp+starttls or smtps: {url!r}")
@@ -80,14 +81,21 @@ class SMTPTransport:
         self.password = unquote(parts.password) if parts.password else None
         self.timeout = timeout
         self.local_hostname = local_hostname
+        self._ssl_context = ssl_context
         self._conn: smtplib.SMTP | None = None
 
+    @property
+    def ssl_context(self) -> ssl.SSLContext:
+        """Certificate and host name checks stay on (the default context); built only for TLS."""
+        if self._ssl_context is None:
+            self._ssl_context = ssl.create_default_context()
+        return self._ssl_context
+
     def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
         try:
             if self.scheme == "smtps":
                 conn: smtplib.SMTP = smtplib.SMTP_SSL(
-                    self.host, self.port, timeout=self.timeout, context=context,
+                    self.host, self.port, timeout=self.timeout, context=self.ssl_context,
                     local_hostname=self.local_hostname,
                 )
             else:
@@ -95,7 +103,8 @@ class SMTPTransport:
                     self.host, self.port, timeout=self.timeout, local_hostname=self.local_hostname
                 )
                 if self.scheme == "smtp+starttls":
-                    conn.starttls(context=context)
+                    conn.starttls(context=self.ssl_context)
+            conn.ehlo_or_helo_if_needed()
             if self.username:
                 conn.login(self.username, self.password or "")
         except smtplib.SMTPAuthenticationError as exc:
@@ -126,7 +135,7 @@ class SMTPTransport:
             if self._conn is None:
                 self._conn = self._connect()
             try:
-                self._conn.sendmail(sender, [recipient], data)
+                _transact(self._conn, sender, recipient, data)
                 return
             except smtplib.SMTPRecipientsRefused as exc:
                 code, reply = exc.recipients.get(recipient, (550, b"refused"))
@@ -152,6 +161,47 @@ class SMTPTransport:
             with contextlib.suppress(OSError):
                 self._conn.close()
         self._conn = None
+
+
+_LINE_START_DOT = re.compile(rb"(?m)^\.")
+
+
+def _transact(conn: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
+    """MAIL, RCPT, DATA for one recipient: smtplib's sendmail without its per-message costs
+    (address re-parsing, and a regex pass over the whole message when no line starts
+    with a dot, which is the case for our quoted-printable messages)."""
+    for address in (sender, recipient):
+        if any(c in address for c in "\r\n<>") or not address.isascii():
+            raise smtplib.SMTPRecipientsRefused({recipient: (553, b"unusable address")})
+    code, reply = conn.docmd("mail", f"FROM:<{sender}>")
+    if code != 250:
+        if code == 421:
+            conn.close()
+            raise smtplib.SMTPServerDisconnected(f"{code} {reply!r}")
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    code, reply = conn.docmd("rcpt", f"TO:<{recipient}>")
+    if code not in (250, 251):
+        if code == 421:
+            conn.close()
+            raise smtplib.SMTPServerDisconnected(f"{code} {reply!r}")
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+    code, reply = conn.docmd("data")
+    if code != 354:
+        if code == 421:
+            conn.close()
+            raise smtplib.SMTPServerDisconnected(f"{code} {reply!r}")
+        raise smtplib.SMTPDataError(code, reply)
+    if data.startswith(b".") or b"\n." in data:
+        data = _LINE_START_DOT.sub(b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    conn.send(data + b".\r\n")
+    code, reply = conn.getreply()
+    if code != 250:
+        if code == 421:
+            conn.close()
+            raise smtplib.SMTPServerDisconnected(f"{code} {reply!r}")
+        raise smtplib.SMTPDataError(code, reply)
 
 
 def _classify(code: int, reply: bytes | str) -> DeliveryError:

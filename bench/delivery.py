@@ -1,0 +1,437 @@
+"""Delivery benchmark: naive per-subscriber pipeline vs the real engine vs the SMTP ceiling.
+
+    .venv/bin/python bench/delivery.py                 # 20,000 subscribers, 5 topics
+    .venv/bin/python bench/delivery.py --fanout-only   # 1,000,000 subscribers fanned out
+
+Runs against the machine's PostgreSQL (a throwaway database, created and dropped) and Redis
+(a free db number), with a minimal asyncio SMTP sink in a child process that accepts quickly.
+(a) naive: per subscriber MJML + premailer + EmailMessage + smtplib, on a sample, as msg/s;
+(b) engine: fan-out, then direct (RQ-free) calls to send_batch in a child process until the
+    edition is sent: DB claim → assemble → SMTP → bulk status update, end to end;
+(c) smtp_limit: smtplib sending pre-built bytes over one connection to the same sink.
+Ends with one JSON line of the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import random
+import resource
+import smtplib
+import subprocess
+import sys
+import time
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TOPICS = ["World", "Climate", "Tech", "Business", "Science"]
+SECRET = "bench-secret-key"
+MAIL_FROM = "The Briefing <briefing@news.example.test>"
+BASE_URL = "https://news.example.test"
+
+
+# ---------------------------------------------------------------- the SMTP sink (child process)
+
+class _SinkProtocol(asyncio.Protocol):
+    """Just enough SMTP to accept mail fast: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT.
+
+    XCNT answers with the number of messages accepted so far (for the benchmark's own check).
+    """
+
+    count = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.buffer = bytearray()
+        self.scanned = 0
+        self.in_data = False
+        self.transport.write(b"220 sink ESMTP\r\n")  # type: ignore[attr-defined]
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        out = []
+        while True:
+            if self.in_data:
+                end = self.buffer.find(b"\r\n.\r\n", self.scanned)
+                if end < 0:
+                    self.scanned = max(0, len(self.buffer) - 4)  # do not rescan old bytes
+                    break
+                self.scanned = 0
+                del self.buffer[:end + 5]
+                self.in_data = False
+                _SinkProtocol.count += 1
+                out.append(b"250 2.0.0 accepted\r\n")
+                continue
+            end = self.buffer.find(b"\r\n")
+            if end < 0:
+                break
+            line = bytes(self.buffer[:end])
+            del self.buffer[:end + 2]
+            verb = line[:4].upper()
+            if verb == b"EHLO":
+                out.append(b"250-sink\r\n250-8BITMIME\r\n250 SIZE 52428800\r\n")
+            elif verb == b"DATA":
+                self.in_data = True
+                out.append(b"354 go ahead\r\n")
+            elif verb == b"QUIT":
+                out.append(b"221 bye\r\n")
+                self.transport.write(b"".join(out))  # type: ignore[attr-defined]
+                self.transport.close()
+                return
+            elif verb == b"XCNT":
+                out.append(f"250 {_SinkProtocol.count}\r\n".encode())
+            else:
+                out.append(b"250 OK\r\n")
+        if out:
+            self.transport.write(b"".join(out))  # type: ignore[attr-defined]
+
+
+def run_sink(port: int) -> None:
+    async def main() -> None:
+        server = await asyncio.get_running_loop().create_server(_SinkProtocol, "127.0.0.1", port)
+        print("ready", flush=True)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+class Sink:
+    def __init__(self) -> None:
+        from tests.support.smtp import free_port
+
+        self.port = free_port()
+        self.proc = subprocess.Popen([sys.executable, __file__, "--sink", str(self.port)],
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        assert self.proc.stdout.readline().strip() == "ready"
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def count(self) -> int:
+        with smtplib.SMTP("127.0.0.1", self.port) as conn:
+            return int(conn.docmd("XCNT")[1])
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(5)
+
+
+# ---------------------------------------------------------------- data
+
+def settings_for(database_url: str, redis_url: str, smtp_url: str, instance: Path, **extra: object):
+    from newsletter.config import Settings
+
+    return Settings.from_env(
+        instance=instance, database_url=database_url, redis_url=redis_url, smtp_url=smtp_url,
+        base_url=BASE_URL, secret_key=SECRET, mail_from=MAIL_FROM, smtp_rate=None, **extra,
+    )
+
+
+def seed(database_url: str, subscribers: int, rng: random.Random) -> list[int]:
+    """Topics and realistic updates through the domain code; subscribers bulk-loaded with COPY."""
+    import psycopg
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from newsletter.editorial.topics import create_topic
+    from tests.mail.realistic import make_realistic_update
+
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        topics = [create_topic(session, name.lower(), name, f"All about {name}.") for name in TOPICS]
+        update_ids = [make_realistic_update(session, t).id for t in topics]
+        topic_ids = [t.id for t in topics]
+        session.commit()
+    engine.dispose()
+
+    dsn = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(dsn) as conn, conn.cursor() as cur:
+        chunk = 100_000
+        for start in range(1, subscribers + 1, chunk):
+            stop = min(start + chunk, subscribers + 1)
+            with cur.copy("COPY subscriber (id, email, email_key, status, created_at, updated_at,"
+                          " confirmed_at) FROM STDIN") as copy:
+                buf = io.StringIO()
+                for i in range(start, stop):
+                    addr = f"reader{i}@example.com"
+                    buf.write(f"{i}\t{addr}\t{addr}\tactive\tnow\tnow\tnow\n")
+                copy.write(buf.getvalue())
+            with cur.copy("COPY subscription (subscriber_id, topic_id, created_at) FROM STDIN") as copy:
+                buf = io.StringIO()
+                for i in range(start, stop):
+                    chosen = [t for t in topic_ids if rng.random() < 0.4] or [rng.choice(topic_ids)]
+                    for t in chosen:
+                        buf.write(f"{i}\t{t}\tnow\n")
+                copy.write(buf.getvalue())
+        cur.execute("SELECT setval(pg_get_serial_sequence('subscriber', 'id'), %s)", (subscribers,))
+        cur.execute("ANALYZE subscriber; ANALYZE subscription")
+        conn.commit()
+    return update_ids
+
+
+def create_edition_now(database_url: str, update_ids: list[int]) -> int:
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from newsletter.editorial.editions import create_edition
+    from newsletter.models import utcnow
+
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        edition = create_edition(session, "Your morning briefing", update_ids, utcnow())
+        session.commit()
+        edition_id = edition.id
+    engine.dispose()
+    return edition_id
+
+
+# ---------------------------------------------------------------- (a) naive
+
+def naive(sink: Sink, sample: int, rng: random.Random) -> float:
+    """Everything per subscriber: MJML, premailer, an EmailMessage tree, smtplib."""
+    from email.utils import formatdate, make_msgid
+
+    from newsletter.mail.edition import render_items
+    from newsletter.subscribers.links import Links
+    from newsletter.subscribers.tokens import Tokens
+    from tests.mail.realistic import item_context
+
+    items = [item_context(name) for name in TOPICS]
+    links = Links(Tokens(SECRET), BASE_URL)
+    smtp_policy = policy.SMTP.clone(max_line_length=998)
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", sink.port) as conn:
+        for n in range(sample):
+            sid = n + 1
+            chosen = [it for it in items if rng.random() < 0.4] or [rng.choice(items)]
+            rendered = render_items("Your morning briefing", chosen, list_name="The Briefing",
+                                    base_url=BASE_URL)
+            text, html = rendered.stamp((1 << len(chosen)) - 1, links.preferences(sid),
+                                        links.unsubscribe(sid))
+            msg = EmailMessage(policy=smtp_policy)
+            msg["From"] = MAIL_FROM
+            msg["To"] = f"reader{sid}@example.com"
+            msg["Subject"] = "Your morning briefing"
+            msg["Date"] = formatdate(usegmt=True)
+            msg["Message-ID"] = make_msgid(domain="news.example.test")
+            msg["List-Unsubscribe"] = f"<{links.unsubscribe(sid)}>"
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+            msg.set_content(text)
+            msg.add_alternative(html, subtype="html")
+            conn.sendmail("briefing@news.example.test", [msg["To"]], msg.as_bytes())
+    return sample / (time.perf_counter() - started)
+
+
+# ---------------------------------------------------------------- (b) engine (child process)
+
+def engine_child(args: argparse.Namespace) -> None:
+    """--start: render once + fan-out. Otherwise: after a "go" line on stdin, drain the edition
+    with direct send_batch calls (what send_batch_job does, minus RQ) until nothing is left."""
+    from newsletter.delivery import editions
+    from newsletter.delivery.sender import send_batch
+    from newsletter.delivery.settings import SendSettings
+    from newsletter.jobs import identity, links
+    from newsletter.mail.transport import open_transport
+    from newsletter.runtime import Runtime
+
+    settings = settings_for(args.database_url, args.redis_url, args.smtp_url, Path(args.instance),
+                            batch_size=args.batch_size)
+    runtime = Runtime(settings)
+    send_settings = SendSettings.from_settings(settings)
+    ident, link = identity(runtime), links(runtime)
+    total = sent = 0
+    if args.start:
+        started = time.perf_counter()
+        with runtime.session() as session:
+            total = editions.start(session, args.edition_id, list_name=settings.list_name,
+                                   base_url=settings.base_url)
+    else:
+        print("ready", flush=True)
+        sys.stdin.readline()
+        started = time.perf_counter()
+        while True:
+            result = send_batch(runtime.Session, runtime.redis, args.edition_id,
+                                open_transport(settings.smtp_url, settings.outbox), ident, link,
+                                send_settings)
+            sent += result.sent
+            if not result.claimed:
+                break
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"total": total, "sent": sent, "seconds": seconds,
+                      "peak_rss_mb": round(peak, 1)}), flush=True)
+
+
+def run_engine(args: argparse.Namespace, database_url: str, redis_url: str, smtp_url: str,
+               instance: Path, edition_id: int, workers: int, fanout_only: bool = False
+               ) -> dict[str, float]:
+    """Start the edition in one child, then time `workers` children draining it together."""
+    base = [sys.executable, __file__, "--engine-child", "--database-url", database_url,
+            "--redis-url", redis_url, "--smtp-url", smtp_url, "--instance", str(instance),
+            "--edition-id", str(edition_id), "--batch-size", str(args.batch_size)]
+    first = subprocess.run([*base, "--start"], capture_output=True, text=True, check=False)
+    if first.returncode:
+        raise SystemExit(first.stderr)
+    start = json.loads(first.stdout.strip().splitlines()[-1])
+    if fanout_only:
+        return {**start, "start_s": start["seconds"]}
+    procs = [subprocess.Popen(base, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+             for _ in range(workers)]
+    for proc in procs:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    began = time.perf_counter()
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    outs = [json.loads(proc.communicate()[0].strip().splitlines()[-1]) for proc in procs]
+    send_s = time.perf_counter() - began
+    return {"total": start["total"], "sent": sum(o["sent"] for o in outs),
+            "start_s": start["seconds"], "send_s": send_s, "seconds": start["seconds"] + send_s,
+            "peak_rss_mb": max([start["peak_rss_mb"], *(o["peak_rss_mb"] for o in outs)])}
+
+
+# ---------------------------------------------------------------- (c) SMTP ceiling
+
+def smtp_limit(sink: Sink, data: bytes, count: int) -> float:
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", sink.port) as conn:
+        for n in range(count):
+            conn.sendmail("briefing@news.example.test", [f"reader{n}@example.com"], data)
+    return count / (time.perf_counter() - started)
+
+
+def sample_message(database_url: str, edition_id: int) -> bytes:
+    """One real engine message (a 3-topic copy), to time the SMTP ceiling with realistic bytes."""
+    from email.utils import formatdate
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from newsletter.delivery.sender import Identity, prepare
+    from newsletter.models import Edition
+    from newsletter.subscribers.links import Links
+    from newsletter.subscribers.tokens import Tokens
+
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        edition = session.get(Edition, edition_id)
+        assert edition is not None
+        prepared = prepare(edition, Identity(MAIL_FROM, "The Briefing",
+                                             "The Briefing <briefing.news.example.test>", BASE_URL))
+    engine.dispose()
+    return prepared.message(Links(Tokens(SECRET), BASE_URL), 1, "reader1@example.com", 0b10101,
+                            formatdate(usegmt=True))
+
+
+# ---------------------------------------------------------------- main
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--subscribers", type=int, default=None)
+    parser.add_argument("--naive-sample", type=int, default=200)
+    parser.add_argument("--smtp-sample", type=int, default=5000)
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=2,
+                        help="engine worker processes sharing the edition (default 2 = cores)")
+    parser.add_argument("--fanout-only", action="store_true")
+    parser.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
+    # internal modes
+    parser.add_argument("--sink", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--engine-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--start", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    parser.add_argument("--redis-url", help=argparse.SUPPRESS)
+    parser.add_argument("--smtp-url", help=argparse.SUPPRESS)
+    parser.add_argument("--instance", help=argparse.SUPPRESS)
+    parser.add_argument("--edition-id", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.sink:
+        run_sink(args.sink)
+        return
+    if args.engine_child:
+        if os.environ.get("BENCH_PROFILE"):  # cProfile the engine child: BENCH_PROFILE=out.prof
+            import cProfile
+
+            cProfile.runctx("engine_child(args)", globals(), {"args": args},
+                            os.environ["BENCH_PROFILE"])
+        else:
+            engine_child(args)
+        return
+
+    import tempfile
+
+    from newsletter.migrate import upgrade
+    from tests.support.services import PostgresDatabase, RedisDatabase
+
+    subscribers = args.subscribers or (1_000_000 if args.fanout_only else 20_000)
+    rng = random.Random(42)
+    database, redis_db = PostgresDatabase(), RedisDatabase()
+    database_url = database.create()
+    redis_url = redis_db.acquire()
+    sink = Sink()
+    instance = Path(tempfile.mkdtemp(prefix="bench-delivery-"))
+    try:
+        upgrade(database_url)
+        t0 = time.perf_counter()
+        update_ids = seed(database_url, subscribers, rng)
+        print(f"seeded {subscribers:,} subscribers (COPY) in {time.perf_counter() - t0:.1f} s",
+              flush=True)
+        edition_id = create_edition_now(database_url, update_ids)
+
+        if args.fanout_only:
+            res = run_engine(args, database_url, redis_url, sink.url, instance, edition_id, 1,
+                             fanout_only=True)
+            print(f"fan-out: {res['total']:,} deliveries in {res['start_s']:.1f} s "
+                  f"(render once + INSERT … SELECT), worker peak RSS {res['peak_rss_mb']} MB")
+            print(json.dumps({"subscribers": subscribers, "deliveries": res["total"],
+                              "seconds": round(res["start_s"], 2),
+                              "peak_rss_mb": res["peak_rss_mb"]}))
+            return
+
+        naive_rate = naive(sink, args.naive_sample, rng)
+        print(f"(a) naive pipeline: {naive_rate:,.1f} msg/s "
+              f"(sample of {args.naive_sample}, MJML + premailer + EmailMessage + smtplib each)",
+              flush=True)
+
+        before = sink.count()
+        res = run_engine(args, database_url, redis_url, sink.url, instance, edition_id,
+                         args.workers)
+        received = sink.count() - before
+        engine_rate = res["sent"] / res["seconds"]
+        send_rate = res["sent"] / res["send_s"] if res["send_s"] else 0.0
+        print(f"(b) engine: {res['sent']:,} of {res['total']:,} deliveries sent, sink got "
+              f"{received:,}, in {res['seconds']:.2f} s = {engine_rate:,.0f} msg/s end to end "
+              f"(render + fan-out {res['start_s']:.2f} s; sending alone {send_rate:,.0f} msg/s); "
+              f"{args.workers} worker process(es), direct send_batch calls (no RQ), batch "
+              f"{args.batch_size}; worker peak RSS {res['peak_rss_mb']} MB", flush=True)
+
+        data = sample_message(database_url, edition_id)
+        limit_rate = smtp_limit(sink, data, args.smtp_sample)
+        print(f"(c) smtp_limit: {limit_rate:,.0f} msg/s (smtplib, pre-built {len(data):,} byte "
+              f"message, one connection, {args.smtp_sample:,} sends)", flush=True)
+        ratio = engine_rate / naive_rate
+        print(f"engine / naive = {ratio:.1f}x; engine / smtp_limit = {engine_rate / limit_rate:.2f}")
+        print(json.dumps({"naive_msg_s": round(naive_rate, 1), "engine_msg_s": round(engine_rate, 1),
+                          "smtp_limit_msg_s": round(limit_rate, 1), "ratio": round(ratio, 1),
+                          "peak_rss_mb": res["peak_rss_mb"]}))
+    finally:
+        sink.stop()
+        redis_db.release()
+        if not args.keep_db:
+            database.drop()
+
+
+if __name__ == "__main__":
+    main()
