@@ -1,8 +1,16 @@
-"""The editors' web app under /admin (Flask-Login sessions)."""
+"""The editors' web app under /admin (Flask-Login sessions).
+
+Every page needs a logged-in editor (except the login page); pages that manage other
+editors also need the admin role. Both checks run in before_request, driven by the
+endpoint name, so a new view is protected without remembering a decorator.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, request
+import importlib
+import importlib.util
+
+from flask import Blueprint, Flask, abort, request
 from flask_login import current_user
 
 from ..extensions import login_manager
@@ -11,24 +19,57 @@ from ..web.db import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 OPEN_ENDPOINTS = {"admin.login"}
+ADMIN_PREFIXES = ("admin.editors",)  # endpoints only the admin role may use
+
+
+def is_admin_endpoint(endpoint: str | None) -> bool:
+    return bool(endpoint) and endpoint.startswith(ADMIN_PREFIXES)
 
 
 @bp.before_request
 def require_login():  # type: ignore[no-untyped-def]
     """Every /admin page needs a logged-in editor, except the login page itself."""
-    if request.endpoint in OPEN_ENDPOINTS or current_user.is_authenticated:
+    if request.endpoint in OPEN_ENDPOINTS:
         return None
-    return login_manager.unauthorized()
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if is_admin_endpoint(request.endpoint) and not current_user.is_admin:
+        abort(403)
+    return None
 
 
 def _load_editor(editor_id: str) -> Editor | None:
     if not editor_id.isdigit():
         return None
-    return db().get(Editor, int(editor_id))
+    editor = db().get(Editor, int(editor_id))
+    return editor if editor is not None and editor.active else None  # disabling ends sessions
 
 
 def init_app(app: Flask) -> None:
-    from . import auth, dashboard  # noqa: F401 - routes register on import
+    from . import (  # noqa: F401 - routes register on import
+        auth,
+        dashboard,
+        editions,
+        editors,
+        subscribers,
+        tokens,
+        topics,
+        updates,
+    )
+
+    if importlib.util.find_spec(f"{__name__}.feeds") is not None:
+        importlib.import_module(f"{__name__}.feeds")  # feed pages and article inbox
+
+    @app.template_filter("local_time")
+    def local_time(value, zone: str = "UTC") -> str:  # type: ignore[no-untyped-def]
+        from zoneinfo import ZoneInfo
+
+        if value is None:
+            return ""
+        try:
+            return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
+        except (KeyError, ValueError):
+            return value.strftime("%Y-%m-%d %H:%M UTC")
 
     login_manager.init_app(app)
     login_manager.login_view = "admin.login"

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ..delivery import ledger
 from ..errors import NotFound, ValidationError
 from ..mail.edition import MAX_ITEMS
 from ..models import (
+    Delivery,
+    DeliveryStatus,
     Edition,
     EditionItem,
     EditionStatus,
@@ -62,9 +65,8 @@ def default_subject(updates: list[TopicUpdate]) -> str:
     return subject[:300]
 
 
-def create_edition(session: Session, subject: str | None, update_ids: list[int],
-                   send_at: datetime, editor: Editor | None = None, timezone: str = "UTC"
-                   ) -> Edition:
+def validate_updates(session: Session, update_ids: object) -> list[TopicUpdate]:
+    """The published updates behind these ids, in the order given; every problem named."""
     if not isinstance(update_ids, list) or not all(
         isinstance(i, int) and not isinstance(i, bool) for i in update_ids
     ):
@@ -82,11 +84,27 @@ def create_edition(session: Session, subject: str | None, update_ids: list[int],
     if drafts:
         raise ValidationError(f"Updates {drafts[:10]} are drafts; publish them first.",
                               field="update_ids")
-    updates = [found[i] for i in ids]
+    return [found[i] for i in ids]
+
+
+def check_timezone(tz_name: object) -> str:
+    if not isinstance(tz_name, str) or not tz_name:
+        raise ValidationError("Choose a time zone.", field="timezone")
+    try:
+        ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"Unknown time zone '{tz_name[:64]}'.", field="timezone") from exc
+    return tz_name
+
+
+def create_edition(session: Session, subject: str | None, update_ids: list[int],
+                   send_at: datetime, editor: Editor | None = None, timezone: str = "UTC"
+                   ) -> Edition:
+    updates = validate_updates(session, update_ids)
     subject = clean_text(subject or default_subject(updates), "subject", max_len=300)
     edition = Edition(
         subject=subject, send_at=send_at, status=EditionStatus.SCHEDULED,
-        editor_id=editor.id if editor else None, timezone=timezone,
+        editor_id=editor.id if editor else None, timezone=check_timezone(timezone or "UTC"),
         items=[EditionItem(update_id=u.id, position=i) for i, u in enumerate(updates)],
     )
     session.add(edition)
@@ -142,3 +160,73 @@ def unsent_published_updates(session: Session) -> list[TopicUpdate]:
             .order_by(TopicUpdate.created_at)
         )
     )
+
+
+@dataclass(frozen=True)
+class TopicReach:
+    slug: str
+    name: str
+    recipients: int
+
+
+def recipients_by_topic(session: Session, edition: Edition) -> list[TopicReach]:
+    """How many people get each topic: from the ledger once fanned out, else an estimate."""
+    topics = {}
+    for item in edition.items:
+        topics.setdefault(item.update.topic_id, item.update.topic)
+    if not topics:
+        return []
+    if edition.started_at is not None:
+        masks = ledger.topic_masks(session, edition.id)
+        columns = [
+            func.coalesce(func.sum(case((Delivery.topics_mask.op("&")(masks[tid]) != 0, 1),
+                                        else_=0)), 0)
+            for tid in topics
+        ]
+        row = session.execute(select(*columns).where(Delivery.edition_id == edition.id)).one()
+        counts = dict(zip(topics, row, strict=True))
+    else:
+        counts = dict(session.execute(
+            select(Subscription.topic_id, func.count())
+            .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
+            .where(Subscriber.status == SubscriberStatus.ACTIVE,
+                   Subscription.topic_id.in_(list(topics)))
+            .group_by(Subscription.topic_id)
+        ).all())
+    return [TopicReach(t.slug, t.name, int(counts.get(tid, 0))) for tid, t in topics.items()]
+
+
+@dataclass(frozen=True)
+class DeliveryProblem:
+    email: str
+    status: str
+    attempts: int
+    error: str
+    next_attempt_at: datetime | None
+
+
+def delivery_errors(session: Session, edition_id: int, limit: int = 100) -> list[DeliveryProblem]:
+    """Failed deliveries and ones waiting for a retry, with the server's last answer."""
+    rows = session.execute(
+        select(Subscriber.email, Delivery.status, Delivery.attempts, Delivery.last_error,
+               Delivery.next_attempt_at)
+        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .where(Delivery.edition_id == edition_id, Delivery.last_error.is_not(None),
+               Delivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.PENDING]))
+        .order_by(Delivery.id).limit(limit)
+    )
+    return [DeliveryProblem(*r) for r in rows]
+
+
+def published_updates(session: Session, limit: int = 200) -> list[TopicUpdate]:
+    return list(session.scalars(
+        select(TopicUpdate).where(TopicUpdate.status == UpdateStatus.PUBLISHED)
+        .order_by(TopicUpdate.created_at.desc()).limit(limit)
+    ))
+
+
+def list_editions(session: Session, page: int = 1, per_page: int = 50) -> list[Edition]:
+    return list(session.scalars(
+        select(Edition).order_by(Edition.send_at.desc(), Edition.id.desc())
+        .offset((page - 1) * per_page).limit(per_page)
+    ))

@@ -55,3 +55,10 @@ def archive_topic(session: Session, slug: str) -> Topic:
     topic = get_topic(session, slug)
     topic.archived_at = topic.archived_at or utcnow()
     return topic
+
+
+def restore_topic(session: Session, slug: str) -> Topic:
+    """Undo an archive: the topic shows on the sign-up page again."""
+    topic = get_topic(session, slug)
+    topic.archived_at = None
+    return topic

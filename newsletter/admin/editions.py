@@ -1,0 +1,305 @@
+"""Editions: the form (review, then confirm), test sends, and the live edition page.
+
+Creating goes through a review page that shows the send time in UTC and the number
+of recipients; the confirm button carries a one-time nonce kept in Redis, so a double
+click or a resubmitted form cannot schedule the same edition twice.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from zoneinfo import ZoneInfo, available_timezones
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..delivery import editions as lifecycle
+from ..editorial import edition_preview
+from ..editorial import editions as service
+from ..editorial.text import clean_text
+from ..errors import Conflict, NewsletterError, ValidationError
+from ..jobs import resume_edition, schedule_edition
+from ..models import Edition, EditionStatus, utcnow
+from ..web.db import db, runtime
+from . import bp
+from .forms import int_list, page_arg, text
+from .preview import email_response
+
+NONCE_TTL = 12 * 3600
+TIMEZONES = sorted(available_timezones() - {"localtime", "Factory"})
+
+
+def _nonce_key(nonce: str) -> str:
+    return f"nl:edition-form:{nonce}"
+
+
+def issue_nonce() -> str:
+    nonce = secrets.token_urlsafe(18)
+    runtime().redis.set(_nonce_key(nonce), str(current_user.id), ex=NONCE_TTL)
+    return nonce
+
+
+def _consume_nonce(nonce: str) -> None:
+    """The first request with this nonce wins (DEL is atomic); later ones are told why."""
+    if not nonce or len(nonce) > 64:
+        raise ValidationError("This form is missing its one-time key. Start again.")
+    redis = runtime().redis
+    if redis.delete(_nonce_key(nonce)) == 1:
+        return
+    created = redis.get(_nonce_key(nonce) + ":done")
+    if created:
+        raise AlreadyCreated(int(created))
+    raise Conflict("This form was already sent or has expired. Start a new edition.")
+
+
+class AlreadyCreated(Conflict):
+    def __init__(self, edition_id: int) -> None:
+        super().__init__("This edition was already scheduled; here it is.")
+        self.edition_id = edition_id
+
+
+def _default_send_at(zone: str) -> str:
+    local = (utcnow() + timedelta(hours=1)).astimezone(ZoneInfo(zone))
+    return local.replace(minute=0, second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M")
+
+
+def _values() -> dict[str, object]:
+    zone = request.form.get("timezone") or "UTC"
+    return {
+        "subject": text("subject"),
+        "updates": request.form.getlist("updates"),
+        "send_at": text("send_at"),
+        "timezone": zone if zone in TIMEZONES else "UTC",
+        "send_now": request.form.get("send_now") == "1",
+    }
+
+
+def _form(values: dict[str, object] | None = None, error: NewsletterError | None = None,
+          status: int = 200):  # type: ignore[no-untyped-def]
+    session = db()
+    candidates = service.unsent_published_updates(session)
+    if values is None:
+        values = {"subject": "", "updates": [str(u.id) for u in candidates],
+                  "send_at": _default_send_at("UTC"), "timezone": "UTC", "send_now": False,
+                  "auto_timezone": True}
+    chosen = {str(v) for v in values.get("updates", [])}  # type: ignore[union-attr]
+    shown = {u.id for u in candidates}
+    others = [u for u in service.published_updates(session) if u.id not in shown][:50]
+    return render_template(
+        "admin/edition_form.html", values=values, candidates=candidates, others=others,
+        chosen=chosen, timezones=TIMEZONES, error=error,
+        suggested=service.default_subject([u for u in candidates if str(u.id) in chosen]),
+    ), status
+
+
+class Plan:
+    """A validated edition form: what the review page shows and the confirm step creates."""
+
+    def __init__(self, values: dict[str, object]) -> None:
+        session = db()
+        self.values = values
+        self.zone = service.check_timezone(values["timezone"])
+        ids = int_list("updates")
+        self.updates = service.validate_updates(session, ids)
+        self.update_ids = [u.id for u in self.updates]
+        if values["send_now"]:
+            self.send_at = utcnow()
+        elif not values["send_at"]:
+            raise ValidationError("Choose a send time, or send now.", field="send_at")
+        else:
+            self.send_at = service.parse_send_at(str(values["send_at"]), self.zone)
+        self.subject = clean_text(values["subject"] or service.default_subject(self.updates),
+                                  "subject", max_len=300)
+        self.local = self.send_at.astimezone(ZoneInfo(self.zone))
+        self.recipients = service.estimate_recipients(session, self.update_ids)
+
+
+def _review(plan: Plan, nonce: str, status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template("admin/edition_review.html", plan=plan, values=plan.values,
+                           nonce=nonce), status
+
+
+@bp.get("/editions")
+def editions():  # type: ignore[no-untyped-def]
+    session = db()
+    page = page_arg()
+    rows = service.list_editions(session, page=page)
+    return render_template("admin/editions.html", editions=rows, page=page)
+
+
+@bp.get("/editions/new")
+def editions_new():  # type: ignore[no-untyped-def]
+    return _form()
+
+
+@bp.post("/editions/new")
+def editions_review():  # type: ignore[no-untyped-def]
+    values = _values()
+    if request.form.get("back") == "1":
+        return _form(values)
+    try:
+        plan = Plan(values)
+    except NewsletterError as exc:
+        return _form(values, exc, exc.status_code)
+    return _review(plan, issue_nonce())
+
+
+@bp.get("/editions/estimate.json")
+def editions_estimate():  # type: ignore[no-untyped-def]
+    ids = [int(i) for i in request.args.getlist("updates") if i.isdigit()][:100]
+    return jsonify({"recipients": service.estimate_recipients(db(), ids) if ids else 0})
+
+
+@bp.post("/editions")
+def editions_create():  # type: ignore[no-untyped-def]
+    values = _values()
+    session = db()
+    nonce = request.form.get("nonce", "")
+    try:
+        plan = Plan(values)
+    except NewsletterError as exc:
+        return _form(values, exc, exc.status_code)
+    try:
+        _consume_nonce(nonce)
+    except AlreadyCreated as exc:
+        flash(exc.message, "warning")
+        return redirect(url_for("admin.editions_show", edition_id=exc.edition_id))
+    try:
+        edition = service.create_edition(session, plan.subject, plan.update_ids, plan.send_at,
+                                         current_user, timezone=plan.zone)
+        session.commit()
+    except NewsletterError as exc:
+        session.rollback()
+        runtime().redis.set(_nonce_key(nonce), str(current_user.id), ex=NONCE_TTL)
+        return _form(values, exc, exc.status_code)
+    runtime().redis.set(_nonce_key(nonce) + ":done", edition.id, ex=NONCE_TTL)
+    schedule_edition(runtime(), edition)
+    when = "now" if values["send_now"] else f"at {plan.local:%Y-%m-%d %H:%M} {plan.zone}"
+    flash(f"Edition scheduled to send {when}.", "success")
+    return redirect(url_for("admin.editions_show", edition_id=edition.id))
+
+
+@bp.post("/editions/test")
+def editions_test_draft():  # type: ignore[no-untyped-def]
+    """Test send from the review page, before the edition exists."""
+    values = _values()
+    try:
+        plan = Plan(values)
+    except NewsletterError as exc:
+        return _form(values, exc, exc.status_code)
+    nonce = request.form.get("nonce", "")
+    try:
+        edition_preview.send_test(runtime().settings, plan.subject, plan.updates,
+                                  text("test_email"), kicker=f"{plan.local:%A, %-d %B %Y}")
+    except NewsletterError as exc:
+        return render_template("admin/edition_review.html", plan=plan, values=values,
+                               nonce=nonce, test_error=exc.message,
+                               test_email=text("test_email")), exc.status_code
+    flash(f"Test sent to {text('test_email').strip()}.", "success")
+    return _review(plan, nonce)
+
+
+def _actions(status: str) -> dict[str, bool]:
+    return {
+        "pause": status in lifecycle.ALLOWED["pause"][0],
+        "resume": status == EditionStatus.PAUSED,
+        "cancel": status in lifecycle.ALLOWED["cancel"][0],
+    }
+
+
+def _status_payload(edition: Edition) -> dict[str, object]:
+    session = db()
+    data = service.edition_status(session, edition.id)
+    data["actions"] = _actions(str(data["status"]))
+    data["reach"] = [vars(r) for r in service.recipients_by_topic(session, edition)]
+    data["errors"] = len(service.delivery_errors(session, edition.id))
+    return data
+
+
+@bp.get("/editions/<int:edition_id>")
+def editions_show(edition_id: int):  # type: ignore[no-untyped-def]
+    session = db()
+    edition = service.get_edition(session, edition_id)
+    status = _status_payload(edition)
+    preview_email = request.args.get("preview_email", "").strip()[:254]
+    preview_topics = [s for s in request.args.getlist("preview_topics") if s][:62]
+    preview_query = {"email": preview_email} if preview_email else {"topics": preview_topics}
+    return render_template(
+        "admin/edition.html", edition=edition, status=status,
+        errors=service.delivery_errors(session, edition_id), actions=status["actions"],
+        topics=[r for r in status["reach"]], preview_email=preview_email,  # type: ignore[union-attr]
+        preview_topics=preview_topics,
+        preview_url=url_for("admin.editions_preview", edition_id=edition_id, **preview_query),
+    )
+
+
+@bp.get("/editions/<int:edition_id>/status.json")
+def editions_status(edition_id: int):  # type: ignore[no-untyped-def]
+    return jsonify(_status_payload(service.get_edition(db(), edition_id)))
+
+
+@bp.post("/editions/<int:edition_id>/pause")
+def editions_pause(edition_id: int):  # type: ignore[no-untyped-def]
+    session = db()
+    lifecycle.pause(session, edition_id, reason=f"paused by {current_user.display_name}")
+    session.commit()
+    flash("Edition paused. Messages already handed to the mail server still arrive.", "success")
+    return redirect(url_for("admin.editions_show", edition_id=edition_id))
+
+
+@bp.post("/editions/<int:edition_id>/resume")
+def editions_resume(edition_id: int):  # type: ignore[no-untyped-def]
+    resume_edition(runtime(), edition_id)
+    flash("Edition resumed.", "success")
+    return redirect(url_for("admin.editions_show", edition_id=edition_id))
+
+
+@bp.post("/editions/<int:edition_id>/cancel")
+def editions_cancel(edition_id: int):  # type: ignore[no-untyped-def]
+    session = db()
+    lifecycle.cancel(session, edition_id)
+    session.commit()
+    flash("Edition cancelled. Nothing more will be sent.", "success")
+    return redirect(url_for("admin.editions_show", edition_id=edition_id))
+
+
+@bp.post("/editions/<int:edition_id>/test")
+def editions_test(edition_id: int):  # type: ignore[no-untyped-def]
+    edition = service.get_edition(db(), edition_id)
+    address = text("test_email")
+    edition_preview.send_test_of_edition(runtime().settings, edition, address)
+    flash(f"Test sent to {address.strip()}.", "success")
+    return redirect(url_for("admin.editions_show", edition_id=edition_id))
+
+
+@bp.get("/editions/<int:edition_id>/preview")
+def editions_preview(edition_id: int):  # type: ignore[no-untyped-def]
+    """The email as one subscriber (?email=) or one topic combination (?topics=) gets it."""
+    session = db()
+    edition = service.get_edition(session, edition_id)
+    settings = runtime().settings
+    try:
+        if request.args.get("email"):
+            preview = edition_preview.preview_for_subscriber(
+                session, edition, request.args["email"], settings)
+        else:
+            preview = edition_preview.preview_for_topics(
+                session, edition, request.args.getlist("topics")[:62], settings)
+    except NewsletterError as exc:
+        return email_response(render_template("admin/preview_notice.html", message=exc.message),
+                              exc.status_code)
+    if preview.mask == 0:
+        return email_response(render_template(
+            "admin/preview_notice.html",
+            message=f"Nothing to show: {preview.description} gets no topic of this edition, "
+                    "so they receive no email."), 200)
+    if request.args.get("format") == "text":
+        return email_response(f"<pre>{_escape(preview.text)}</pre>")
+    return email_response(preview.html)
+
+
+def _escape(value: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(value))

@@ -1,0 +1,50 @@
+"""Admin only: the list of editor accounts, adding editors, disabling and re-enabling them."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..accounts.service import create_editor
+from ..editorial import editors as service
+from ..errors import NewsletterError
+from ..models import EditorRole
+from ..web.db import db
+from . import bp
+from .forms import text
+
+
+def _page(error: NewsletterError | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    return render_template(
+        "admin/editors.html", editors=service.list_editors(db()), roles=list(EditorRole),
+        error=error, form=request.form if error else {},
+    ), status
+
+
+@bp.get("/editors")
+def editors():  # type: ignore[no-untyped-def]
+    return _page()
+
+
+@bp.post("/editors")
+def editors_create():  # type: ignore[no-untyped-def]
+    session = db()
+    try:
+        editor = create_editor(session, text("email"), text("password"), name=text("name"),
+                               role=text("role") or EditorRole.EDITOR)
+        session.commit()
+    except NewsletterError as exc:
+        session.rollback()
+        return _page(exc, exc.status_code)
+    flash(f"Editor {editor.email} added. Give them their password in person.", "success")
+    return redirect(url_for("admin.editors"))
+
+
+@bp.post("/editors/<int:editor_id>/active")
+def editors_set_active(editor_id: int):  # type: ignore[no-untyped-def]
+    session = db()
+    active = request.form.get("active") == "1"
+    editor = service.set_active(session, editor_id, active, current_user)
+    session.commit()
+    flash(f"{editor.email} is {'enabled' if active else 'disabled'}.", "success")
+    return redirect(url_for("admin.editors"))

@@ -1,0 +1,129 @@
+"""See an edition as one reader gets it, and send a test copy, through the sending pipeline.
+
+Both use the edition's stored render when it has been started (exactly what went out),
+or render it now; each copy is stamped with `RenderedEdition.stamp` like a real one.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from email.utils import formatdate
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..config import Settings
+from ..delivery import ledger
+from ..errors import NewsletterError, NotFound, ValidationError
+from ..mail.edition import RenderedEdition, render_edition, render_items, update_context
+from ..mail.message import MessageTemplate
+from ..mail.transport import DeliveryError, open_transport
+from ..models import Delivery, Edition, TopicUpdate
+from ..subscribers.addresses import normalize_email
+from ..subscribers.links import Links
+from ..subscribers.service import find_by_email, topics_by_slug
+from ..subscribers.tokens import Tokens
+
+TEST_PREFIX = "[Test] "
+
+
+class TrialSendFailed(NewsletterError):
+    """The mail server refused or could not be reached: not the editor's input."""
+
+    status_code = 502
+
+
+@dataclass(frozen=True)
+class Preview:
+    html: str
+    text: str
+    mask: int
+    description: str
+
+
+def rendered_for(edition: Edition, settings: Settings) -> RenderedEdition:
+    if edition.rendered:
+        data = dict(edition.rendered)
+        data.pop("nonce", None)
+        return RenderedEdition.from_dict(data)
+    return render_edition(edition, list_name=settings.list_name, base_url=settings.base_url)
+
+
+def preview_for_subscriber(session: Session, edition: Edition, raw_email: str,
+                           settings: Settings) -> Preview:
+    """The copy this subscriber got (ledger mask) or would get (their topics now)."""
+    subscriber = find_by_email(session, normalize_email(raw_email))
+    if subscriber is None:
+        raise NotFound("No subscriber with that address.")
+    mask = session.scalar(select(Delivery.topics_mask).where(
+        Delivery.edition_id == edition.id, Delivery.subscriber_id == subscriber.id))
+    if mask is None:
+        masks = ledger.topic_masks(session, edition.id)
+        mask = 0
+        for topic_id in subscriber.topic_ids:
+            mask |= masks.get(topic_id, 0)
+        note = f"{subscriber.email} ({subscriber.status}) with the topics they follow now"
+    else:
+        note = f"the copy sent to {subscriber.email}"
+    links = Links(Tokens(settings.secret_key), settings.base_url)
+    text, html = rendered_for(edition, settings).stamp(
+        mask, links.preferences(subscriber.id), links.unsubscribe(subscriber.id))
+    return Preview(html, text, mask, note)
+
+
+def preview_for_topics(session: Session, edition: Edition, slugs: list[str],
+                       settings: Settings) -> Preview:
+    """A reader who follows exactly these topics (all of the edition's when none given)."""
+    masks = ledger.topic_masks(session, edition.id)
+    if slugs:
+        mask = 0
+        for topic in topics_by_slug(session, slugs):
+            mask |= masks.get(topic.id, 0)
+        note = "a reader of " + ", ".join(slugs)
+    else:
+        mask = (1 << len(edition.items)) - 1
+        note = "a reader of every topic in this edition"
+    base = settings.base_url
+    text, html = rendered_for(edition, settings).stamp(mask, f"{base}/preferences/…",
+                                                       f"{base}/unsubscribe/…")
+    return Preview(html, text, mask, note)
+
+
+def send_test(settings: Settings, subject: str, updates: list[TopicUpdate], raw_address: str,
+              kicker: str = "") -> str:
+    """One copy with every update to any address, marked as a test; returns the Message-ID.
+
+    Renders with the edition pipeline (MJML, premailer, stamp, the same MIME assembly) so
+    the test shows what subscribers will get; its links point to the sign-up page.
+    """
+    address = normalize_email(raw_address)
+    if not updates:
+        raise ValidationError("Choose at least one topic update.", field="updates")
+    rendered = render_items(subject, [update_context(u) for u in updates],
+                            list_name=settings.list_name, base_url=settings.base_url, kicker=kicker)
+    return _send(settings, rendered, (1 << len(updates)) - 1, subject, address)
+
+
+def send_test_of_edition(settings: Settings, edition: Edition, raw_address: str) -> str:
+    address = normalize_email(raw_address)
+    rendered = rendered_for(edition, settings)
+    return _send(settings, rendered, (1 << len(edition.items)) - 1, edition.subject, address)
+
+
+def _send(settings: Settings, rendered: RenderedEdition, mask: int, subject: str,
+          address: str) -> str:
+    signup = f"{settings.base_url}/subscribe"
+    text, html = rendered.stamp(mask, signup, signup)
+    template = MessageTemplate.build(subject=TEST_PREFIX + subject, mail_from=settings.mail_from,
+                                     list_id=settings.list_id)
+    domain = template.sender.rsplit("@", 1)[1]
+    msg_id = f"<test-{secrets.token_hex(8)}@{domain}>"
+    data = template.render(to=address, msg_id=msg_id, text=text, html=html,
+                           date=formatdate(usegmt=True), list_unsubscribe=None)
+    try:
+        with open_transport(settings.smtp_url, settings.outbox, settings.smtp_timeout) as transport:
+            transport.send(settings.envelope_from or template.sender, address, data)
+    except DeliveryError as exc:
+        raise TrialSendFailed(f"The mail server did not take the test message: {exc}") from exc
+    return msg_id
