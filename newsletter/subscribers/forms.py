@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
+
+
+def topic_choices(topics: list) -> list[SelectChoice]:  # type: ignore[type-arg]
+    return [SelectChoice(t.slug, t.name) for t in topics]
 
 
 class TopicChoices(SelectMultipleField):
@@ -34,7 +39,8 @@ class PreferencesForm(FlaskForm):
 class PauseForm(FlaskForm):
     pause = RadioField(
         "Pause all email",
-        choices=[("1", "for 1 week"), ("4", "for 4 weeks"), ("indefinite", "until I resume")],
+        choices=[SelectChoice("1", "for 1 week"), SelectChoice("4", "for 4 weeks"),
+                 SelectChoice("indefinite", "until I resume")],
         validators=[InputRequired()],
     )
 

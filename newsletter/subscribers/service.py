@@ -100,6 +100,7 @@ def subscribe(
     subscriber = find_by_email(session, address)
     if subscriber is None:
         subscriber = _insert_subscriber(session, address, now)
+    subscriber = _lock(session, subscriber.id)
     if subscriber.status in (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED):
         mail = MailToSend.MANAGE
     else:
@@ -137,6 +138,23 @@ def request_confirmation(
     mail = _throttle(subscriber, MailToSend.CONFIRM, now or utcnow())
     session.flush()
     return mail
+
+
+def _lock(session: Session, subscriber_id: int) -> Subscriber:
+    """The subscriber row, locked until commit and freshly read (topics included).
+
+    Two requests for the same person (double-clicked sign-up, two tabs saving topics)
+    then run one after the other instead of both rewriting the same subscription rows.
+    SQLite has no row locks and serializes writers anyway.
+    """
+    subscriber = session.scalar(
+        select(Subscriber).where(Subscriber.id == subscriber_id).with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if subscriber is None:
+        raise NotFound("We could not find this subscription. It may have been erased.")
+    session.expire(subscriber, ["subscriptions"])
+    return subscriber
 
 
 def _insert_subscriber(session: Session, address: str, now: datetime) -> Subscriber:
@@ -186,7 +204,7 @@ def confirm(session: Session, subscriber_id: int, now: datetime | None = None) -
 
 def set_topics(session: Session, subscriber_id: int, slugs: list[str]) -> TopicChange:
     """Check and uncheck: the subscriber ends with exactly these topics."""
-    subscriber = get_subscriber(session, subscriber_id)
+    subscriber = _lock(session, subscriber_id)
     return _replace_topics(session, subscriber, topics_by_slug(session, slugs))
 
 

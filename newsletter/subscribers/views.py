@@ -27,7 +27,14 @@ from ..models import TopicUpdate, UpdateStatus
 from ..web.db import db, runtime
 from . import service
 from .addresses import email_key, normalize_email
-from .forms import ActionForm, EraseForm, PauseForm, PreferencesForm, SubscribeForm
+from .forms import (
+    ActionForm,
+    EraseForm,
+    PauseForm,
+    PreferencesForm,
+    SubscribeForm,
+    topic_choices,
+)
 from .tokens import ExpiredToken, Purpose, Tokens
 
 bp = Blueprint("public", __name__)
@@ -92,7 +99,7 @@ def index() -> Response:
 def subscribe():  # type: ignore[no-untyped-def]
     topics = list_topics(db())
     form = SubscribeForm()
-    form.topics.choices = [(t.slug, t.name) for t in topics]
+    form.topics.choices = topic_choices(topics)
     if request.method == "GET":
         wanted = request.args.get("topic")
         if wanted and wanted in {t.slug for t in topics}:
@@ -158,7 +165,7 @@ def preferences(token: str):  # type: ignore[no-untyped-def]
     subscriber = service.get_subscriber(session, subscriber_id)
     topics = list_topics(session)
     form = PreferencesForm()
-    form.topics.choices = [(t.slug, t.name) for t in topics]
+    form.topics.choices = topic_choices(topics)
     pause_form = PauseForm()
     changes = None
     if request.method == "POST":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
@@ -12,6 +12,12 @@ CSP = (
 
 
 def _headers(response: Response) -> Response:
+    if request.blueprint == "public" and response.status_code != 429:
+        # Remaining-count headers on the sign-up form would tell a visitor how often an
+        # address was tried lately; keep them for the 429 answer only (Retry-After).
+        for name in {k for k, _ in response.headers.items() if k.lower().startswith("x-ratelimit-")}:
+            del response.headers[name]
+        response.headers.pop("Retry-After", None)
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")

@@ -1,0 +1,58 @@
+"""/subscribe is rate limited per IP and per address (Flask-Limiter, counters in Redis)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+
+from newsletter import create_app
+from tests.conftest import TEST_CONFIG
+from tests.factories import make_topic
+from tests.subscribers.pages import csrf_token
+
+
+@pytest.fixture
+def strict_app(settings, app, db) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+    """A second app on the same database and Redis, with production-like low limits."""
+    make_topic(db, "world")
+    db.commit()
+    strict = create_app(settings, {**TEST_CONFIG, "SUBSCRIBE_LIMIT_IP": "3 per minute",
+                                   "SUBSCRIBE_LIMIT_EMAIL": "2 per hour"})
+    yield strict
+    strict.extensions["newsletter"].engine.dispose()
+
+
+def post_from(app: Flask, ip: str, email: str):  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    env = {"REMOTE_ADDR": ip}
+    html = client.get("/subscribe", environ_base=env).get_data(as_text=True)
+    return client.post("/subscribe", environ_base=env, data={
+        "email": email, "topics": "world", "csrf_token": csrf_token(html)})
+
+
+def test_too_many_sign_ups_from_one_ip_get_a_clear_429_page(strict_app) -> None:
+    codes = [post_from(strict_app, "203.0.113.7", f"r{i}@example.com").status_code
+             for i in range(3)]
+    assert codes == [200, 200, 200]
+    blocked = post_from(strict_app, "203.0.113.7", "r9@example.com")
+    assert blocked.status_code == 429
+    assert "Too many requests. Please wait a little and try again." in blocked.get_data(
+        as_text=True)
+    assert "frame-ancestors 'none'" in blocked.headers["Content-Security-Policy"]
+    assert post_from(strict_app, "203.0.113.8", "r9@example.com").status_code == 200
+
+
+def test_one_address_cannot_be_flooded_from_many_ips(strict_app) -> None:
+    codes = [post_from(strict_app, f"198.51.100.{i}", address).status_code
+             for i, address in enumerate(["victim@example.com", "VICTIM@example.com ",
+                                          "victim@Example.com"], start=1)]
+    assert codes == [200, 200, 429]
+    assert post_from(strict_app, "198.51.100.9", "other@example.com").status_code == 200
+
+
+def test_typos_from_different_people_do_not_share_a_bucket(strict_app) -> None:
+    codes = [post_from(strict_app, f"192.0.2.{i}", f"not-an-address-{i}").status_code
+             for i in range(1, 5)]
+    assert codes == [422, 422, 422, 422]
