@@ -118,9 +118,17 @@ def claim(session: Session, edition_id: int, limit: int, now: datetime) -> list[
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    if session.bind.dialect.name == "postgresql":
+        # A materialized CTE runs the LIMIT … SKIP LOCKED once. Inside `id IN (subquery)` the
+        # planner may pick a nested-loop semi join that rescans the subquery per outer row,
+        # and then the UPDATE takes every due row of the edition, not `limit` of them.
+        picked = due.cte("due").prefix_with("MATERIALIZED")
+        target = Delivery.id == picked.c.id
+    else:  # SQLite has one writer at a time; the subquery is evaluated once
+        target = Delivery.id.in_(due.scalar_subquery())
     stmt = (
         update(Delivery)
-        .where(Delivery.id.in_(due.scalar_subquery()), Delivery.status == DeliveryStatus.PENDING)
+        .where(target, Delivery.status == DeliveryStatus.PENDING)
         .values(status=DeliveryStatus.SENDING, claimed_at=now, attempts=Delivery.attempts + 1)
         .returning(Delivery.id, Delivery.subscriber_id, Delivery.topics_mask, Delivery.attempts)
         .execution_options(synchronize_session=False)

@@ -36,7 +36,7 @@ class SinkHandler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         reply = self.failures.get(address.lower())
         if reply == "drop":
-            session.transport.close()
+            server.transport.close()
             return "421 4.4.2 closing connection"
         if reply:
             return reply
