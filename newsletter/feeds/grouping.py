@@ -24,7 +24,8 @@ from .sanitize import plain_text
 THRESHOLD = 0.3
 WINDOW = timedelta(days=7)  # stories older than this no longer attract new articles
 MAX_STORIES = 500
-_WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
+_WORD = re.compile(r"\w[\w'’-]*", re.UNICODE)
+STEM = 6  # crude but language-agnostic: evacuated/evacuation, wildfire/wildfires share a stem
 _STOPWORDS_TEXT = """
 a about above after again against all also am an and any are as at be because been before
 being below between both but by can could did do does doing down during each few for from
@@ -46,10 +47,9 @@ def tokens(text: str) -> list[str]:
         word = word.strip("'’-")
         if word.endswith(("'s", "’s")):
             word = word[:-2]
-        if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        if len(word) >= 3 and word not in STOPWORDS:
-            out.append(word)
+        if len(word) < 3 or word in STOPWORDS or (word.isdigit() and len(word) != 4):
+            continue  # short words and numbers other than years say little about the event
+        out.append(word[:STEM])
     return out
 
 
