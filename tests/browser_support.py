@@ -17,16 +17,32 @@ CHROMIUM_ARGS = [
 ]
 
 
+_shared: dict[str, object] = {"users": 0}
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
+    """One Chromium per process, however many test modules import this fixture.
+
+    Each importing module gets its own copy of a session fixture, and Playwright's sync API
+    refuses a second instance in the same thread, so the copies share one and the last
+    one torn down closes it.
+    """
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    if _shared["users"] == 0:
+        playwright = sync_playwright().start()
+        _shared["playwright"] = playwright
+        _shared["browser"] = playwright.chromium.launch(executable_path=CHROMIUM,
+                                                        args=CHROMIUM_ARGS)
+    _shared["users"] = int(_shared["users"]) + 1  # type: ignore[call-overload]
+    try:
+        yield _shared["browser"]
+    finally:
+        _shared["users"] = int(_shared["users"]) - 1  # type: ignore[call-overload]
+        if _shared["users"] == 0:
+            _shared.pop("browser").close()  # type: ignore[attr-defined]
+            _shared.pop("playwright").stop()  # type: ignore[attr-defined]
 
 
 @pytest.fixture

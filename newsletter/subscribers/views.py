@@ -265,17 +265,17 @@ def unsubscribe(token: str):  # type: ignore[no-untyped-def]
         return Response("unsubscribed\n", status=200, mimetype="text/plain")
     subscriber = service.get_subscriber(session, subscriber_id)
     form = ActionForm()
+    page = {"form": form, "subscriber": subscriber, "token": token,
+            "preferences_token": tokens().make(Purpose.PREFERENCES, subscriber_id)}
     if request.method == "GET":
-        return render_template("unsubscribe.html", form=form, subscriber=subscriber, done=False,
-                               token=token)
+        return render_template("unsubscribe.html", done=False, **page)
     try:
         validate_csrf(request.form.get("csrf_token"))
     except FormValidationError as exc:
         raise CSRFError() from exc
     service.unsubscribe(session, subscriber_id)
     session.commit()
-    return render_template("unsubscribe.html", form=form, subscriber=subscriber, done=True,
-                           token=token)
+    return render_template("unsubscribe.html", done=True, **page)
 
 
 @bp.post("/unsubscribe/<token>/undo")
