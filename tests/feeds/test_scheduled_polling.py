@@ -1,0 +1,62 @@
+"""The tick enqueues one job per due feed, a lock keeps a feed from polling twice at once,
+and a real RQ worker runs the jobs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from newsletter.feeds import scheduler
+from newsletter.feeds.jobs import locked_poll
+from newsletter.jobs import tick
+from newsletter.models import Feed, FeedStatus, utcnow
+
+from .helpers import articles, feed_for
+from .samples import items, rss2
+from .server import Route
+
+
+def test_tick_enqueues_one_job_per_due_feed(db, topic, runtime, feed_server):
+    due = feed_for(db, feed_server.add("/due.xml", Route(rss2(items(1)))))
+    later = feed_for(db, feed_server.add("/later.xml", Route(rss2(items(1)))))
+    later.next_poll_at = utcnow() + timedelta(hours=1)
+    db.commit()
+    assert scheduler.enqueue_due_feeds(runtime) == 1
+    assert [job.args[0] for job in runtime.queue.jobs] == [due.id]
+
+
+def test_a_queued_feed_is_not_enqueued_again(db, topic, runtime, feed_server):
+    feed_for(db, feed_server.add("/once.xml", Route(rss2(items(1)))))
+    assert scheduler.enqueue_due_feeds(runtime) == 1
+    assert scheduler.enqueue_due_feeds(runtime) == 0
+    assert len(runtime.queue.jobs) == 1
+
+
+def test_a_locked_feed_is_not_polled_by_a_second_caller(db, topic, runtime, feed_server):
+    feed = feed_for(db, feed_server.add("/locked.xml", Route(rss2(items(1)))))
+    token = scheduler.acquire(runtime.redis, feed.id, 60)
+    assert token and locked_poll(runtime, feed.id) is None
+    assert feed_server.hits("/locked.xml") == []
+    scheduler.release(runtime.redis, feed.id, token)
+    assert locked_poll(runtime, feed.id).new == 1
+
+
+def test_disabled_feeds_are_not_due(db, topic, runtime, feed_server):
+    feed = feed_for(db, feed_server.add("/off.xml", Route(rss2(items(1)))))
+    feed.disabled = True
+    db.commit()
+    assert scheduler.enqueue_due_feeds(runtime) == 0
+
+
+def test_worker_polls_due_feeds_and_a_dead_feed_does_not_block_others(db, topic, runtime,
+                                                                      feed_server, work):
+    dead = feed_for(db, feed_server.add("/dead.xml", Route(rss2(items(1)), delay=2.0)))
+    alive = feed_for(db, feed_server.add("/alive.xml", Route(rss2(items(3)))))
+    tick()
+    work()
+    db.expire_all()
+    assert db.get(Feed, dead.id).status == FeedStatus.ERROR
+    assert db.get(Feed, alive.id).status == FeedStatus.OK
+    assert len(articles(db, alive)) == 3
+    assert scheduler.get_progress(runtime.redis, alive.id)["state"] == "done"
+    assert runtime.redis.get(scheduler.lock_key(alive.id)) is None
+    assert scheduler.enqueue_due_feeds(runtime) == 0  # both now wait for their next attempt
