@@ -87,7 +87,7 @@ def build_sources(session: Session, topic: Topic, rows: list[SourceRow], picked:
             select(Article).where(Article.id.in_(picked), Article.topic_id == topic.id))}
         unknown = [i for i in picked if i not in articles]
         if unknown:
-            raise ValidationError(f"Articles {unknown[:5]} are not in this topic's inbox.",
+            raise ValidationError(f"Articles {unknown[:5]} are not in the inbox of this topic.",
                                   field="articles")
         for article_id in dict.fromkeys(picked):
             article = articles[article_id]

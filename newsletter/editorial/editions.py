@@ -147,11 +147,15 @@ def estimate_recipients(session: Session, update_ids: list[int]) -> int:
 
 
 def unsent_published_updates(session: Session) -> list[TopicUpdate]:
-    """Default selection for a new edition: published updates not yet in any sent edition."""
+    """Default selection for a new edition: published updates not in any edition yet.
+
+    Only a cancelled edition gives its updates back; one that is scheduled or paused
+    still holds them, so they are not offered twice.
+    """
     sent = (
         select(EditionItem.update_id)
         .join(Edition)
-        .where(Edition.status.in_([EditionStatus.SENT, EditionStatus.SENDING]))
+        .where(Edition.status != EditionStatus.CANCELLED)
     )
     return list(
         session.scalars(

@@ -69,3 +69,32 @@ def as_admin(app, admin_user) -> Browser:
     client = app.test_client()
     log_in(client, admin_user.email)
     return Browser(client)
+
+
+SEED_ARTICLES = [
+    ("France 24", "Blinken, Lavrov to hold fresh talks on Ukraine crisis as UK’s Johnson heads to Kyiv", 3),
+    ("Financial Times", "US and Russia clash at the UN over Ukraine", 5),
+    ("The Washington Post", "Diplomacy continues behind the scenes", 6),
+    ("The New York Times", "What Russia wants from NATO", 7),
+    ("Reuters", "Troops remain massed on the border", 2),
+]
+
+
+def make_inbox(session, topic, articles=SEED_ARTICLES):  # type: ignore[no-untyped-def]
+    """Articles a feed brought in for this topic (newest first in the inbox)."""
+    from datetime import timedelta
+
+    from newsletter.models import Article, utcnow
+
+    now = utcnow()
+    rows = []
+    for i, (outlet, title, minutes) in enumerate(articles):
+        url = f"https://news.example/{topic.slug}/{i}"
+        rows.append(Article(
+            topic_id=topic.id, guid=url, url=url, canonical_url=url, title=title, outlet=outlet,
+            summary="", image_url=f"https://img.example/{topic.slug}-{i}.jpg",
+            reading_minutes=minutes, published_at=now - timedelta(hours=i),
+        ))
+    session.add_all(rows)
+    session.flush()
+    return rows
