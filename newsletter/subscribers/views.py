@@ -23,7 +23,7 @@ from ..editorial.topics import list_topics
 from ..errors import InvalidToken, NotFound, ValidationError
 from ..extensions import csrf, limiter
 from ..jobs import send_subscriber_mail
-from ..models import TopicUpdate, UpdateStatus
+from ..models import SubscriberStatus, TopicUpdate, UpdateStatus
 from ..web.db import db, runtime
 from . import service
 from .addresses import email_key, normalize_email
@@ -130,11 +130,16 @@ def confirm(token: str):  # type: ignore[no-untyped-def]
     except ExpiredToken as exc:
         return _expired(exc.subscriber_id)
     form = ActionForm()
+    session = db()
     if request.method == "GET":
-        return render_template("confirm.html", form=form)
+        subscriber = service.get_subscriber(session, subscriber_id)
+        already = subscriber.status in (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED)
+        return render_template(
+            "confirm.html", form=form, already=already,
+            preferences_token=tokens().make(Purpose.PREFERENCES, subscriber_id),
+        )
     if not form.validate_on_submit():
         raise CSRFError()
-    session = db()
     service.confirm(session, subscriber_id)
     session.commit()
     flash("Your subscription is confirmed. Welcome!", "success")
@@ -284,8 +289,12 @@ def resubscribe(token: str):  # type: ignore[no-untyped-def]
     if not ActionForm().validate_on_submit():
         raise CSRFError()
     session = db()
-    service.resubscribe(session, subscriber_id)
+    subscriber = service.resubscribe(session, subscriber_id)
     session.commit()
-    flash("You are subscribed again.", "success")
+    if subscriber.status == SubscriberStatus.ACTIVE:
+        flash("You are subscribed again.", "success")
+    else:
+        flash("This address was never confirmed. Sign up again to get a confirmation email.",
+              "warning")
     return redirect(url_for("public.preferences",
                             token=tokens().make(Purpose.PREFERENCES, subscriber_id)))
