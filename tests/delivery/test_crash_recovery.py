@@ -1,0 +1,55 @@
+"""kill -9 of a worker in the middle of an edition, then a new worker: every delivery ends
+sent, none is skipped, and the only duplicates are rows that were in flight when it died."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from newsletter.delivery.settings import SendSettings
+from newsletter.jobs import schedule_edition
+from newsletter.models import Delivery, Edition
+from tests.delivery.conftest import bulk_subscribers, scheduled_edition, statuses
+from tests.delivery.processes import WorkerProcess, wait_for, worker_env
+from tests.factories import make_topic
+
+
+def test_a_killed_worker_loses_no_delivery_and_resends_at_most_its_unflushed_rows(
+        db, runtime, settings, smtp, tmp_path):
+    topics = [make_topic(db, s) for s in ("world", "climate", "tech")]
+    emails = bulk_subscribers(db, 3000, topics)
+    edition_id = scheduled_edition(db, topics)
+    env = worker_env(settings, tmp_path / "instance", DELIVERY_BATCH_SIZE="300",
+                     DELIVERY_STALE_SECONDS="3", NEWSLETTER_TICK_SECONDS="1", SMTP_RATE="400")
+
+    first = WorkerProcess(env, tmp_path / "worker-1.log")
+    try:
+        with runtime.Session() as s:
+            schedule_edition(runtime, s.get(Edition, edition_id))
+        wait_for(lambda: len(smtp.messages) >= 700, 90, "part of the edition", [first])
+    finally:
+        first.kill()
+
+    in_flight = statuses(runtime, edition_id).get("sending", 0)
+    sent_before = len(smtp.messages)
+    assert 0 < in_flight <= 300 and sent_before < 3000
+
+    second = WorkerProcess(env, tmp_path / "worker-2.log")
+    try:
+        def finished() -> bool:
+            with runtime.Session() as s:
+                return s.get(Edition, edition_id, populate_existing=True).status == "sent"
+
+        wait_for(finished, 120, "the edition to finish after the crash", [second])
+    finally:
+        second.stop()
+
+    assert statuses(runtime, edition_id) == {"sent": 3000}
+    with runtime.Session() as s:
+        assert s.scalar(select(func.max(Delivery.attempts)).where(
+            Delivery.edition_id == edition_id)) <= 2
+    per_recipient = Counter(r for m in smtp.messages for r in m.rcpt_tos)
+    assert set(per_recipient) == set(emails)  # nobody skipped
+    duplicates = sum(n - 1 for n in per_recipient.values())
+    assert duplicates <= min(in_flight, SendSettings().flush_every)
