@@ -80,6 +80,21 @@ def get_subscriber(session: Session, subscriber_id: int) -> Subscriber:
     return subscriber
 
 
+def check_signup(session: Session, raw_email: str, slugs: list[str]) -> tuple[str, list[Topic]]:
+    """The normalized address and the chosen live topics, or ValidationError.
+
+    Looks at nothing about the address's history, so the web form can run it in the
+    request and leave the rest (which does depend on history) to a job.
+    """
+    address = normalize_email(raw_email)
+    if len(slugs) > MAX_TOPICS:
+        raise ValidationError("Too many topics in one request.", field="topics")
+    topics = topics_by_slug(session, slugs)
+    if not topics:
+        raise ValidationError("Choose at least one topic.", field="topics")
+    return address, topics
+
+
 def subscribe(
     session: Session, raw_email: str, slugs: list[str], now: datetime | None = None
 ) -> SignUp:
@@ -89,12 +104,7 @@ def subscribe(
     any address); they get a 'manage your topics' email instead.
     """
     now = now or utcnow()
-    address = normalize_email(raw_email)
-    if len(slugs) > MAX_TOPICS:
-        raise ValidationError("Too many topics in one request.", field="topics")
-    topics = topics_by_slug(session, slugs)
-    if not topics:
-        raise ValidationError("Choose at least one topic.", field="topics")
+    address, topics = check_signup(session, raw_email, slugs)
     if is_suppressed(session, address):
         return SignUp(None, MailToSend.NONE)
     subscriber = find_by_email(session, address)

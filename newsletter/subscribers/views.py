@@ -15,14 +15,12 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError, validate_csrf
-from rq import Retry
 from sqlalchemy import select
 from wtforms import ValidationError as FormValidationError
 
 from ..editorial.topics import list_topics
 from ..errors import InvalidToken, NotFound, ValidationError
 from ..extensions import csrf, limiter
-from ..jobs import send_subscriber_mail
 from ..models import SubscriberStatus, TopicUpdate, UpdateStatus
 from ..web.db import db, runtime
 from . import service
@@ -35,10 +33,10 @@ from .forms import (
     SubscribeForm,
     topic_choices,
 )
+from .jobs import enqueue_mail, enqueue_signup
 from .tokens import ExpiredToken, Purpose, Tokens
 
 bp = Blueprint("public", __name__)
-MAIL_RETRY = Retry(max=4, interval=[30, 120, 600, 1800])
 
 
 def tokens() -> Tokens:
@@ -68,10 +66,6 @@ def _email_limit() -> str:
     from flask import current_app
 
     return current_app.config["SUBSCRIBE_LIMIT_EMAIL"]
-
-
-def enqueue_mail(subscriber_id: int, kind: str) -> None:
-    runtime().queue.enqueue(send_subscriber_mail, subscriber_id, kind, retry=MAIL_RETRY)
 
 
 def _topic_cards(topics: list) -> list[dict]:  # type: ignore[type-arg]
@@ -109,17 +103,14 @@ def subscribe():  # type: ignore[no-untyped-def]
         if form.website.data:
             return render_template("check_inbox.html"), 200  # bot: pretend all went well
         return render_template("subscribe.html", form=form, topics=_topic_cards(topics)), 422
-    session = db()
     try:
-        signup = service.subscribe(session, form.email.data or "", form.topics.data or [])
+        address, chosen = service.check_signup(db(), form.email.data or "", form.topics.data or [])
     except ValidationError as exc:
-        session.rollback()
         target = getattr(form, exc.field or "email", form.email)
         target.errors = [*target.errors, exc.message]
         return render_template("subscribe.html", form=form, topics=_topic_cards(topics)), 422
-    session.commit()
-    if signup.subscriber is not None and signup.mail is not service.MailToSend.NONE:
-        enqueue_mail(signup.subscriber.id, signup.mail.value)
+    # Whatever this address's history, the request does the same work: one enqueue.
+    enqueue_signup(runtime(), address, [t.slug for t in chosen])
     return render_template("check_inbox.html")
 
 
@@ -158,7 +149,7 @@ def _expired(subscriber_id: int):  # type: ignore[no-untyped-def]
     mail = service.request_confirmation(session, subscriber_id)
     session.commit()
     if mail is service.MailToSend.CONFIRM:
-        enqueue_mail(subscriber_id, mail.value)
+        enqueue_mail(runtime(), subscriber_id, mail.value)
     # The same answer whether or not a mail went out (erased, already active, throttled).
     return render_template("expired.html", form=form, sent=True)
 

@@ -61,9 +61,10 @@ def test_bad_input_gets_the_form_back_with_a_clear_message(
     ("reader@bücher.example", "reader@xn--bcher-kva.example"),
     ("o'brien+news@example.co.uk", "o'brien+news@example.co.uk"),
 ])
-def test_valid_addresses_are_normalized(client, db, email: str, stored: str) -> None:
+def test_valid_addresses_are_normalized(client, db, work, email: str, stored: str) -> None:
     response = sign_up(client, email, ["world"])
     assert response.status_code == 200
+    work()
     assert db.scalar(select(Subscriber.email)) == stored
 
 

@@ -29,7 +29,7 @@ def world(db):  # type: ignore[no-untyped-def]
 
 @pytest.mark.browser
 def test_sign_up_works_with_javascript_off(browser: Browser, live_server, db, world,  # noqa: F811
-                                           artifacts) -> None:
+                                           work) -> None:
     context = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
     try:
         nojs = context.new_page()
@@ -39,6 +39,7 @@ def test_sign_up_works_with_javascript_off(browser: Browser, live_server, db, wo
         expect(nojs.get_by_role("heading", level=1)).to_have_text("Check your inbox")
     finally:
         context.close()
+    work()
     assert db.scalar(select(Subscriber.email)) == "nojs@example.com"
 
 
