@@ -74,3 +74,18 @@ def test_signing_up_again_after_erasure_does_not_re_add_the_address(
     work()
     assert smtp.messages == []
     assert db.scalar(select(func.count()).select_from(Subscriber)) == 0
+
+
+def test_a_later_import_does_not_re_add_an_erased_address(client, db) -> None:
+    from newsletter.subscribers.importer import import_subscribers
+
+    row = make_subscriber(db, "gone@example.com", [make_topic(db, "world")])
+    db.commit()
+    page = f"/preferences/{token(Purpose.PREFERENCES, row.id)}"
+    post_form(client, page, {"confirm": "y"}, action=f"{page}/erase")
+
+    report = import_subscribers(db, ["email,topics", "GONE@example.com,world",
+                                     "kept@example.com,world"], "active")
+    db.commit()
+    assert report.suppressed == 1
+    assert db.scalars(select(Subscriber.email)).all() == ["kept@example.com"]

@@ -32,3 +32,12 @@ def test_an_address_that_never_confirmed_is_not_silently_activated(client, db) -
     assert "This address was never confirmed." in html
     db.refresh(row)
     assert row.status == SubscriberStatus.UNSUBSCRIBED
+
+
+def test_the_preference_page_of_an_unsubscribed_reader_offers_the_way_back(client, db) -> None:
+    row = make_subscriber(db, "gone@example.com", [make_topic(db)], status="unsubscribed")
+    db.commit()
+    html = client.get(f"/preferences/{token(Purpose.PREFERENCES, row.id)}").get_data(as_text=True)
+    assert "You are unsubscribed" in html
+    assert f'href="/unsubscribe/{token(Purpose.UNSUBSCRIBE, row.id)}"' in html
+    assert "Unsubscribe from everything" not in html
