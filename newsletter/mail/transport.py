@@ -92,9 +92,10 @@ class SMTPTransport:
         return self._ssl_context
 
     def _connect(self) -> smtplib.SMTP:
+        conn: smtplib.SMTP | None = None
         try:
             if self.scheme == "smtps":
-                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                conn = smtplib.SMTP_SSL(
                     self.host, self.port, timeout=self.timeout, context=self.ssl_context,
                     local_hostname=self.local_hostname,
                 )
@@ -108,8 +109,10 @@ class SMTPTransport:
             if self.username:
                 conn.login(self.username, self.password or "")
         except smtplib.SMTPAuthenticationError as exc:
+            _close_quietly(conn)
             raise PermanentFailure(f"SMTP login refused: {exc.smtp_code}", exc.smtp_code) from exc
         except (OSError, smtplib.SMTPException) as exc:
+            _close_quietly(conn)
             raise TemporaryFailure(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
         return conn
 
@@ -161,6 +164,12 @@ class SMTPTransport:
             with contextlib.suppress(OSError):
                 self._conn.close()
         self._conn = None
+
+
+def _close_quietly(conn: smtplib.SMTP | None) -> None:
+    if conn is not None:
+        with contextlib.suppress(OSError):
+            conn.close()
 
 
 _LINE_START_DOT = re.compile(rb"(?m)^\.")
