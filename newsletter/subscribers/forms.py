@@ -8,6 +8,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .addresses import TOO_LONG
+
 
 def topic_choices(topics: list) -> list[SelectChoice]:  # type: ignore[type-arg]
     return [SelectChoice(t.slug, t.name) for t in topics]
@@ -22,7 +24,8 @@ class TopicChoices(SelectMultipleField):
 
 
 class SubscribeForm(FlaskForm):
-    email = EmailField("Email address", validators=[InputRequired(), Length(max=320)])
+    email = EmailField("Email address", validators=[
+        InputRequired("Enter your email address."), Length(max=320, message=TOO_LONG)])
     topics = TopicChoices("Topics")
     # Honeypot: hidden from people by CSS and aria-hidden; bots fill it in.
     website = StringField("Leave this field empty", validators=[Length(max=0)])

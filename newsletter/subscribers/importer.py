@@ -157,18 +157,20 @@ def import_subscribers(session: Session, lines: Iterable[str], status: str,
     confirmed = now if status == SubscriberStatus.ACTIVE else None
     new_ids: dict[str, int] = {}
     wanted = [k for k in keys if k not in suppressed]
+    table = Subscriber.__table__
+    # one compiled statement, executemany: SQLAlchemy batches it as multi-row VALUES
+    add_people = (insert(table).on_conflict_do_nothing(index_elements=["email_key"])
+                  .returning(table.c.id, table.c.email_key))
     for chunk in _chunks(wanted):
         rows = [{"email": people[k][0], "email_key": k, "status": status, "created_at": now,
                  "updated_at": now, "confirmed_at": confirmed} for k in chunk]
-        stmt = (insert(Subscriber.__table__).values(rows)
-                .on_conflict_do_nothing(index_elements=["email_key"])
-                .returning(Subscriber.__table__.c.id, Subscriber.__table__.c.email_key))
-        new_ids.update({key: sid for sid, key in conn.execute(stmt)})
+        new_ids.update({key: sid for sid, key in conn.execute(add_people, rows)})
     report.created = len(new_ids)
     report.existing = len(wanted) - report.created
 
     links = [{"subscriber_id": sid, "topic_id": tid, "created_at": now}
              for key, sid in new_ids.items() for tid in people[key][1]]
+    add_links = insert(Subscription.__table__).on_conflict_do_nothing()
     for chunk in _chunks(links):
-        conn.execute(insert(Subscription.__table__).values(chunk).on_conflict_do_nothing())
+        conn.execute(add_links, chunk)
     return report
