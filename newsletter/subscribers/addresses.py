@@ -24,7 +24,9 @@ def normalize_email(raw: str) -> str:
     if len(value) > MAX_EMAIL:
         raise ValidationError(TOO_LONG, field="email")
     if any(c in value for c in "\r\n\x00"):
-        raise ValidationError("An email address cannot contain line breaks or control characters.", field="email")
+        raise ValidationError(
+            "An email address cannot contain line breaks or control characters.", field="email"
+        )
     try:
         info = validate_email(value, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
