@@ -77,7 +77,7 @@ class _SinkProtocol(asyncio.Protocol):
             del self.buffer[:end + 2]
             verb = line[:4].upper()
             if verb == b"EHLO":
-                out.append(b"250-sink\r\n250-8BITMIME\r\n250 SIZE 52428800\r\n")
+                out.append(b"250-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE 52428800\r\n")
             elif verb == b"DATA":
                 self.in_data = True
                 out.append(b"354 go ahead\r\n")

@@ -173,32 +173,47 @@ def _close_quietly(conn: smtplib.SMTP | None) -> None:
 
 
 _LINE_START_DOT = re.compile(rb"(?m)^\.")
+_EXPECTED = ((250,), (250, 251), (354,))
 
 
 def _transact(conn: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> None:
-    """MAIL, RCPT, DATA for one recipient: smtplib's sendmail without its per-message costs
-    (address re-parsing, and a regex pass over the whole message when no line starts
-    with a dot, which is the case for our quoted-printable messages)."""
+    """MAIL, RCPT, DATA and the message for one recipient.
+
+    Like smtplib's sendmail, without its per-message costs: no address re-parsing, no regex
+    pass over the body unless a line starts with a dot (never, for our quoted-printable
+    messages), and with PIPELINING (RFC 2920) the three commands go out in one write, so a
+    message costs two round trips instead of four.
+    """
     for address in (sender, recipient):
         if any(c in address for c in "\r\n<>") or not address.isascii():
             raise smtplib.SMTPRecipientsRefused({recipient: (553, b"unusable address")})
-    code, reply = conn.docmd("mail", f"FROM:<{sender}>")
-    if code != 250:
+    commands = (f"MAIL FROM:<{sender}>", f"RCPT TO:<{recipient}>", "DATA")
+    if conn.has_extn("pipelining"):
+        conn.send(("\r\n".join(commands) + "\r\n").encode("ascii"))
+        replies = []
+        for _ in commands:
+            replies.append(conn.getreply())
+            if replies[-1][0] == 421:
+                break
+    else:
+        replies = []
+        for command, ok in zip(commands, _EXPECTED, strict=True):
+            replies.append(conn.docmd(command))
+            if replies[-1][0] not in ok:
+                break
+    for step, (code, reply) in enumerate(replies):
+        if code in _EXPECTED[step]:
+            continue
         if code == 421:
             conn.close()
             raise smtplib.SMTPServerDisconnected(f"{code} {reply!r}")
-        raise smtplib.SMTPSenderRefused(code, reply, sender)
-    code, reply = conn.docmd("rcpt", f"TO:<{recipient}>")
-    if code not in (250, 251):
-        if code == 421:
-            conn.close()
-            raise smtplib.SMTPServerDisconnected(f"{code} {reply!r}")
-        raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
-    code, reply = conn.docmd("data")
-    if code != 354:
-        if code == 421:
-            conn.close()
-            raise smtplib.SMTPServerDisconnected(f"{code} {reply!r}")
+        if len(replies) == 3 and replies[2][0] == 354:  # DATA accepted anyway: send nothing
+            conn.send(b".\r\n")
+            conn.getreply()
+        if step == 0:
+            raise smtplib.SMTPSenderRefused(code, reply, sender)
+        if step == 1:
+            raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
         raise smtplib.SMTPDataError(code, reply)
     if data.startswith(b".") or b"\n." in data:
         data = _LINE_START_DOT.sub(b"..", data)
