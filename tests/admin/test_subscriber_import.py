@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from sqlalchemy import func, select
 
+from newsletter.errors import ValidationError
 from newsletter.models import Subscriber, Subscription
+from newsletter.subscribers.addresses import normalize_email
+from newsletter.subscribers.importer import fast_normalize
 from newsletter.subscribers.service import suppress
 from tests.factories import make_subscriber, make_topic
 
@@ -137,3 +141,18 @@ def test_a_large_file_is_written_in_bulk(as_editor, db):
     assert db.scalar(select(func.count()).select_from(Subscriber)) == 12000
     assert db.scalar(select(func.count()).select_from(Subscription)
                      .where(Subscription.topic_id == world.id)) == 12000
+
+
+@pytest.mark.parametrize("raw", [
+    "Bob@Example.COM", "a.b+c@sub.example.org", "  a@example.com ", "a@bücher.de",
+    "x@localhost", "a..b@example.com", '"q"@example.com', "ü@example.com", "a@example",
+    "a@-bad-.com", "no-at-sign", "a@b@example.com", "x" * 65 + "@example.com",
+])
+def test_the_importers_fast_address_check_agrees_with_the_sign_up_form(raw):
+    def outcome(check):  # type: ignore[no-untyped-def]
+        try:
+            return check(raw)
+        except ValidationError as exc:
+            return ("error", exc.message)
+
+    assert outcome(fast_normalize) == outcome(normalize_email)
