@@ -42,7 +42,8 @@ def upgrade() -> None:
     sa.Column('last_mail_at', newsletter.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('bounce_reason', sa.String(length=500), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_subscriber')),
-    sa.UniqueConstraint('email_key', name=op.f('uq_subscriber_email_key'))
+    sa.UniqueConstraint('email_key', name=op.f('uq_subscriber_email_key')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('subscriber', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_subscriber_status'), ['status'], unique=False)

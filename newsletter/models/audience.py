@@ -13,6 +13,9 @@ from .statuses import DeliveryStatus, SubscriberStatus
 
 class Subscriber(Base):
     __tablename__ = "subscriber"
+    # Never hand an erased subscriber's id to someone new: old emails still carry signed
+    # links with that id. PostgreSQL sequences never reuse ids; SQLite needs AUTOINCREMENT.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
