@@ -6,6 +6,7 @@ and settings (the listmonk split). MJML and premailer never run here.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,10 +17,11 @@ from redis import Redis
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..errors import InvalidTransition
 from ..mail.dkim import DkimSigner
 from ..mail.edition import EncodedEdition, RenderedEdition
 from ..mail.message import MessageTemplate
-from ..mail.transport import PermanentFailure, TemporaryFailure, Transport
+from ..mail.transport import LoginRefused, PermanentFailure, TemporaryFailure, Transport
 from ..models import Edition, EditionStatus, Subscriber, SubscriberStatus, utcnow
 from ..subscribers.links import Links
 from . import editions, ledger
@@ -162,6 +164,7 @@ def send_batch(
                 done.add(row.id)
                 result.skipped += 1
                 continue
+            login_refused = None
             try:
                 data = prepared.message(links, row.subscriber_id, email, row.topics_mask, date)
                 if signer:
@@ -170,6 +173,8 @@ def send_batch(
                 transport.send(envelope, email, data)
                 outcomes.sent.append(row.id)
                 transient_streak = 0
+            except LoginRefused as exc:  # not this recipient's fault: pause, keep the row
+                login_refused = f"paused: {exc}; check SMTP_URL"
             except TemporaryFailure as exc:
                 transient_streak += 1
                 delays = settings.retry_delays
@@ -184,10 +189,15 @@ def send_batch(
                     outcomes.bounced.append(row.subscriber_id)
             except (UnicodeEncodeError, ValueError) as exc:
                 outcomes.failed[row.id] = f"cannot build message: {exc}"
-            done.add(row.id)
-
             stop = None
-            if len(outcomes) >= settings.flush_every:
+            if login_refused:
+                with sessions.begin() as session, contextlib.suppress(InvalidTransition):
+                    editions.pause(session, edition_id, reason=login_refused)
+                stop = login_refused
+            else:
+                done.add(row.id)
+
+            if stop is None and len(outcomes) >= settings.flush_every:
                 stop = _flush(sessions, edition_id, outcomes, window, result, rows, done, clock)
                 outcomes = _Outcomes()
             if stop is None and transient_streak >= settings.consecutive_transient_limit:

@@ -39,6 +39,11 @@ class PermanentFailure(DeliveryError):
         return _BAD_MAILBOX.search(str(self)) is not None
 
 
+class LoginRefused(PermanentFailure):
+    """The relay refused our credentials: no message can go out until SMTP_URL is fixed,
+    so this is about the sender, not about any recipient."""
+
+
 class Transport(Protocol):
     def __enter__(self) -> Transport: ...
     def __exit__(self, *exc: object) -> None: ...
@@ -110,7 +115,7 @@ class SMTPTransport:
                 conn.login(self.username, self.password or "")
         except smtplib.SMTPAuthenticationError as exc:
             _close_quietly(conn)
-            raise PermanentFailure(f"SMTP login refused: {exc.smtp_code}", exc.smtp_code) from exc
+            raise LoginRefused(f"SMTP login refused: {exc.smtp_code}", exc.smtp_code) from exc
         except (OSError, smtplib.SMTPException) as exc:
             _close_quietly(conn)
             raise TemporaryFailure(f"cannot connect to {self.host}:{self.port}: {exc}") from exc

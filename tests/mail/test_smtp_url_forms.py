@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from sqlalchemy import func, select
 
 from newsletter.config import Settings
 from newsletter.jobs import identity
-from newsletter.mail.transport import PermanentFailure, SMTPTransport, TemporaryFailure
-from tests.delivery.conftest import Sender, bulk_subscribers, scheduled_edition, start
+from newsletter.mail.transport import LoginRefused, SMTPTransport, TemporaryFailure
+from newsletter.models import Delivery, Edition
+from tests.delivery.conftest import Sender, bulk_subscribers, scheduled_edition, start, statuses
 from tests.factories import make_topic
 from tests.support.smtp import SinkHandler, free_port
 
@@ -111,12 +113,30 @@ def test_plain_smtp_with_auth_from_the_url(serve):
     assert [m.rcpt_tos for m in server.handler.messages] == [["reader@example.com"]]
 
 
-def test_a_wrong_password_is_a_permanent_failure(serve):
+def test_a_wrong_password_is_refused_as_a_login_problem(serve):
     server = serve(auth=True, auth_require_tls=False)
 
-    with pytest.raises(PermanentFailure):
+    with pytest.raises(LoginRefused):
         send_one(f"smtp://mailer:wrong@127.0.0.1:{server.port}")
     assert server.handler.messages == []
+
+
+def test_a_refused_login_pauses_the_edition_and_fails_no_recipient(serve, db, runtime):
+    server = serve(auth=True, auth_require_tls=False)
+    topics = [make_topic(db, "world")]
+    bulk_subscribers(db, 5, topics)
+    edition_id = scheduled_edition(db, topics)
+    start(runtime, edition_id)
+
+    result = Sender(runtime, f"smtp://mailer:wrong@127.0.0.1:{server.port}").batch(edition_id)
+
+    assert result.stopped and "login" in result.stopped
+    with runtime.Session() as s:
+        edition = s.get(Edition, edition_id)
+        assert edition.status == "paused" and "SMTP_URL" in edition.pause_reason
+    assert statuses(runtime, edition_id) == {"pending": 5}
+    with runtime.Session() as s:
+        assert s.scalar(select(func.sum(Delivery.attempts))) == 0
 
 
 def test_starttls_with_a_verified_certificate_and_auth(serve, certs):
