@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 13:41:10.336523
+Create Date: 2026-11-25 14:00:55.603524
 """
 from alembic import op
 import sqlalchemy as sa
@@ -184,6 +184,7 @@ def upgrade() -> None:
     sa.Column('image_url', sa.String(length=2000), nullable=True),
     sa.Column('reading_minutes', sa.Integer(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('terms', sa.Text(), nullable=False),
     sa.Column('published_at', newsletter.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('first_seen_at', newsletter.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', newsletter.models.base.UTCDateTime(timezone=True), nullable=True),

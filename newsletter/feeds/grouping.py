@@ -8,22 +8,28 @@ split and merge; both lock the stories involved so `regroup` leaves them alone.
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
 from ..models import Article, Story, Topic, utcnow
-from .sanitize import plain_text
 
 THRESHOLD = 0.3
 WINDOW = timedelta(days=7)  # stories older than this no longer attract new articles
-MAX_STORIES = 500
+MAX_STORIES = 300  # most recent stories of a topic that new articles are compared with
+PER_STORY = 4  # a story's centroid is built from its latest articles
+SUMMARY_CHARS = 800
+SUMMARY_TOKENS = 40
+CANDIDATE_TERMS = 10
+VECTOR_TERMS = 24
+_TAG = re.compile(r"<[^>]*>")
 _WORD = re.compile(r"\w[\w'’-]*", re.UNICODE)
 STEM = 6  # crude but language-agnostic: evacuated/evacuation, wildfire/wildfires share a stem
 _STOPWORDS_TEXT = """
@@ -53,11 +59,19 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def terms(title: str, summary: str) -> Counter[str]:
-    counts = Counter(tokens(title))
-    counts.update(counts)  # the title counts twice: it says what the story is
-    counts.update(tokens(plain_text(summary)))
-    return counts
+def terms_text(title: str, summary: str) -> str:
+    """The tokens grouping compares, space-separated; stored on the Article at ingest.
+
+    Title tokens count twice (the title says what the story is), then the summary's lead.
+    Summaries are stored sanitized, so dropping tags with a regex is enough for counting words.
+    """
+    head = tokens(title)
+    body = tokens(html.unescape(_TAG.sub(" ", summary[:SUMMARY_CHARS])))[:SUMMARY_TOKENS]
+    return " ".join(head + head + body)
+
+
+def terms(title: str, summary: str, stored: str | None = None) -> Counter[str]:
+    return Counter((stored or terms_text(title, summary)).split())
 
 
 class Model:
@@ -72,9 +86,16 @@ class Model:
         self.idf = {t: math.log((1 + n) / (1 + c)) + 1.0 for t, c in df.items()}
         self.default_idf = math.log(1 + n) + 1.0
 
-    def vector(self, counts: Counter[str]) -> Vector:
+    def vector(self, counts: Counter[str], size: int = 0) -> Vector:
         vec = {t: (1 + math.log(c)) * self.idf.get(t, self.default_idf) for t, c in counts.items()}
-        return normalize(vec)
+        return normalize(top_terms(vec, size or VECTOR_TERMS))
+
+
+def top_terms(vec: Vector, n: int) -> Vector:
+    """The strongest terms only: they carry the similarity and keep every comparison short."""
+    if len(vec) <= n:
+        return vec
+    return dict(sorted(vec.items(), key=lambda item: item[1], reverse=True)[:n])
 
 
 def normalize(vec: Vector) -> Vector:
@@ -88,34 +109,37 @@ def cosine(a: Vector, b: Vector) -> float:
     return sum(w * b.get(t, 0.0) for t, w in a.items())
 
 
+StoryRef = int | Story  # an existing story's id, or a Story created in this run
+
+
 class Clusters:
     """Story centroids with an inverted index, so each article is compared to few stories."""
 
     def __init__(self) -> None:
-        self.sums: dict[int, Vector] = {}
-        self.centroids: dict[int, Vector] = {}
-        self.index: dict[str, set[int]] = {}
-        self.stories: dict[int, Story] = {}
+        self.sums: dict[StoryRef, Vector] = {}
+        self.centroids: dict[StoryRef, Vector] = {}
+        self.index: dict[str, set[StoryRef]] = {}
 
-    def add(self, story: Story, vec: Vector) -> None:
-        key = id(story)
-        self.stories[key] = story
-        total = self.sums.setdefault(key, {})
+    def add(self, ref: StoryRef, vec: Vector, weight: float = 1.0) -> None:
+        """Add an article's vector (or a story's, weighted by its article count)."""
+        total = self.sums.setdefault(ref, {})
         for t, w in vec.items():
-            total[t] = total.get(t, 0.0) + w
-            self.index.setdefault(t, set()).add(key)
-        self.centroids[key] = normalize(total)
+            total[t] = total.get(t, 0.0) + w * weight
+            self.index.setdefault(t, set()).add(ref)
+        self.centroids[ref] = normalize(top_terms(total, 2 * VECTOR_TERMS))
 
-    def best(self, vec: Vector) -> tuple[Story | None, float]:
-        candidates: set[int] = set()
-        for t in vec:
+    def best(self, vec: Vector) -> tuple[StoryRef | None, float]:
+        """Candidates share one of the article's strongest terms; a story sharing none of
+        them cannot reach the threshold anyway."""
+        candidates: set[StoryRef] = set()
+        for t in sorted(vec, key=vec.__getitem__, reverse=True)[:CANDIDATE_TERMS]:
             candidates |= self.index.get(t, set())
-        best_key, best_score = None, 0.0
-        for key in candidates:
-            score = cosine(vec, self.centroids[key])
+        best_ref, best_score = None, 0.0
+        for ref in candidates:
+            score = cosine(vec, self.centroids[ref])
             if score > best_score:
-                best_key, best_score = key, score
-        return (self.stories[best_key] if best_key is not None else None), best_score
+                best_ref, best_score = ref, score
+        return best_ref, best_score
 
 
 def _lock_topic(session: Session, topic_id: int) -> None:
@@ -123,12 +147,22 @@ def _lock_topic(session: Session, topic_id: int) -> None:
     session.execute(select(Topic.id).where(Topic.id == topic_id).with_for_update())
 
 
-def _recent(session: Session, topic_id: int, since: datetime) -> list[Article]:
+def _recent(session: Session, topic_id: int, since: datetime) -> dict[int, list[Counter[str]]]:
+    """Term counts of the latest few articles of each of the topic's recent stories."""
     recent_stories = select(Story.id).where(Story.topic_id == topic_id).order_by(
-        Story.id.desc()).limit(MAX_STORIES)
-    return list(session.scalars(select(Article).where(
+        Story.id.desc()).limit(MAX_STORIES).scalar_subquery()
+    rank = func.row_number().over(partition_by=Article.story_id,
+                                  order_by=(Article.published_at.desc(), Article.id.desc()))
+    inner = select(Article.story_id, Article.terms, Article.title, Article.summary,
+                   rank.label("rank")).where(
         Article.topic_id == topic_id, Article.story_id.in_(recent_stories),
-        Article.first_seen_at >= since)))
+        Article.first_seen_at >= since).subquery()
+    stories: dict[int, list[Counter[str]]] = {}
+    for story_id, stored, title, summary in session.execute(
+            select(inner.c.story_id, inner.c.terms, inner.c.title, inner.c.summary)
+            .where(inner.c.rank <= PER_STORY)):
+        stories.setdefault(story_id, []).append(terms(title, summary, stored))
+    return stories
 
 
 def assign(session: Session, topic_id: int, articles: list[Article], *,
@@ -140,23 +174,29 @@ def assign(session: Session, topic_id: int, articles: list[Article], *,
     now = now or utcnow()
     _lock_topic(session, topic_id)
     placed = _recent(session, topic_id, now - WINDOW)
-    counts = {id(a): terms(a.title, a.summary) for a in placed + pending}
-    model = Model(counts.values())
-    stories = {s.id: s for s in session.scalars(select(Story).where(
-        Story.id.in_({a.story_id for a in placed})))} if placed else {}
+    fresh = {id(a): terms(a.title, a.summary, a.terms) for a in pending}
+    model = Model([c for docs in placed.values() for c in docs] + list(fresh.values()))
     clusters = Clusters()
-    for article in placed:
-        clusters.add(stories[article.story_id], model.vector(counts[id(article)]))  # type: ignore[index]
+    for story_id, docs in placed.items():
+        merged: Counter[str] = Counter()
+        for doc in docs:
+            merged.update(doc)
+        clusters.add(story_id, model.vector(merged, 2 * VECTOR_TERMS), weight=len(docs))
     created: list[Story] = []
+    joins: list[tuple[Article, StoryRef]] = []
     for article in sorted(pending, key=lambda a: (a.published_at, a.id or 0)):
-        vec = model.vector(counts[id(article)])
-        story, score = clusters.best(vec)
-        if story is None or score < threshold:
-            story = Story(topic_id=topic_id, headline=article.title[:500])
-            session.add(story)
-            created.append(story)
-        article.story = story
-        clusters.add(story, vec)
+        vec = model.vector(fresh[id(article)])
+        ref, score = clusters.best(vec)
+        if ref is None or score < threshold:
+            ref = Story(topic_id=topic_id, headline=article.title[:500])
+            created.append(ref)
+        joins.append((article, ref))
+        clusters.add(ref, vec)
+    # ids, not relationship appends: no per-article cascade walk over story.articles
+    session.add_all(created)
+    session.flush()
+    for article, ref in joins:
+        article.story_id = ref.id if isinstance(ref, Story) else ref
     session.flush()
     return created
 

@@ -23,6 +23,7 @@ from .urls import canonical_url, site_host, strip_tracking
 WORDS_PER_MINUTE = 230
 _IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 _WORD = re.compile(r"\w+", re.UNICODE)
+_TAG = re.compile(r"<[^>]*>")
 SUMMARY_TEXT_LIMIT = 600
 
 
@@ -96,6 +97,11 @@ def _image(entry: Any, html_parts: list[str], base: str | None) -> str | None:
     return None
 
 
+def _text_for_counting(markup: str) -> str:
+    """Words only, for counting and hashing: never stored or shown, so a regex is enough."""
+    return _TAG.sub(" ", markup)
+
+
 def reading_minutes(text: str) -> int:
     return max(1, math.ceil(len(_WORD.findall(text)) / WORDS_PER_MINUTE))
 
@@ -135,9 +141,9 @@ def parse_entry(entry: Any, base: str | None) -> Entry | None:
     url = strip_tracking(url)
     if not title:
         title = plain_text(summary, max_len=120) or url
-    body = max((plain_text(p) for p in html_parts), key=len, default="")
-    summary_text = plain_text(summary)
-    digest = hashlib.sha256(f"{title}\n{summary_text}\n{body}".encode()).hexdigest()
+    body = max(html_parts, key=len, default="")
+    summary_text = _text_for_counting(summary)
+    digest = hashlib.sha256(f"{title}\n{summary}\n{body}".encode()).hexdigest()
     return Entry(
         guid=_guid(entry, url if not entry.get("id") else None, title, summary_text),
         url=url,
@@ -145,7 +151,7 @@ def parse_entry(entry: Any, base: str | None) -> Entry | None:
         title=title,
         summary=summary,
         image_url=_image(entry, html_parts, base),
-        reading_minutes=reading_minutes(body),
+        reading_minutes=reading_minutes(_text_for_counting(body)),
         published_at=_when(entry),
         content_hash=digest,
     )
@@ -157,7 +163,9 @@ def parse_feed(content: bytes, *, content_type: str | None = None,
     headers = {"content-type": content_type} if content_type else {}
     if base_url:
         headers["content-location"] = base_url
-    parsed = feedparser.parse(content, response_headers=headers)
+    # sanitize_html=False: feedparser would only clean HTML-typed fields (and slowly); every
+    # field goes through nh3 in sanitize.py whatever its type, so that is the one sanitizer.
+    parsed = feedparser.parse(content, response_headers=headers, sanitize_html=False)
     entries_raw = parsed.get("entries") or []
     meta = parsed.get("feed") or {}
     if not entries_raw and (parsed.get("bozo") or not meta.get("title")):

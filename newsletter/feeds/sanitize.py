@@ -55,7 +55,7 @@ def plain_text(value: object, max_len: int | None = None) -> str:
     if not isinstance(value, str):
         return ""
     text = value
-    for _ in range(5):
+    for _ in range(5 if ("<" in text or "&" in text) else 0):
         cleaned = html.unescape(nh3.clean(text, tags=set()))
         if cleaned == text:
             break

@@ -7,8 +7,10 @@ address we actually connect to, so a DNS answer that changes between check and c
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
+import ssl
 from urllib.parse import urlsplit
 
 import httpcore
@@ -93,13 +95,19 @@ class GuardedBackend(httpcore.SyncBackend):
         raise last
 
 
+@functools.cache
+def ssl_context() -> ssl.SSLContext:
+    """Loading the CA bundle costs ~50 ms: do it once per process, not once per poll."""
+    return httpx.create_ssl_context()
+
+
 class GuardedTransport(httpx.HTTPTransport):
     """httpx's transport on a connection pool whose every TCP connect goes through the guard."""
 
     def __init__(self, allow_private: bool) -> None:
-        super().__init__()
+        super().__init__(verify=ssl_context())
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
+            ssl_context=ssl_context(),
             max_connections=10,
             max_keepalive_connections=5,
             network_backend=GuardedBackend(allow_private),

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..models import Article, Feed
+from .grouping import terms_text
 from .parse import Entry, ParsedFeed
 
 FUTURE_SLACK = timedelta(days=1)
@@ -53,6 +54,7 @@ def _apply(article: Article, entry: Entry, outlet: str, now: datetime) -> None:
     article.image_url = entry.image_url
     article.reading_minutes = entry.reading_minutes
     article.content_hash = entry.content_hash
+    article.terms = terms_text(entry.title, entry.summary)
     article.outlet = outlet[:200]
     if entry.published_at is not None:
         article.published_at = _published(entry, now)
@@ -80,6 +82,7 @@ def store_entries(session: Session, feed: Feed, parsed: ParsedFeed, now: datetim
                 summary=entry.summary, image_url=entry.image_url,
                 reading_minutes=entry.reading_minutes, content_hash=entry.content_hash,
                 published_at=_published(entry, now), first_seen_at=now,
+                terms=terms_text(entry.title, entry.summary),
             ))
             continue
         if article.feed_id not in (feed.id, None):

@@ -72,6 +72,8 @@ class Article(Base):
     image_url: Mapped[str | None] = mapped_column(String(2000))
     reading_minutes: Mapped[int] = mapped_column(default=1)
     content_hash: Mapped[str] = mapped_column(String(64), default="")
+    # story-grouping tokens, computed once at ingest (newsletter/feeds/grouping.py)
+    terms: Mapped[str] = mapped_column(Text, default="")
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
