@@ -16,6 +16,12 @@
     });
   });
 
+  /* Text areas grow with their text (CSSOM height, allowed by the CSP). */
+  function autosize(el) {
+    el.style.height = "auto";
+    el.style.height = (el.scrollHeight + 2) + "px";
+  }
+
   /* Bullet lists: a textarea (one item per line) becomes rows to add, remove and reorder. */
   function listEditor(textarea) {
     var name = textarea.name, label = textarea.getAttribute("data-list-editor") || "Item";
@@ -56,6 +62,7 @@
       input.rows = 2;
       input.value = value;
       input.className = "list-input";
+      input.addEventListener("input", function () { autosize(input); });
       li.appendChild(input);
       var tools = document.createElement("span");
       tools.className = "list-tools";
@@ -69,6 +76,7 @@
           var next = row("");
           li.parentNode.insertBefore(next, li.nextSibling);
           renumber();
+          autosize($("textarea", next));
           $("textarea", next).focus();
         }
       });
@@ -105,6 +113,8 @@
       if (hint) { hint.textContent = "(↑ ↓ to reorder, Enter for a new one)"; }
     }
     textarea.replaceWith(wrap);
+    $all("textarea", list).forEach(autosize);
+    window.addEventListener("resize", debounce(function () { $all("textarea", list).forEach(autosize); }, 200));
   }
   $all("textarea[data-list-editor]").forEach(listEditor);
 
