@@ -37,6 +37,13 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
     if test_config:
         app.config.update(test_config)
     app.extensions["newsletter"] = runtime
+    if settings.trusted_proxies:
+        # Behind a load balancer the client address is in X-Forwarded-For; without this the
+        # per-IP sign-up limit would count everyone as the proxy.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     from . import extensions
     from .web import db, errors, security

@@ -68,6 +68,7 @@ class Settings:
     smtp_timeout: float = 30.0
     envelope_from: str | None = None
     feeds_allow_private: bool = False
+    trusted_proxies: int = 0
     batch_size: int = 500
     stale_claim_seconds: int = 300
     failure_pause_ratio: float = 0.5
@@ -109,6 +110,7 @@ class Settings:
             "smtp_retry_delays": _retry_delays(os.environ.get("SMTP_RETRY_DELAYS")),
             "envelope_from": os.environ.get("ENVELOPE_FROM") or None,
             "feeds_allow_private": _flag("FEEDS_ALLOW_PRIVATE"),
+            "trusted_proxies": int(os.environ.get("TRUSTED_PROXIES", "0")),
             "batch_size": int(os.environ.get("DELIVERY_BATCH_SIZE", "500")),
             "stale_claim_seconds": int(os.environ.get("DELIVERY_STALE_SECONDS", "300")),
             "dkim_selector": os.environ.get("DKIM_SELECTOR") or None,

@@ -43,3 +43,20 @@ def test_security_headers_are_on_every_page(client):
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_behind_a_trusted_proxy_the_client_address_comes_from_x_forwarded_for(settings):
+    from dataclasses import replace
+
+    from flask import request
+
+    app = create_app(replace(settings, trusted_proxies=1), {"TESTING": True})
+
+    @app.get("/_whoami")
+    def whoami() -> str:
+        return request.remote_addr or ""
+
+    response = app.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.9"},
+                                     environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert response.text == "203.0.113.9"
+    app.extensions["newsletter"].engine.dispose()

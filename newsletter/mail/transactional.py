@@ -15,7 +15,7 @@ PREFERENCES = "{{preferences_url}}"
 UNSUBSCRIBE = "{{unsubscribe_url}}"
 SUBJECTS = {
     "confirm": "Confirm your subscription to {list_name}",
-    "manage": "Manage your {list_name} topics",
+    "manage": "Your topics at {list_name}: change, pause or leave",
 }
 
 
