@@ -17,7 +17,9 @@
   });
 
   /* Text areas grow with their text (CSSOM height, allowed by the CSP). */
+  var nativeSizing = window.CSS && CSS.supports && CSS.supports("field-sizing", "content");
   function autosize(el) {
+    if (nativeSizing) { return; }  /* the stylesheet's field-sizing does it, on resize too */
     el.style.height = "auto";
     el.style.height = (el.scrollHeight + 2) + "px";
   }
