@@ -15,7 +15,7 @@ from ..editorial import updates as service
 from ..editorial.topics import get_topic, list_topics
 from ..errors import NewsletterError, ValidationError
 from ..mail.render import outlets_line
-from ..models import Topic, TopicUpdate, UpdateStatus
+from ..models import Article, Topic, TopicUpdate, UpdateStatus
 from ..web.db import db, runtime
 from . import bp
 from .forms import int_list, lines, optional_int, text
@@ -106,7 +106,7 @@ def _composer(topic: Topic, update: TopicUpdate | None = None,
             "status": update.status if update else UpdateStatus.DRAFT,
         }
         rows = _rows_from_update(update)
-        picked = set()
+        picked = _picked_from_link(session, topic)
         featured = f"row:{update.featured_index}" if update and update.featured_index is not None \
             else ""
     outlets = [str(r["outlet"]) for r in rows if r.get("outlet")]
@@ -116,6 +116,16 @@ def _composer(topic: Topic, update: TopicUpdate | None = None,
         inbox=composer.inbox(session, topic), outlets=outlets_line(outlets),
         source_count=len(rows),
     ), status
+
+
+def _picked_from_link(session, topic: Topic) -> set[int]:  # type: ignore[no-untyped-def]
+    """`?articles=ID&articles=ID` or `?story=ID` (from the inbox) pre-checks those articles."""
+    picked = {int(i) for i in request.args.getlist("articles")[:50] if i.isdigit()}
+    story = request.args.get("story", "")
+    if story.isdigit():
+        picked |= set(session.scalars(select(Article.id).where(
+            Article.story_id == int(story), Article.topic_id == topic.id).limit(50)))
+    return picked
 
 
 @bp.get("/updates")

@@ -176,3 +176,20 @@ def test_the_preview_explains_what_is_missing(as_editor, db):
     response = as_editor.post("/admin/topics/ukraine/updates/preview", {"headline": ""})
     assert response.status_code == 422
     assert "headline is required" in response.get_data(as_text=True)
+
+
+def test_a_link_from_the_inbox_prechecks_a_storys_articles(as_editor, db):
+    from newsletter.models import Story
+
+    topic, articles = inbox_topic(db)
+    story = Story(topic_id=topic.id, headline="Talks")
+    db.add(story)
+    db.flush()
+    for a in articles[:2]:
+        a.story_id = story.id
+    db.commit()
+    html = as_editor.get(f"/admin/topics/ukraine/updates/new?story={story.id}"
+                         f"&articles={articles[4].id}").get_data(as_text=True)
+    for a in (articles[0], articles[1], articles[4]):
+        assert f'name="articles" value="{a.id}" checked' in html
+    assert f'name="articles" value="{articles[2].id}" checked' not in html
