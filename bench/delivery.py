@@ -6,8 +6,9 @@
 Runs against the machine's PostgreSQL (a throwaway database, created and dropped) and Redis
 (a free db number), with a minimal asyncio SMTP sink in a child process that accepts quickly.
 (a) naive: per subscriber MJML + premailer + EmailMessage + smtplib, on a sample, as msg/s;
-(b) engine: fan-out, then direct (RQ-free) calls to send_batch in a child process until the
-    edition is sent: DB claim → assemble → SMTP → bulk status update, end to end;
+(b) engine: render once + fan-out in one child process, then --workers child processes
+    (default 2, one per core) call send_batch directly (what the RQ job does, without RQ)
+    until the edition is sent: DB claim → assemble → SMTP → bulk status update, end to end;
 (c) smtp_limit: smtplib sending pre-built bytes over one connection to the same sink.
 Ends with one JSON line of the figures.
 """
@@ -117,6 +118,10 @@ class Sink:
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def count(self) -> int:
         with smtplib.SMTP("127.0.0.1", self.port) as conn:
@@ -268,9 +273,10 @@ def engine_child(args: argparse.Namespace) -> None:
             if not result.claimed:
                 break
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({"total": total, "sent": sent, "seconds": seconds,
-                      "peak_rss_mb": round(peak, 1)}), flush=True)
+                      "cpu_s": usage.ru_utime + usage.ru_stime,
+                      "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}), flush=True)
 
 
 def run_engine(args: argparse.Namespace, database_url: str, redis_url: str, smtp_url: str,
@@ -299,6 +305,7 @@ def run_engine(args: argparse.Namespace, database_url: str, redis_url: str, smtp
     send_s = time.perf_counter() - began
     return {"total": start["total"], "sent": sum(o["sent"] for o in outs),
             "start_s": start["seconds"], "send_s": send_s, "seconds": start["seconds"] + send_s,
+            "worker_cpu_s": sum(o["cpu_s"] for o in outs),
             "peak_rss_mb": max([start["peak_rss_mb"], *(o["peak_rss_mb"] for o in outs)])}
 
 
@@ -405,17 +412,19 @@ def main() -> None:
               f"(sample of {args.naive_sample}, MJML + premailer + EmailMessage + smtplib each)",
               flush=True)
 
-        before = sink.count()
+        before, sink_cpu = sink.count(), sink.cpu_seconds()
         res = run_engine(args, database_url, redis_url, sink.url, instance, edition_id,
                          args.workers)
         received = sink.count() - before
+        sink_cpu = sink.cpu_seconds() - sink_cpu
         engine_rate = res["sent"] / res["seconds"]
         send_rate = res["sent"] / res["send_s"] if res["send_s"] else 0.0
         print(f"(b) engine: {res['sent']:,} of {res['total']:,} deliveries sent, sink got "
               f"{received:,}, in {res['seconds']:.2f} s = {engine_rate:,.0f} msg/s end to end "
               f"(render + fan-out {res['start_s']:.2f} s; sending alone {send_rate:,.0f} msg/s); "
               f"{args.workers} worker process(es), direct send_batch calls (no RQ), batch "
-              f"{args.batch_size}; worker peak RSS {res['peak_rss_mb']} MB", flush=True)
+              f"{args.batch_size}; worker peak RSS {res['peak_rss_mb']} MB; CPU: workers "
+              f"{res['worker_cpu_s']:.1f} s, sink {sink_cpu:.1f} s", flush=True)
 
         data = sample_message(database_url, edition_id)
         limit_rate = smtp_limit(sink, data, args.smtp_sample)
