@@ -29,10 +29,9 @@ def run_cron(redis_url: str, queue_name: str) -> None:
 def main() -> int:
     from rq import Worker
 
+    import newsletter.jobs  # noqa: F401 - imported once here so each forked work horse starts warm
     from newsletter.config import Settings
     from newsletter.runtime import Runtime
-
-    import newsletter.jobs  # noqa: F401 - imported once here so each forked work horse starts warm
 
     level = os.environ.get("LOG_LEVEL", "WARNING").upper()
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(message)s")
