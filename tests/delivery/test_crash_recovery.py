@@ -21,7 +21,7 @@ def test_a_killed_worker_loses_no_delivery_and_resends_at_most_its_unflushed_row
     emails = bulk_subscribers(db, 3000, topics)
     edition_id = scheduled_edition(db, topics)
     env = worker_env(settings, tmp_path / "instance", DELIVERY_BATCH_SIZE="300",
-                     DELIVERY_STALE_SECONDS="3", NEWSLETTER_TICK_SECONDS="1", SMTP_RATE="400")
+                     DELIVERY_STALE_SECONDS="5", NEWSLETTER_TICK_SECONDS="1", SMTP_RATE="400")
 
     first = WorkerProcess(env, tmp_path / "worker-1.log")
     try:
