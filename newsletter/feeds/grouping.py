@@ -143,8 +143,14 @@ class Clusters:
 
 
 def _lock_topic(session: Session, topic_id: int) -> None:
-    """Serialize grouping per topic so two concurrent polls cannot open twin stories."""
-    session.execute(select(Topic.id).where(Topic.id == topic_id).with_for_update())
+    """Serialize grouping per topic so two concurrent polls cannot open twin stories.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: every article insert holds a KEY SHARE lock on its
+    topic row (the foreign key), and FOR UPDATE would wait on those, so two polls that had
+    both inserted articles would deadlock on each other. SQLite ignores the clause; its
+    single writer serializes anyway.
+    """
+    session.execute(select(Topic.id).where(Topic.id == topic_id).with_for_update(key_share=True))
 
 
 def _recent(session: Session, topic_id: int, since: datetime) -> dict[int, list[Counter[str]]]:

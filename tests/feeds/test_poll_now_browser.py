@@ -16,8 +16,8 @@ pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery"
 
 
-def test_poll_now_shows_progress_until_done(db, topic, live_server, feed_server, work, page,
-                                            artifacts):  # noqa: F811
+def test_poll_now_shows_progress_until_done(db, topic, live_server, feed_server, work,
+                                            page, artifacts):  # noqa: F811
     failed: list[str] = []
     page.on("response", lambda r: failed.append(f"{r.status} {r.url}")
             if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
