@@ -33,7 +33,7 @@ BATCH_TIMEOUT = 3600
 def identity(runtime: Runtime) -> Identity:
     s = runtime.settings
     return Identity(mail_from=s.mail_from, list_name=s.list_name, list_id=s.list_id,
-                    base_url=s.base_url, envelope_from=s.envelope_from)
+                    base_url=s.base_url, envelope_from=s.envelope_from, secret_key=s.secret_key)
 
 
 def links(runtime: Runtime) -> Links:

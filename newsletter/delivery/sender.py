@@ -25,6 +25,7 @@ from ..mail.transport import LoginRefused, PermanentFailure, TemporaryFailure, T
 from ..models import Edition, EditionStatus, Subscriber, SubscriberStatus, utcnow
 from ..subscribers.links import Links
 from . import editions, ledger
+from .batch_links import BatchLinks
 from .settings import SendSettings
 from .throttle import FailureWindow, RateLimiter
 
@@ -40,6 +41,7 @@ class Identity:
     list_id: str
     base_url: str
     envelope_from: str | None = None
+    secret_key: str | None = None  # lets a batch sign its links without re-deriving keys
 
 
 @dataclass
@@ -67,7 +69,7 @@ class PreparedEdition:
     def __post_init__(self) -> None:
         self.encoded = EncodedEdition.of(self.rendered)
 
-    def message(self, links: Links, subscriber_id: int, email: str, mask: int,
+    def message(self, links: Links | BatchLinks, subscriber_id: int, email: str, mask: int,
                 date: str) -> bytes:
         unsubscribe = links.unsubscribe(subscriber_id)
         text, html = self.encoded.stamp(mask, links.preferences(subscriber_id), unsubscribe)
@@ -150,6 +152,7 @@ def send_batch(
     window = FailureWindow(redis, edition_id, settings.failure_pause_window,
                            settings.failure_pause_ratio)
     envelope = identity.envelope_from or prepared.template.sender
+    batch_links = BatchLinks(links, identity.secret_key)
     outcomes = _Outcomes()
     done: set[int] = set()
     transient_streak = 0
@@ -166,7 +169,8 @@ def send_batch(
                 continue
             login_refused = None
             try:
-                data = prepared.message(links, row.subscriber_id, email, row.topics_mask, date)
+                data = prepared.message(batch_links, row.subscriber_id, email, row.topics_mask,
+                                        date)
                 if signer:
                     data = signer.sign(data)
                 limiter.wait()
