@@ -108,6 +108,24 @@ def prepare(edition: Edition, identity: Identity) -> PreparedEdition:
 
 
 @dataclass
+class _Heartbeat:
+    """Refresh our claims a few times per stale window, not at every flush (it is an UPDATE of
+    every row still in the batch)."""
+
+    last: datetime
+    every: timedelta
+
+    def waiting(self, now: datetime) -> bool:
+        return now - self.last >= self.every
+
+    def due(self, now: datetime) -> bool:
+        if not self.waiting(now):
+            return False
+        self.last = now
+        return True
+
+
+@dataclass
 class _Outcomes:
     sent: list[int] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
@@ -153,6 +171,7 @@ def send_batch(
                            settings.failure_pause_ratio)
     envelope = identity.envelope_from or prepared.template.sender
     batch_links = BatchLinks(links, identity.secret_key)
+    beat = _Heartbeat(clock(), timedelta(seconds=settings.stale_claim_seconds / 4))
     outcomes = _Outcomes()
     done: set[int] = set()
     transient_streak = 0
@@ -201,13 +220,15 @@ def send_batch(
             else:
                 done.add(row.id)
 
-            if stop is None and len(outcomes) >= settings.flush_every:
-                stop = _flush(sessions, edition_id, outcomes, window, result, rows, done, clock)
+            # flush every `flush_every` outcomes, and in time to keep the claims fresh at slow
+            # SMTP_RATEs (else a live batch would look stale and be sent twice)
+            if stop is None and (len(outcomes) >= settings.flush_every or beat.waiting(clock())):
+                stop = _flush(sessions, edition_id, outcomes, window, result, rows, done, clock, beat)
                 outcomes = _Outcomes()
             if stop is None and transient_streak >= settings.consecutive_transient_limit:
                 stop = "the mail server keeps deferring; the rest of the batch waits for a retry"
             if stop:
-                _flush(sessions, edition_id, outcomes, window, result, rows, done, clock)
+                _flush(sessions, edition_id, outcomes, window, result, rows, done, clock, beat)
                 outcomes = _Outcomes()
                 left = [r.id for r in rows if r.id not in done]
                 delay = timedelta(seconds=settings.retry_delays[0] if settings.retry_delays else 60)
@@ -221,7 +242,7 @@ def send_batch(
                         ledger.release(session, left, not_before=clock() + delay)
                 result.stopped = stop
                 break
-        _flush(sessions, edition_id, outcomes, window, result, rows, done, clock)
+        _flush(sessions, edition_id, outcomes, window, result, rows, done, clock, beat)
 
     with sessions() as session:
         result.next_retry = ledger.next_retry_at(session, edition_id)
@@ -232,7 +253,7 @@ def send_batch(
 def _flush(
     sessions: sessionmaker[Session], edition_id: int, outcomes: _Outcomes, window: FailureWindow,
     result: BatchResult, rows: list[ledger.Claimed], done: set[int],
-    clock: Callable[[], datetime],
+    clock: Callable[[], datetime], beat: _Heartbeat,
 ) -> str | None:
     """Write outcomes in bulk, keep our claims fresh, and say whether to stop."""
     now = clock()
@@ -249,7 +270,8 @@ def _flush(
                 .values(status=SubscriberStatus.BOUNCED, bounce_reason="hard bounce (5.1.x)")
                 .execution_options(synchronize_session=False)
             )
-        ledger.heartbeat(session, [r.id for r in rows if r.id not in done], now)
+        if beat.due(now):
+            ledger.heartbeat(session, [r.id for r in rows if r.id not in done], now)
         status = session.get(Edition, edition_id, populate_existing=True).status
     result.sent += len(outcomes.sent)
     result.failed += len(outcomes.failed)
