@@ -156,3 +156,23 @@ def test_the_importers_fast_address_check_agrees_with_the_sign_up_form(raw):
             return ("error", exc.message)
 
     assert outcome(fast_normalize) == outcome(normalize_email)
+
+
+@pytest.mark.embedded
+def test_the_import_works_on_the_embedded_sqlite_too(embedded_app):
+    from newsletter.subscribers.importer import import_subscribers
+
+    runtime = embedded_app.extensions["newsletter"]
+    with runtime.Session() as session:
+        world = make_topic(session, "world")
+        make_subscriber(session, "old@example.com", [world])
+        suppress(session, "gone@example.com", reason="erased")
+        session.commit()
+        rows = io.StringIO("email,topics\nann@example.com,world\nold@example.com,world\n"
+                           "gone@example.com,world\nbob@example.com,world\n")
+        report = import_subscribers(session, rows, "pending")
+        session.commit()
+        assert (report.created, report.existing, report.suppressed) == (2, 1, 1)
+        emails = set(session.scalars(select(Subscriber.email)))
+        assert emails == {"old@example.com", "ann@example.com", "bob@example.com"}
+        assert session.scalar(select(func.count()).select_from(Subscription)) == 3
