@@ -16,7 +16,7 @@ from .forms import text
 
 def _page(error: NewsletterError | None = None, status: int = 200):  # type: ignore[no-untyped-def]
     return render_template(
-        "admin/editors.html", editors=service.list_editors(db()), roles=list(EditorRole),
+        "admin/editors.html", editors=service.list_editors(db()), roles=[EditorRole.EDITOR, EditorRole.ADMIN],
         error=error, form=request.form if error else {},
     ), status
 

@@ -66,3 +66,9 @@ def test_a_token_needs_a_name_and_others_tokens_cannot_be_revoked(as_editor, as_
     assert as_editor.post("/admin/tokens", {"name": ""}).status_code == 422
     as_admin.post("/admin/tokens", {"name": "admin's"})
     assert as_editor.post("/admin/tokens/1/revoke").status_code == 404
+
+
+def test_the_add_editor_form_defaults_to_the_editor_role(as_admin):
+    html = as_admin.get("/admin/editors").get_data(as_text=True)
+    assert '<option value="editor" selected>' in html
+    assert '<option value="admin" >' in html or '<option value="admin">' in html

@@ -24,7 +24,7 @@ def test_an_editor_creates_a_topic_and_sees_it_listed_with_its_subscriber_count(
 
     page = as_editor.get("/admin/topics").get_data(as_text=True)
     assert "Climate" in page and "Policy and science." in page
-    assert '<td class="num">2</td>' in page
+    assert '<td class="num" data-label="Active subscribers">2</td>' in page
     assert "/admin/topics/climate/feeds" in page and "/admin/topics/climate/articles" in page
 
 
