@@ -36,7 +36,11 @@ TOPICS = 20
 _SYLLABLES = ["ka", "lo", "mi", "ta", "ren", "vo", "shi", "da", "pel", "nu", "gar", "zi", "bro",
               "fen", "tul", "ma", "ost", "ri", "yen", "co", "lav", "pe", "dri", "sun"]
 _rng = random.Random(7)
-VOCAB = sorted({"".join(_rng.choices(_SYLLABLES, k=3)) for _ in range(6000)})
+_stems: dict[str, str] = {}
+while len(_stems) < 6000:  # distinct within grouping's 6-letter stems, like distinct real words
+    _word = "".join(_rng.choices(_SYLLABLES, k=4))
+    _stems.setdefault(_word[:6], _word)
+VOCAB = sorted(_stems.values())
 COMMON = VOCAB[:300]  # the everyday words every article uses (low IDF, as in real text)
 T0 = datetime(2026, 8, 1, 6, 0, tzinfo=UTC)
 

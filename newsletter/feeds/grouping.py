@@ -113,15 +113,34 @@ StoryRef = int | Story  # an existing story's id, or a Story created in this run
 
 
 class Clusters:
-    """Story centroids with an inverted index, so each article is compared to few stories."""
+    """Story centroids with an inverted index, so each article is compared to few stories.
 
-    def __init__(self) -> None:
+    Existing stories are indexed by their raw terms and only turned into TF-IDF centroids
+    when an article actually shares a strong term with them (most never are).
+    """
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
         self.sums: dict[StoryRef, Vector] = {}
         self.centroids: dict[StoryRef, Vector] = {}
         self.index: dict[str, set[StoryRef]] = {}
+        self.lazy: dict[StoryRef, tuple[Counter[str], int]] = {}
+
+    def add_story(self, ref: StoryRef, merged: Counter[str], weight: int) -> None:
+        self.lazy[ref] = (merged, weight)
+        for t in merged:
+            self.index.setdefault(t, set()).add(ref)
+
+    def centroid(self, ref: StoryRef) -> Vector:
+        if ref in self.lazy:
+            merged, weight = self.lazy.pop(ref)
+            self.add(ref, self.model.vector(merged, 2 * VECTOR_TERMS), weight)
+        return self.centroids[ref]
 
     def add(self, ref: StoryRef, vec: Vector, weight: float = 1.0) -> None:
         """Add an article's vector (or a story's, weighted by its article count)."""
+        if ref in self.lazy:
+            self.centroid(ref)
         total = self.sums.setdefault(ref, {})
         for t, w in vec.items():
             total[t] = total.get(t, 0.0) + w * weight
@@ -132,11 +151,14 @@ class Clusters:
         """Candidates share one of the article's strongest terms; a story sharing none of
         them cannot reach the threshold anyway."""
         candidates: set[StoryRef] = set()
+        crowded = max(8, (len(self.sums) + len(self.lazy)) // 5)  # in a fifth of all stories
         for t in sorted(vec, key=vec.__getitem__, reverse=True)[:CANDIDATE_TERMS]:
-            candidates |= self.index.get(t, set())
+            posting = self.index.get(t, set())
+            if len(posting) <= crowded:
+                candidates |= posting
         best_ref, best_score = None, 0.0
         for ref in candidates:
-            score = cosine(vec, self.centroids[ref])
+            score = cosine(vec, self.centroid(ref))
             if score > best_score:
                 best_ref, best_score = ref, score
         return best_ref, best_score
@@ -182,12 +204,12 @@ def assign(session: Session, topic_id: int, articles: list[Article], *,
     placed = _recent(session, topic_id, now - WINDOW)
     fresh = {id(a): terms(a.title, a.summary, a.terms) for a in pending}
     model = Model([c for docs in placed.values() for c in docs] + list(fresh.values()))
-    clusters = Clusters()
+    clusters = Clusters(model)
     for story_id, docs in placed.items():
         merged: Counter[str] = Counter()
         for doc in docs:
             merged.update(doc)
-        clusters.add(story_id, model.vector(merged, 2 * VECTOR_TERMS), weight=len(docs))
+        clusters.add_story(story_id, merged, len(docs))
     created: list[Story] = []
     joins: list[tuple[Article, StoryRef]] = []
     for article in sorted(pending, key=lambda a: (a.published_at, a.id or 0)):

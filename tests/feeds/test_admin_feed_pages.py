@@ -54,7 +54,8 @@ def test_add_feed_form_creates_the_feed_and_queues_a_poll(editor, db, runtime, f
     assert response.status_code == 302
     feed = db.scalar(select(Feed))
     assert (feed.url, feed.poll_minutes) == (url, 15)
-    assert [job.args[0] for job in runtime.queue.jobs] == [feed.id]
+    polls = [job for job in runtime.queue.jobs if job.func_name.endswith("poll_feed_job")]
+    assert [job.args[0] for job in polls] == [feed.id]
 
 
 @pytest.mark.parametrize(("data", "message"), [
