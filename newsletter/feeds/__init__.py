@@ -3,6 +3,8 @@
 Modules, in the order a poll uses them: `ssrf` (which addresses we may reach), `fetch`
 (HTTP with timeouts, size cap, conditional requests), `parse` (feedparser on bytes),
 `sanitize` (nh3 allow-list), `urls` (canonical URLs for dedupe), `store` (upsert articles),
-`grouping` (stories), `service` (one poll, recorded on the Feed), `scheduler` and `jobs`
-(RQ), `feeds` (adding and listing feeds) and `opml`.
+`grouping` (stories, split and merge), `service` (one poll, recorded on the Feed),
+`scheduler` and `jobs` (RQ, per-feed lock, progress). Around them: `catalog` (adding and
+listing feeds), `inbox` (articles and stories for editors), `opml`, `commands` (CLI) and
+`settings` (fetch limits).
 """

@@ -25,7 +25,7 @@ def poll_feeds(every: bool, concurrency: int) -> None:
     rt = runtime()
     fs = FeedSettings.from_settings(rt.settings)
     with rt.Session() as session:
-        ids = due_feed_ids(session, utcnow() if not every else utcnow().replace(year=9999))
+        ids = due_feed_ids(session, None if every else utcnow())
     statuses: Counter[str] = Counter()
     new = updated = 0
     with make_client(fs) as client, ThreadPoolExecutor(concurrency) as pool:

@@ -62,11 +62,12 @@ def get_progress(redis: Redis, feed_id: int) -> dict[str, object]:
     return json.loads(raw)
 
 
-def due_feed_ids(session: Session, now: datetime) -> list[int]:
-    return list(session.scalars(select(Feed.id).where(
-        Feed.disabled.is_(False),
-        or_(Feed.next_poll_at.is_(None), Feed.next_poll_at <= now),
-    ).order_by(Feed.next_poll_at.nulls_first(), Feed.id)))
+def due_feed_ids(session: Session, now: datetime | None) -> list[int]:
+    """Enabled feeds whose next attempt has come (every enabled feed when now is None)."""
+    query = select(Feed.id).where(Feed.disabled.is_(False))
+    if now is not None:
+        query = query.where(or_(Feed.next_poll_at.is_(None), Feed.next_poll_at <= now))
+    return list(session.scalars(query.order_by(Feed.next_poll_at.nulls_first(), Feed.id)))
 
 
 def enqueue_poll(runtime: Runtime, feed_id: int) -> bool:

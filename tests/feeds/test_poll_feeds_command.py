@@ -17,3 +17,10 @@ def test_poll_feeds_polls_due_feeds_and_summarises(db, topic, runner, feed_serve
     assert len(articles(db)) == 2
     again = runner.invoke(args=["poll-feeds"])
     assert "Polled 0 feeds: none due" in again.output
+
+
+def test_poll_feeds_all_polls_feeds_that_are_not_due(db, topic, runner, feed_server):
+    feed_for(db, feed_server.add("/one.xml", Route(rss2(items(2)))))
+    runner.invoke(args=["poll-feeds"])
+    result = runner.invoke(args=["poll-feeds", "--all"])
+    assert "Polled 1 feeds: 1 ok; 0 new and 0 updated articles." in result.output
