@@ -169,10 +169,13 @@ def test_compose_schedule_in_new_york_and_watch_it_send(
     expect(preview.locator("body")).to_contain_text("3 min read")
     expect(preview.locator("h2")).to_have_text("Can Diplomacy Still Avert War in Ukraine?")
     expect(page.locator("#preview-state")).to_have_text("Preview is up to date.")
+    page.set_viewport_size({"width": 1280, "height": 1700})  # the whole frame in view
+    page.locator(".composer-preview").screenshot(path=str(folder / "composer-preview-desktop.png"))
     page.click("[data-preview-width=phone]")
     expect(page.locator("#composer-preview")).to_have_class(re.compile(r"\bphone\b"))
     page.locator(".composer-preview").screenshot(path=str(folder / "composer-preview-phone.png"))
     page.click("[data-preview-width=desktop]")
+    page.set_viewport_size({"width": 1280, "height": 900})
     top(page)
     shoot(page, folder, "composer")
     page.click("text=Save and publish")
