@@ -84,7 +84,11 @@ def poll_feed(session: Session, feed_id: int, settings: Settings | FeedSettings,
         return PollResult(feed_id, DISABLED, error=feed.last_error or "This feed is disabled.")
     url, etag, last_modified = feed.url, feed.etag, feed.last_modified
     session.commit()  # no transaction stays open while we wait on the network
-    fetched = fetch(url, fs, etag=etag, last_modified=last_modified, client=client)
+    try:
+        fetched = fetch(url, fs, etag=etag, last_modified=last_modified, client=client)
+    except Exception as exc:  # fetch maps network trouble itself; this is the last resort
+        log.exception("fetch of feed %s failed", feed_id)
+        fetched = FetchResult(error=f"Could not fetch: {type(exc).__name__}.")
     now = now or utcnow()
     try:
         result = _record(session, feed_id, fs, fetched, now)

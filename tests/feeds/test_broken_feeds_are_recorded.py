@@ -69,3 +69,16 @@ def test_one_bad_feed_does_not_stop_the_next(db, topic, settings, feed_server):
     good = feed_for(db, feed_server.add("/good.xml", Route(rss2(items(2)))))
     assert poll(db, bad, settings).status == FeedStatus.ERROR
     assert poll(db, good, settings).new == 2
+
+
+def test_unexpected_fetch_failure_is_recorded_not_raised(db, topic, settings):
+    import httpx
+
+    def explode(request):
+        raise RuntimeError("transport bug")
+
+    feed = feed_for(db, "http://93.184.215.14/feed.xml")
+    with httpx.Client(transport=httpx.MockTransport(explode)) as client:
+        result = poll(db, feed, settings, client=client)
+    assert result.status == FeedStatus.ERROR and "RuntimeError" in result.error
+    assert feed.failures == 1 and feed.status == FeedStatus.ERROR
