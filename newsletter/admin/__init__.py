@@ -39,7 +39,7 @@ def require_login():  # type: ignore[no-untyped-def]
 
 
 def _load_editor(editor_id: str) -> Editor | None:
-    if not editor_id.isdigit():
+    if not editor_id.isdigit() or int(editor_id) > 2_147_483_647:
         return None
     editor = db().get(Editor, int(editor_id))
     return editor if editor is not None and editor.active else None  # disabling ends sessions

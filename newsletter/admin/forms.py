@@ -24,10 +24,18 @@ def lines(name: str) -> list[str]:
     return [i for i in items if i]
 
 
+MAX_ID = 2_147_483_647  # the database's integer range
+
+
+def is_id(raw: str) -> bool:
+    raw = raw.strip()
+    return raw.isdigit() and int(raw) <= MAX_ID
+
+
 def int_list(name: str) -> list[int]:
     out = []
     for raw in request.form.getlist(name):
-        if not raw.strip().isdigit():
+        if not is_id(raw):
             raise ValidationError(f"{name} must be a list of ids.", field=name)
         out.append(int(raw))
     return out

@@ -18,7 +18,7 @@ from ..mail.render import outlets_line
 from ..models import Article, Topic, TopicUpdate, UpdateStatus
 from ..web.db import db, runtime
 from . import bp
-from .forms import int_list, lines, optional_int, text
+from .forms import int_list, is_id, lines, optional_int, text
 from .preview import email_response
 
 SOURCE_FIELDS = ("url", "title", "outlet", "image_url", "minutes", "article_id")
@@ -93,7 +93,7 @@ def _composer(topic: Topic, update: TopicUpdate | None = None,
             "article_count": text("article_count"), "status": request.form.get("status", "draft"),
         }
         rows = _rows_from_form()
-        picked = {int(i) for i in request.form.getlist("articles") if i.isdigit()}
+        picked = {int(i) for i in request.form.getlist("articles") if is_id(i)}
         featured = request.form.get("featured", "")
     else:
         values = {
@@ -120,9 +120,9 @@ def _composer(topic: Topic, update: TopicUpdate | None = None,
 
 def _picked_from_link(session, topic: Topic) -> set[int]:  # type: ignore[no-untyped-def]
     """`?articles=ID&articles=ID` or `?story=ID` (from the inbox) pre-checks those articles."""
-    picked = {int(i) for i in request.args.getlist("articles")[:50] if i.isdigit()}
+    picked = {int(i) for i in request.args.getlist("articles")[:50] if is_id(i)}
     story = request.args.get("story", "")
-    if story.isdigit():
+    if is_id(story):
         picked |= set(session.scalars(select(Article.id).where(
             Article.story_id == int(story), Article.topic_id == topic.id).limit(50)))
     return picked
@@ -157,13 +157,13 @@ def updates_create(slug: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.updates_edit", update_id=update.id))
 
 
-@bp.get("/updates/<int:update_id>/edit")
+@bp.get("/updates/<int(max=2147483647):update_id>/edit")
 def updates_edit(update_id: int):  # type: ignore[no-untyped-def]
     update = service.get_update(db(), update_id)
     return _composer(update.topic, update)
 
 
-@bp.post("/updates/<int:update_id>/edit")
+@bp.post("/updates/<int(max=2147483647):update_id>/edit")
 def updates_save(update_id: int):  # type: ignore[no-untyped-def]
     session = db()
     update = service.get_update(session, update_id)

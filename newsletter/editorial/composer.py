@@ -74,7 +74,8 @@ def build_sources(session: Session, topic: Topic, rows: list[SourceRow], picked:
             outlet=clean_text(row.outlet, f"{label} outlet", max_len=200, required=False),
             image_url=clean_url(row.image_url, f"{label} image URL", required=False),
             reading_minutes=_minutes(row.minutes, label),
-            article_id=int(row.article_id) if row.article_id.isdigit() else None,
+            article_id=int(row.article_id) if row.article_id.isdigit()
+            and int(row.article_id) <= 2_147_483_647 else None,
         )
         if source.url in seen:
             continue
@@ -82,6 +83,13 @@ def build_sources(session: Session, topic: Topic, rows: list[SourceRow], picked:
         if featured == f"row:{n - 1}":
             featured_index = len(sources)
         sources.append(source)
+    linked = {s.article_id for s in sources if s.article_id is not None}
+    if linked:  # a hand row may only keep a link to an article of this topic that exists
+        known = set(session.scalars(select(Article.id).where(
+            Article.id.in_(linked), Article.topic_id == topic.id)))
+        for source in sources:
+            if source.article_id not in known:
+                source.article_id = None
     if picked:
         articles = {a.id: a for a in session.scalars(
             select(Article).where(Article.id.in_(picked), Article.topic_id == topic.id))}

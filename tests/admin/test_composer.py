@@ -193,3 +193,18 @@ def test_a_link_from_the_inbox_prechecks_a_storys_articles(as_editor, db):
     for a in (articles[0], articles[1], articles[4]):
         assert f'name="articles" value="{a.id}" checked' in html
     assert f'name="articles" value="{articles[2].id}" checked' not in html
+
+
+def test_a_source_row_keeps_only_links_to_this_topics_articles(as_editor, db):
+    topic, articles = inbox_topic(db)
+    other = make_topic(db, "climate")
+    foreign = make_inbox(db, other, [("Outlet", "Elsewhere", 2)])[0]
+    db.commit()
+    response = as_editor.post("/admin/topics/ukraine/updates/new", {
+        **SEED_FORM, "status": "draft",
+        "source_url": ["https://a.example/1", "https://a.example/2", "https://a.example/3"],
+        "source_title": ["Mine", "Foreign", "Gone"],
+        "source_article_id": [str(articles[0].id), str(foreign.id), "424242"]})
+    assert response.status_code == 302
+    update = db.scalar(select(TopicUpdate))
+    assert [s.article_id for s in update.sources] == [articles[0].id, None, None]
