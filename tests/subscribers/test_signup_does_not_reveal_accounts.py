@@ -62,8 +62,8 @@ def test_only_the_emails_differ(client, addresses, smtp, work) -> None:
         "new": ["Confirm your subscription to The Briefing"],
         "pending": ["Confirm your subscription to The Briefing"],
         "unsubscribed": ["Confirm your subscription to The Briefing"],
-        "active": ["Manage your The Briefing topics"],
-        "paused": ["Manage your The Briefing topics"],
+        "active": ["Your topics at The Briefing: change, pause or leave"],
+        "paused": ["Your topics at The Briefing: change, pause or leave"],
         "suppressed": [],
         "bounced": [],
     }
