@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ..accounts.service import create_editor
 from ..editorial import editors as service
+from ..editorial.text import clean_text
 from ..errors import NewsletterError
 from ..models import EditorRole
 from ..web.db import db
@@ -30,7 +31,8 @@ def editors():  # type: ignore[no-untyped-def]
 def editors_create():  # type: ignore[no-untyped-def]
     session = db()
     try:
-        editor = create_editor(session, text("email"), text("password"), name=text("name"),
+        name = clean_text(text("name"), "Name", max_len=120, required=False)
+        editor = create_editor(session, text("email"), text("password"), name=name,
                                role=text("role") or EditorRole.EDITOR)
         session.commit()
     except NewsletterError as exc:

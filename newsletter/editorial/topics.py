@@ -22,6 +22,8 @@ def list_topics(session: Session, include_archived: bool = False) -> list[Topic]
 
 
 def get_topic(session: Session, slug: str) -> Topic:
+    if not isinstance(slug, str) or len(slug) > 64 or "\x00" in slug:
+        raise NotFound("No such topic.")
     topic = session.scalar(select(Topic).where(Topic.slug == slug))
     if topic is None:
         raise NotFound(f"No topic '{slug[:64]}'.")

@@ -31,8 +31,8 @@ class Filter:
     def __post_init__(self) -> None:
         if self.status and self.status not in set(SubscriberStatus):
             raise ValidationError("Unknown status filter.", field="status")
-        if len(self.query) > 254:
-            raise ValidationError("Search text is too long.", field="q")
+        if len(self.query) > 254 or "\x00" in self.query:
+            raise ValidationError("Search text is too long or malformed.", field="q")
 
     def apply(self, stmt: Select) -> Select:  # type: ignore[type-arg]
         if self.query.strip():
