@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
@@ -225,7 +225,8 @@ def assign(session: Session, topic_id: int, articles: list[Article], *,
     session.flush()
     for article, ref in joins:
         article.story_id = ref.id if isinstance(ref, Story) else ref
-    session.flush()
+    if any(inspect(a).persistent for a, _ in joins):
+        session.flush()
     return created
 
 

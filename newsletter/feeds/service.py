@@ -21,7 +21,7 @@ from . import grouping
 from .fetch import FetchResult, fetch
 from .parse import NotAFeed, parse_feed
 from .settings import FeedSettings
-from .store import store_entries
+from .store import insert_new, store_entries
 
 log = logging.getLogger(__name__)
 DISABLED = "disabled"
@@ -137,7 +137,10 @@ def _record(session: Session, feed_id: int, fs: FeedSettings, fetched: FetchResu
     if parsed.site_url and not feed.site_url:
         feed.site_url = parsed.site_url
     stored = store_entries(session, feed, parsed, now)
+    # place new articles in stories before inserting them: one INSERT with story_id set,
+    # no UPDATE pass, and the topic lock is taken before this poll writes any article
     grouping.assign(session, feed.topic_id, stored.new, now=now)
+    insert_new(session, stored)
     _succeeded(feed, now, FeedStatus.OK, fetched)
     feed.entries_found = len(parsed.entries)
     feed.last_error = f"Warning: {parsed.warning}" if parsed.warning else None

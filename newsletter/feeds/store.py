@@ -22,7 +22,7 @@ FUTURE_SLACK = timedelta(days=1)
 
 @dataclass
 class StoreResult:
-    new: list[Article] = field(default_factory=list)
+    new: list[Article] = field(default_factory=list)  # built by store_entries, inserted by insert_new
     updated: int = 0
     duplicates: int = 0
 
@@ -98,30 +98,31 @@ def store_entries(session: Session, feed: Feed, parsed: ParsedFeed, now: datetim
         if changed:
             _apply(article, entry, outlet, now)
             result.updated += 1
-    result.new = _insert(session, fresh, result)
+    session.flush()
+    result.new = [Article(**values) for values in fresh]
     return result
 
 
-def _insert(session: Session, fresh: list[dict[str, object]],
-            result: StoreResult) -> list[Article]:
-    """Insert in one flush; if another poll of this topic won a race, retry row by row."""
-    session.flush()
-    if not fresh:
-        return []
+def insert_new(session: Session, result: StoreResult) -> None:
+    """Insert the new articles (already placed in stories) in one flush; if another poll of
+    this topic won a race for a URL, retry row by row and count the losers as duplicates."""
+    if not result.new:
+        return
+    columns = [c.key for c in Article.__table__.columns if c.key != "id"]
+    values = [{c: getattr(a, c) for c in columns} for a in result.new]
     try:
         with session.begin_nested():
-            batch = [Article(**values) for values in fresh]
-            session.add_all(batch)
-        return batch
+            session.add_all(result.new)
+        return
     except IntegrityError:
         pass
     inserted = []
-    for values in fresh:
+    for row in values:
         try:
             with session.begin_nested():
-                article = Article(**values)
+                article = Article(**row)
                 session.add(article)
             inserted.append(article)
         except IntegrityError:
             result.duplicates += 1
-    return inserted
+    result.new = inserted
