@@ -176,3 +176,11 @@ def test_the_import_works_on_the_embedded_sqlite_too(embedded_app):
         emails = set(session.scalars(select(Subscriber.email)))
         assert emails == {"old@example.com", "ann@example.com", "bob@example.com"}
         assert session.scalar(select(func.count()).select_from(Subscription)) == 3
+
+
+def test_a_file_with_nul_bytes_is_refused_with_its_line(as_editor, db):
+    topics(db)
+    response = upload(as_editor, "email,topics\nann@example.com,world\nb\x00b@example.com,world\n")
+    assert response.status_code == 422
+    assert '<td class="num">3</td>' in response.get_data(as_text=True)
+    assert people(db) == {}
