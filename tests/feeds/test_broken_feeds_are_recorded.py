@@ -82,3 +82,13 @@ def test_unexpected_fetch_failure_is_recorded_not_raised(db, topic, settings):
         result = poll(db, feed, settings, client=client)
     assert result.status == FeedStatus.ERROR and "RuntimeError" in result.error
     assert feed.failures == 1 and feed.status == FeedStatus.ERROR
+
+
+def test_missing_encoding_everywhere_is_survived(db, topic, settings, feed_server):
+    body = ("<rss version=\"2.0\"><channel><title>Sans déclaration</title>"
+            "<link>https://example.fr/</link><item><title>Élection à Zürich</title>"
+            "<link>https://example.fr/a</link></item></channel></rss>").encode()
+    feed = feed_for(db, feed_server.add("/noenc.xml", Route(body, content_type="text/xml")))
+    result = poll(db, feed, settings)
+    assert result.status == FeedStatus.OK and result.new == 1
+    assert articles(db, feed)[0].title == "Élection à Zürich"
