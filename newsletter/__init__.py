@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from .config import Settings
 from .mail.render import TEMPLATE_ROOT
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
     if test_config:
         app.config.update(test_config)
     app.extensions["newsletter"] = runtime
+    app.url_map.converters["int"] = DatabaseId
     if settings.trusted_proxies:
         # Behind a load balancer the client address is in X-Forwarded-For; without this the
         # per-IP sign-up limit would count everyone as the proxy.
@@ -64,6 +66,14 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
     init_admin(app)
     init_cli(app)
     return app
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:…>` in every route: ids beyond a 32-bit key are a 404, not a database error."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]  # noqa: A002
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _limiter_uri(runtime: Runtime) -> str:

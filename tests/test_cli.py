@@ -63,3 +63,10 @@ def test_demo_loads_the_example_update_once(runner, db):
         TopicUpdate.headline == "Can Diplomacy Still Avert War in Ukraine?"))
     assert len(update.bullets) == 4 and len(update.background) == 5
     assert [s.outlet for s in update.sources][:2] == ["France 24", "Financial Times"]
+
+
+def test_control_characters_are_stripped_from_an_editor_name(runner, db):
+    result = runner.invoke(args=["create-editor", "ed@example.com", "--password-stdin",
+                                 "--name", "Ed\x00"], input="a long enough password\n")
+    assert result.exit_code == 0
+    assert db.scalar(select(Editor)).name == "Ed"

@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..editorial.text import clean_text
 from ..errors import Conflict, NotFound, ValidationError
 from ..models import ApiToken, Editor, EditorRole, utcnow
 from ..subscribers.addresses import normalize_email
@@ -32,7 +33,8 @@ def create_editor(session: Session, email: str, password: str, *, name: str = ""
         raise ValidationError("Role must be admin or editor.", field="role")
     if session.scalar(select(Editor.id).where(func.lower(Editor.email) == address)):
         raise Conflict(f"An editor {address} already exists.", field="email")
-    editor = Editor(email=address, name=name.strip()[:120], role=role,
+    name = clean_text(name, "name", max_len=120, required=False)
+    editor = Editor(email=address, name=name, role=role,
                     password_hash=_hasher.hash(password))
     session.add(editor)
     session.flush()

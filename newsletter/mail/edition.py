@@ -149,7 +149,9 @@ def render_items(
     context = {
         "subject": subject,
         "title": subject,
-        "preview": " · ".join(i["headline"] for i in items)[:150],
+        # The inbox preview line is shared by every copy, so it must not list headlines of
+        # topics a reader did not choose.
+        "preview": f"Your {list_name} briefing: the latest on the topics you follow.",
         "items": items,
         "list_name": list_name,
         "kicker": kicker,

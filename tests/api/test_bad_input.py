@@ -121,3 +121,11 @@ def test_unknown_api_route_is_a_json_404(client, auth):
     response = client.get("/api/v1/nothing-here", headers=auth)
     assert response.status_code == 404
     assert "error" in response.json
+
+
+@pytest.mark.parametrize("path", ["/api/v1/editions/99999999999999999999",
+                                  "/api/v1/editions/2147483648"])
+def test_ids_beyond_the_database_range_are_not_found(client, auth, path):
+    response = client.get(path, headers=auth)
+    assert response.status_code == 404
+    assert "error" in response.json
