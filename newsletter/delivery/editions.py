@@ -12,7 +12,8 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session, selectinload
 
-from ..errors import InvalidTransition, NotFound
+from ..errors import InvalidTransition
+from ..lookup import get_or_404
 from ..mail.edition import render_edition
 from ..models import Edition, EditionItem, EditionStatus, TopicUpdate, utcnow
 from . import ledger
@@ -98,10 +99,7 @@ def _change(session: Session, edition_id: int, action: str, **values: object) ->
 
 
 def _get(session: Session, edition_id: int) -> Edition:
-    edition = session.get(Edition, edition_id)
-    if edition is None:
-        raise NotFound(f"No edition {edition_id}.")
-    return edition
+    return get_or_404(session, Edition, edition_id, f"No edition {edition_id}.")
 
 
 def finish_if_done(session: Session, edition_id: int, now: datetime | None = None) -> bool:

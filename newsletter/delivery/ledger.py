@@ -253,18 +253,16 @@ def counts(session: Session, edition_id: int) -> Counts:
     return Counts(sent + failed + pending + cancelled, sent, failed, pending, cancelled)
 
 
+def _count(session: Session, *where: object) -> int:
+    return int(session.scalar(select(func.count()).select_from(Delivery).where(*where)) or 0)
+
+
 def due_pending(session: Session, edition_id: int, now: datetime) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(Delivery)
-            .where(
-                Delivery.edition_id == edition_id,
-                Delivery.status == DeliveryStatus.PENDING,
-                or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
-            )
-        )
-        or 0
+    return _count(
+        session,
+        Delivery.edition_id == edition_id,
+        Delivery.status == DeliveryStatus.PENDING,
+        or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
     )
 
 
@@ -277,16 +275,10 @@ def next_retry_at(session: Session, edition_id: int) -> datetime | None:
 
 
 def unfinished(session: Session, edition_id: int) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(Delivery)
-            .where(
-                Delivery.edition_id == edition_id,
-                Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
-            )
-        )
-        or 0
+    return _count(
+        session,
+        Delivery.edition_id == edition_id,
+        Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
     )
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ..delivery import ledger
-from ..errors import NotFound, ValidationError
+from ..errors import ValidationError
+from ..lookup import get_or_404
 from ..mail.edition import MAX_ITEMS
 from ..models import (
     Delivery,
@@ -113,10 +114,7 @@ def create_edition(session: Session, subject: str | None, update_ids: list[int],
 
 
 def get_edition(session: Session, edition_id: int) -> Edition:
-    edition = session.get(Edition, edition_id)
-    if edition is None:
-        raise NotFound(f"No edition {edition_id}.")
-    return edition
+    return get_or_404(session, Edition, edition_id, f"No edition {edition_id}.")
 
 
 def edition_status(session: Session, edition_id: int) -> dict[str, object]:

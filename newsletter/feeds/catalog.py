@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 
 from ..editorial.text import clean_text
 from ..editorial.topics import get_topic
-from ..errors import Conflict, NotFound, ValidationError
+from ..errors import Conflict, ValidationError
+from ..lookup import get_or_404
 from ..models import Feed, FeedStatus, utcnow
 from .ssrf import UnsafeURL, check_url
 
@@ -63,10 +64,7 @@ def add_feed(session: Session, topic_slug: str, url: object, poll_minutes: objec
 
 
 def get_feed(session: Session, feed_id: int) -> Feed:
-    feed = session.get(Feed, feed_id)
-    if feed is None:
-        raise NotFound(f"No feed {feed_id}.")
-    return feed
+    return get_or_404(session, Feed, feed_id, f"No feed {feed_id}.")
 
 
 def list_feeds(session: Session, topic_slug: str) -> list[Feed]:

@@ -19,6 +19,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
+from ..lookup import get_or_404
 from ..models import Article, Story, Topic, utcnow
 
 THRESHOLD = 0.3
@@ -231,10 +232,7 @@ def assign(session: Session, topic_id: int, articles: list[Article], *,
 
 
 def _story(session: Session, story_id: int) -> Story:
-    story = session.get(Story, story_id)
-    if story is None:
-        raise NotFound(f"No story {story_id}.")
-    return story
+    return get_or_404(session, Story, story_id, f"No story {story_id}.")
 
 
 def split_article(session: Session, article_id: int) -> Story:
