@@ -151,6 +151,7 @@ def embedded_app(tmp_path: Path) -> Iterator[Flask]:
         yield app
     finally:
         runtime.engine.dispose()
+        runtime.redis.shutdown(nosave=True)  # the embedded redis-server must not outlive the test
 
 
 class LiveServer:
