@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from redis import Redis
 
@@ -10,10 +11,15 @@ from redis import Redis
 class RateLimiter:
     """At most `rate` messages per second across every worker sharing this Redis."""
 
-    def __init__(self, redis: Redis, rate: float | None, key: str = "nl:smtp-rate") -> None:
+    def __init__(
+        self, redis: Redis, rate: float | None, key: str = "nl:smtp-rate",
+        clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.redis = redis
         self.rate = rate
         self.key = key
+        self.clock = clock
+        self.sleep = sleep
 
     def wait(self) -> None:
         if not self.rate:
@@ -22,7 +28,7 @@ class RateLimiter:
         window = max(1.0, 1.0 / self.rate)
         allowed = max(1, int(self.rate * window))
         while True:
-            now = time.time()
+            now = self.clock()
             slot = int(now // window)
             key = f"{self.key}:{slot}"
             pipe = self.redis.pipeline()
@@ -31,7 +37,7 @@ class RateLimiter:
             count = pipe.execute()[0]
             if count <= allowed:
                 return
-            time.sleep(max(0.001, (slot + 1) * window - now))
+            self.sleep(max(0.001, (slot + 1) * window - now))
 
 
 class FailureWindow:
