@@ -7,9 +7,6 @@ endpoint name, so a new view is protected without remembering a decorator.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
 from flask import Blueprint, Flask, abort, request
 from flask_login import current_user
 
@@ -19,7 +16,7 @@ from ..web.db import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 OPEN_ENDPOINTS = {"admin.login"}
-ADMIN_PREFIXES = ("admin.editors",)  # endpoints only the admin role may use
+ADMIN_PREFIXES = ("admin.editors", "admin.settings")  # endpoints only the admin role may use
 
 
 def is_admin_endpoint(endpoint: str | None) -> bool:
@@ -51,14 +48,13 @@ def init_app(app: Flask) -> None:
         dashboard,
         editions,
         editors,
+        feeds,
+        settings,
         subscribers,
         tokens,
         topics,
         updates,
     )
-
-    if importlib.util.find_spec(f"{__name__}.feeds") is not None:
-        importlib.import_module(f"{__name__}.feeds")  # feed pages and article inbox
 
     @app.template_filter("local_time")
     def local_time(value, zone: str = "UTC") -> str:  # type: ignore[no-untyped-def]

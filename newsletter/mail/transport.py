@@ -63,6 +63,13 @@ class OutboxTransport:
     def __exit__(self, *exc: object) -> None:
         return None
 
+    def check(self) -> str:
+        """Can mail be written? Used by the admin settings page."""
+        probe = self.folder / f".check-{uuid.uuid4().hex}"
+        probe.write_bytes(b"")
+        probe.unlink()
+        return f"writing .eml files to {self.folder}"
+
     def send(self, sender: str, recipient: str, data: bytes) -> None:
         name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}.eml"
         tmp = self.folder / f".{name}.tmp"
@@ -123,6 +130,13 @@ class SMTPTransport:
 
     def __enter__(self) -> SMTPTransport:
         return self
+
+    def check(self) -> str:
+        """Connect, greet, log in and quit: tells an admin whether SMTP_URL works."""
+        self._conn = self._connect()
+        self.close()
+        return f"connected to {self.host}:{self.port} ({self.scheme})" + (
+            f" and logged in as {self.username}" if self.username else "")
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -1,0 +1,69 @@
+"""Admin only: the running configuration, and a check that the mail server answers.
+
+Settings come from the environment (twelve-factor), so this page shows them rather than
+editing them: a change belongs in the deployment, where every process sees it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+from flask import flash, redirect, render_template, url_for
+
+from ..config import Settings
+from ..mail.transport import DeliveryError, open_transport
+from ..web.db import runtime
+from . import bp
+
+
+def masked_url(url: str | None) -> str | None:
+    """The URL without its password, so the page never shows a secret."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username}:••••@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def describe(settings: Settings) -> list[tuple[str, str, str]]:
+    """(environment variable, value shown, what it means) for the settings page."""
+    return [
+        ("BASE_URL", settings.base_url, "every link in email points here"),
+        ("MAIL_FROM", settings.mail_from, "From: of every email"),
+        ("ENVELOPE_FROM", settings.envelope_from or "(the From address)", "where bounces go"),
+        ("LIST_NAME", settings.list_name, "name in emails and List-Id"),
+        ("SMTP_URL", masked_url(settings.smtp_url) or f"(none: .eml files in {settings.outbox})",
+         "outgoing mail"),
+        ("SMTP_RATE", f"{settings.smtp_rate:g}/s" if settings.smtp_rate else "unlimited",
+         "messages per second across all workers"),
+        ("SMTP_RETRY_DELAYS", ", ".join(f"{d} s" for d in settings.smtp_retry_delays),
+         "wait before each retry of a deferred delivery"),
+        ("DELIVERY_BATCH_SIZE", str(settings.batch_size), "deliveries per batch job"),
+        ("DATABASE_URL", masked_url(settings.database_url) or "", "database"),
+        ("REDIS_URL", masked_url(settings.redis_url) or "(embedded Redis under instance/)",
+         "queue, rate limits and locks"),
+        ("DKIM_SELECTOR / DKIM_DOMAIN",
+         f"{settings.dkim_selector}._domainkey.{settings.dkim_domain}" if settings.dkim_key_path
+         else "(off)", "DKIM signing"),
+        ("FEEDS_ALLOW_PRIVATE", "on" if settings.feeds_allow_private else "off",
+         "feeds on private addresses (tests only)"),
+    ]
+
+
+@bp.get("/settings")
+def settings():  # type: ignore[no-untyped-def]
+    return render_template("admin/settings.html", rows=describe(runtime().settings))
+
+
+@bp.post("/settings/check-mail")
+def settings_check_mail():  # type: ignore[no-untyped-def]
+    s = runtime().settings
+    try:
+        result = open_transport(s.smtp_url, s.outbox, s.smtp_timeout).check()  # type: ignore[attr-defined]
+    except (DeliveryError, OSError) as exc:
+        flash(f"The mail server did not work: {exc}", "error")
+    else:
+        flash(f"Mail works: {result}.", "success")
+    return redirect(url_for("admin.settings"))
