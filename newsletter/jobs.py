@@ -20,7 +20,7 @@ from .errors import NotFound
 from .mail.dkim import DkimSigner
 from .mail.transactional import build_transactional
 from .mail.transport import DeliveryError, open_transport
-from .models import Edition, EditionStatus, utcnow
+from .models import Edition, EditionStatus, SubscriberStatus, utcnow
 from .runtime import Runtime, current
 from .subscribers import service as subscribers
 from .subscribers.links import Links
@@ -128,10 +128,8 @@ def tick(now: datetime | None = None) -> dict[str, int]:
 
 
 def _poll_due_feeds(runtime: Runtime, now: datetime) -> None:
-    try:
-        from .feeds.scheduler import enqueue_due_feeds
-    except ImportError:  # feed polling is optional until the feeds package provides it
-        return
+    from .feeds.scheduler import enqueue_due_feeds
+
     enqueue_due_feeds(runtime, now)
 
 
@@ -139,13 +137,48 @@ def send_subscriber_mail(subscriber_id: int, kind: str) -> str | None:
     """Confirmation or 'manage your topics' email; returns the Message-ID."""
     runtime = current()
     s = runtime.settings
-    link = links(runtime)
     with runtime.session() as session:
         try:
             subscriber = subscribers.get_subscriber(session, subscriber_id)
         except NotFound:  # erased meanwhile: nothing to send
             return None
         to = subscriber.email
+    sender, data = _subscriber_mail(runtime, subscriber_id, to, kind)
+    try:
+        with open_transport(s.smtp_url, s.outbox, s.smtp_timeout) as transport:
+            transport.send(s.envelope_from or sender, to, data)
+    except DeliveryError:
+        log.exception("could not send %s mail to subscriber %s", kind, subscriber_id)
+        raise
+    return data.split(b"Message-ID: ", 1)[1].split(b"\r\n", 1)[0].decode()
+
+
+def send_import_confirmations(subscriber_ids: list[int]) -> int:
+    """Confirmation emails for imported pending people, over one connection per batch.
+
+    Anyone who confirmed, left or was erased since the import is skipped.
+    """
+    runtime = current()
+    s = runtime.settings
+    with runtime.session() as session:
+        people = [(sid, email) for sid, (email, status) in
+                  ledger.recipients(session, subscriber_ids).items()
+                  if status == SubscriberStatus.PENDING]
+    sent = 0
+    with open_transport(s.smtp_url, s.outbox, s.smtp_timeout) as transport:
+        for subscriber_id, to in people:
+            sender, data = _subscriber_mail(runtime, subscriber_id, to, "confirm")
+            try:
+                transport.send(s.envelope_from or sender, to, data)
+                sent += 1
+            except DeliveryError as exc:  # one refused address must not stop the others
+                log.warning("import confirmation to subscriber %s not sent: %s", subscriber_id, exc)
+    return sent
+
+
+def _subscriber_mail(runtime: Runtime, subscriber_id: int, to: str, kind: str) -> tuple[str, bytes]:
+    s = runtime.settings
+    link = links(runtime)
     urls = {
         "action": link.confirm(subscriber_id) if kind == "confirm" else link.preferences(
             subscriber_id),
@@ -157,10 +190,4 @@ def send_subscriber_mail(subscriber_id: int, kind: str) -> str | None:
         base_url=s.base_url, mail_from=s.mail_from, list_id=s.list_id, secret=s.secret_key,
         nonce=secrets.token_hex(4),
     )
-    try:
-        with open_transport(s.smtp_url, s.outbox, s.smtp_timeout) as transport:
-            transport.send(s.envelope_from or sender, to, data)
-    except DeliveryError:
-        log.exception("could not send %s mail to subscriber %s", kind, subscriber_id)
-        raise
-    return data.split(b"Message-ID: ", 1)[1].split(b"\r\n", 1)[0].decode()
+    return sender, data

@@ -11,6 +11,7 @@ from wtforms.validators import ValidationError as CSRFInvalid
 
 from ..errors import NewsletterError
 from ..extensions import csrf
+from ..jobs import send_import_confirmations
 from ..models import SubscriberStatus
 from ..subscribers import exporter, importer
 from ..web.db import db, runtime
@@ -18,6 +19,7 @@ from . import bp
 from .forms import page_arg
 
 PER_PAGE = 50
+CONFIRM_BATCH = 500  # confirmation emails per job, one SMTP connection each
 MAX_UPLOAD = 64 * 1024 * 1024  # 100k rows are about 4 MB; leave plenty of room
 
 
@@ -93,6 +95,11 @@ def subscribers_import():  # type: ignore[no-untyped-def]
         return _import_page(report, error=f"{report.error_count} row(s) need fixing; nothing was "
                             "imported.", status_code=422, chosen=status)
     session.commit()
+    if status == SubscriberStatus.PENDING and request.form.get("send_confirmations") == "1":
+        for start in range(0, len(report.new_ids), CONFIRM_BATCH):
+            runtime().queue.enqueue(send_import_confirmations,
+                                    report.new_ids[start:start + CONFIRM_BATCH], job_timeout=3600)
+        report.confirmations_queued = len(report.new_ids)
     return _import_page(report, chosen=status)
 
 

@@ -50,6 +50,8 @@ class ImportReport:
     duplicates: int = 0
     error_count: int = 0
     errors: list[RowError] = field(default_factory=list)
+    new_ids: list[int] = field(default_factory=list)
+    confirmations_queued: int = 0
 
     @property
     def ok(self) -> bool:
@@ -186,6 +188,7 @@ def import_subscribers(session: Session, lines: Iterable[str], status: str,
     new_ids = writer.add_people(session.connection(), [(people[k][0], k) for k in wanted],
                                 status, now, confirmed)
     report.created = len(new_ids)
+    report.new_ids = list(new_ids.values())
     report.existing = len(wanted) - report.created
     writer.add_links(session.connection(),
                      [(sid, tid) for key, sid in new_ids.items() for tid in people[key][1]], now)

@@ -184,3 +184,26 @@ def test_a_file_with_nul_bytes_is_refused_with_its_line(as_editor, db):
     assert response.status_code == 422
     assert '<td class="num">3</td>' in response.get_data(as_text=True)
     assert people(db) == {}
+
+
+def test_a_pending_import_can_send_each_new_address_a_confirmation(as_editor, db, smtp, work):
+    topics(db)
+    make_subscriber(db, "already@example.com", [], status="pending")
+    db.commit()
+    csv_text = "email,topics\nnew1@example.com,world\nnew2@example.com,climate\nalready@example.com,world\n"
+    data = {"status": "pending", "send_confirmations": "1",
+            "file": (io.BytesIO(csv_text.encode()), "people.csv")}
+    response = as_editor.post("/admin/subscribers/import", data, content_type="multipart/form-data")
+    assert "2 confirmation emails on their way" in response.get_data(as_text=True)
+    work()
+
+    assert sorted(r for m in smtp.messages for r in m.rcpt_tos) == ["new1@example.com",
+                                                                     "new2@example.com"]
+    assert "/confirm/" in smtp.inbox("new1@example.com")[0].get_body(("plain",)).get_content()
+
+
+def test_a_pending_import_sends_nothing_unless_asked(as_editor, db, smtp, work):
+    topics(db)
+    upload(as_editor, "email,topics\nnew1@example.com,world\n", status="pending", consent=False)
+    work()
+    assert smtp.messages == []
