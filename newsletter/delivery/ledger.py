@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import (
     String,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -162,12 +163,13 @@ def mark_sent(session: Session, ids: list[int], now: datetime, id_prefix: str, d
 
 
 def mark_failed(session: Session, failures: dict[int, str]) -> None:
-    for delivery_id, error in failures.items():
-        session.execute(
+    """One executemany: each row keeps its own error text."""
+    if failures:
+        session.connection().execute(
             update(Delivery)
-            .where(Delivery.id == delivery_id)
-            .values(status=DeliveryStatus.FAILED, last_error=error[:2000])
-            .execution_options(synchronize_session=False)
+            .where(Delivery.id == bindparam("row_id"))
+            .values(status=DeliveryStatus.FAILED, last_error=bindparam("error")),
+            [{"row_id": i, "error": e[:2000]} for i, e in failures.items()],
         )
 
 
@@ -182,12 +184,14 @@ def mark_cancelled(session: Session, ids: list[int], reason: str) -> None:
 
 
 def schedule_retry(session: Session, retries: dict[int, tuple[datetime, str]]) -> None:
-    for delivery_id, (when, error) in retries.items():
-        session.execute(
+    """One executemany: each row keeps its own retry time and error text."""
+    if retries:
+        session.connection().execute(
             update(Delivery)
-            .where(Delivery.id == delivery_id)
-            .values(status=DeliveryStatus.PENDING, next_attempt_at=when, last_error=error[:2000])
-            .execution_options(synchronize_session=False)
+            .where(Delivery.id == bindparam("row_id"))
+            .values(status=DeliveryStatus.PENDING, next_attempt_at=bindparam("when"),
+                    last_error=bindparam("error")),
+            [{"row_id": i, "when": w, "error": e[:2000]} for i, (w, e) in retries.items()],
         )
 
 

@@ -165,6 +165,14 @@ def send_batch(
             _finish(session, edition_id, clock)
             return result
         people = ledger.recipients(session, [r.subscriber_id for r in rows])
+        # people who left or paused since the fan-out are skipped in one statement
+        inactive = {r.id: people.get(r.subscriber_id, ("", "erased"))[1] for r in rows
+                    if people.get(r.subscriber_id, ("", ""))[1] != SubscriberStatus.ACTIVE}
+        for status in set(inactive.values()):
+            ledger.mark_cancelled(session, [i for i, s in inactive.items() if s == status],
+                                  f"subscriber is {status}")
+        session.commit()
+        result.skipped = len(inactive)
 
     limiter = RateLimiter(redis, settings.rate_per_second)
     window = FailureWindow(redis, edition_id, settings.failure_pause_window,
@@ -173,19 +181,15 @@ def send_batch(
     batch_links = BatchLinks(links, identity.secret_key)
     beat = _Heartbeat(clock(), timedelta(seconds=settings.stale_claim_seconds / 4))
     outcomes = _Outcomes()
-    done: set[int] = set()
+    done: set[int] = set(inactive)
     transient_streak = 0
     date = formatdate(usegmt=True)
 
     with transport:
         for row in rows:
-            email, status = people.get(row.subscriber_id, ("", "erased"))
-            if status != SubscriberStatus.ACTIVE:
-                with sessions.begin() as session:
-                    ledger.mark_cancelled(session, [row.id], f"subscriber is {status}")
-                done.add(row.id)
-                result.skipped += 1
+            if row.id in inactive:
                 continue
+            email = people[row.subscriber_id][0]
             login_refused = None
             try:
                 data = prepared.message(batch_links, row.subscriber_id, email, row.topics_mask,
@@ -223,12 +227,12 @@ def send_batch(
             # flush every `flush_every` outcomes, and in time to keep the claims fresh at slow
             # SMTP_RATEs (else a live batch would look stale and be sent twice)
             if stop is None and (len(outcomes) >= settings.flush_every or beat.waiting(clock())):
-                stop = _flush(sessions, edition_id, outcomes, window, result, rows, done, clock, beat)
+                stop = _flush(sessions, prepared, outcomes, window, result, rows, done, clock, beat)
                 outcomes = _Outcomes()
             if stop is None and transient_streak >= settings.consecutive_transient_limit:
                 stop = "the mail server keeps deferring; the rest of the batch waits for a retry"
             if stop:
-                _flush(sessions, edition_id, outcomes, window, result, rows, done, clock, beat)
+                _flush(sessions, prepared, outcomes, window, result, rows, done, clock, beat)
                 outcomes = _Outcomes()
                 left = [r.id for r in rows if r.id not in done]
                 delay = timedelta(seconds=settings.retry_delays[0] if settings.retry_delays else 60)
@@ -242,7 +246,7 @@ def send_batch(
                         ledger.release(session, left, not_before=clock() + delay)
                 result.stopped = stop
                 break
-        _flush(sessions, edition_id, outcomes, window, result, rows, done, clock, beat)
+        _flush(sessions, prepared, outcomes, window, result, rows, done, clock, beat)
 
     with sessions() as session:
         result.next_retry = ledger.next_retry_at(session, edition_id)
@@ -251,14 +255,15 @@ def send_batch(
 
 
 def _flush(
-    sessions: sessionmaker[Session], edition_id: int, outcomes: _Outcomes, window: FailureWindow,
+    sessions: sessionmaker[Session], prepared: PreparedEdition, outcomes: _Outcomes,
+    window: FailureWindow,
     result: BatchResult, rows: list[ledger.Claimed], done: set[int],
     clock: Callable[[], datetime], beat: _Heartbeat,
 ) -> str | None:
     """Write outcomes in bulk, keep our claims fresh, and say whether to stop."""
     now = clock()
+    edition_id = prepared.edition_id
     with sessions.begin() as session:
-        prepared = _prepared_for(edition_id)
         if outcomes.sent:
             ledger.mark_sent(session, outcomes.sent, now, prepared.id_prefix, prepared.domain)
         ledger.mark_failed(session, outcomes.failed)
@@ -283,13 +288,6 @@ def _flush(
     if status != EditionStatus.SENDING:
         return f"edition was {status}"
     return None
-
-
-def _prepared_for(edition_id: int) -> PreparedEdition:
-    for (eid, _nonce), prepared in _prepared.items():
-        if eid == edition_id:
-            return prepared
-    raise RuntimeError("edition was not prepared in this process")
 
 
 def _finish(session: Session, edition_id: int, clock: Callable[[], datetime]) -> None:
