@@ -216,7 +216,7 @@ def _status_payload(edition: Edition) -> dict[str, object]:
     return data
 
 
-@bp.get("/editions/<int(max=2147483647):edition_id>")
+@bp.get("/editions/<int:edition_id>")
 def editions_show(edition_id: int):  # type: ignore[no-untyped-def]
     session = db()
     edition = service.get_edition(session, edition_id)
@@ -233,12 +233,12 @@ def editions_show(edition_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-@bp.get("/editions/<int(max=2147483647):edition_id>/status.json")
+@bp.get("/editions/<int:edition_id>/status.json")
 def editions_status(edition_id: int):  # type: ignore[no-untyped-def]
     return jsonify(_status_payload(service.get_edition(db(), edition_id)))
 
 
-@bp.post("/editions/<int(max=2147483647):edition_id>/pause")
+@bp.post("/editions/<int:edition_id>/pause")
 def editions_pause(edition_id: int):  # type: ignore[no-untyped-def]
     session = db()
     lifecycle.pause(session, edition_id, reason=f"paused by {current_user.display_name}")
@@ -247,14 +247,14 @@ def editions_pause(edition_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.editions_show", edition_id=edition_id))
 
 
-@bp.post("/editions/<int(max=2147483647):edition_id>/resume")
+@bp.post("/editions/<int:edition_id>/resume")
 def editions_resume(edition_id: int):  # type: ignore[no-untyped-def]
     resume_edition(runtime(), edition_id)
     flash("Edition resumed.", "success")
     return redirect(url_for("admin.editions_show", edition_id=edition_id))
 
 
-@bp.post("/editions/<int(max=2147483647):edition_id>/cancel")
+@bp.post("/editions/<int:edition_id>/cancel")
 def editions_cancel(edition_id: int):  # type: ignore[no-untyped-def]
     session = db()
     lifecycle.cancel(session, edition_id)
@@ -263,7 +263,7 @@ def editions_cancel(edition_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.editions_show", edition_id=edition_id))
 
 
-@bp.post("/editions/<int(max=2147483647):edition_id>/test")
+@bp.post("/editions/<int:edition_id>/test")
 def editions_test(edition_id: int):  # type: ignore[no-untyped-def]
     edition = service.get_edition(db(), edition_id)
     address = text("test_email")
@@ -272,7 +272,7 @@ def editions_test(edition_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.editions_show", edition_id=edition_id))
 
 
-@bp.get("/editions/<int(max=2147483647):edition_id>/preview")
+@bp.get("/editions/<int:edition_id>/preview")
 def editions_preview(edition_id: int):  # type: ignore[no-untyped-def]
     """The email as one subscriber (?email=) or one topic combination (?topics=) gets it."""
     session = db()

@@ -42,7 +42,7 @@ def editors_create():  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.editors"))
 
 
-@bp.post("/editors/<int(max=2147483647):editor_id>/active")
+@bp.post("/editors/<int:editor_id>/active")
 def editors_set_active(editor_id: int):  # type: ignore[no-untyped-def]
     session = db()
     active = request.form.get("active") == "1"

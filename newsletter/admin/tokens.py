@@ -29,7 +29,7 @@ def tokens_create():  # type: ignore[no-untyped-def]
                            new_token=token), 201
 
 
-@bp.post("/tokens/<int(max=2147483647):token_id>/revoke")
+@bp.post("/tokens/<int:token_id>/revoke")
 def tokens_revoke(token_id: int):  # type: ignore[no-untyped-def]
     session = db()
     service.revoke_token(session, current_user, token_id)

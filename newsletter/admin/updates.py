@@ -157,13 +157,13 @@ def updates_create(slug: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.updates_edit", update_id=update.id))
 
 
-@bp.get("/updates/<int(max=2147483647):update_id>/edit")
+@bp.get("/updates/<int:update_id>/edit")
 def updates_edit(update_id: int):  # type: ignore[no-untyped-def]
     update = service.get_update(db(), update_id)
     return _composer(update.topic, update)
 
 
-@bp.post("/updates/<int(max=2147483647):update_id>/edit")
+@bp.post("/updates/<int:update_id>/edit")
 def updates_save(update_id: int):  # type: ignore[no-untyped-def]
     session = db()
     update = service.get_update(session, update_id)
