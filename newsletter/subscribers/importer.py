@@ -44,7 +44,6 @@ class RowError:
 @dataclass
 class ImportReport:
     rows: int = 0
-    created: int = 0
     existing: int = 0
     suppressed: int = 0
     duplicates: int = 0
@@ -52,6 +51,10 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     new_ids: list[int] = field(default_factory=list)
     confirmations_queued: int = 0
+
+    @property
+    def created(self) -> int:
+        return len(self.new_ids)
 
     @property
     def ok(self) -> bool:
@@ -187,7 +190,6 @@ def import_subscribers(session: Session, lines: Iterable[str], status: str,
     writer = _PostgresWriter if session.bind.dialect.name == "postgresql" else _PortableWriter
     new_ids = writer.add_people(session.connection(), [(people[k][0], k) for k in wanted],
                                 status, now, confirmed)
-    report.created = len(new_ids)
     report.new_ids = list(new_ids.values())
     report.existing = len(wanted) - report.created
     writer.add_links(session.connection(),
