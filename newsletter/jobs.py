@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import math
-import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -187,7 +186,6 @@ def _subscriber_mail(runtime: Runtime, subscriber_id: int, to: str, kind: str) -
     }
     sender, data = build_transactional(
         kind, to=to, subscriber_id=subscriber_id, urls=urls, list_name=s.list_name,
-        base_url=s.base_url, mail_from=s.mail_from, list_id=s.list_id, secret=s.secret_key,
-        nonce=secrets.token_hex(4),
+        base_url=s.base_url, mail_from=s.mail_from, list_id=s.list_id,
     )
     return sender, data

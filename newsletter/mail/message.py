@@ -11,8 +11,6 @@ Tests parse the output back with the `email` package to hold it to what `email` 
 from __future__ import annotations
 
 import binascii
-import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -79,14 +77,6 @@ def qp_body(data: str) -> bytes:
     if not data.endswith("\n"):
         data += "\n"
     return qp_piece(data)
-
-
-def message_id(edition_id: int, subscriber_id: int, secret: str, domain: str) -> str:
-    """Deterministic per (edition, subscriber) so a retried copy keeps its Message-ID."""
-    tag = hmac.new(
-        secret.encode(), f"{edition_id}:{subscriber_id}".encode(), hashlib.sha256
-    ).hexdigest()[:16]
-    return f"<edition-{edition_id}.{subscriber_id}.{tag}@{domain}>"
 
 
 @dataclass

@@ -5,9 +5,10 @@ Each kind is rendered once per process with placeholders and then stamped, like 
 
 from __future__ import annotations
 
+import secrets
 from functools import lru_cache
 
-from .message import MessageTemplate, message_id
+from .message import MessageTemplate
 from .render import render_mjml, render_text
 
 ACTION = "{{action_url}}"
@@ -44,8 +45,6 @@ def build_transactional(
     base_url: str,
     mail_from: str,
     list_id: str,
-    secret: str,
-    nonce: str,
 ) -> tuple[str, bytes]:
     """(envelope sender, message bytes). `urls` has action, preferences and unsubscribe."""
     text, html = _rendered(kind, list_name, base_url)
@@ -57,9 +56,9 @@ def build_transactional(
         subject=SUBJECTS[kind].format(list_name=list_name), mail_from=mail_from, list_id=list_id
     )
     domain = template.sender.rsplit("@", 1)[1]
-    msg_id = message_id(0, subscriber_id, secret + kind + nonce, domain)
+    msg_id = f"<{kind}-{subscriber_id}.{secrets.token_hex(8)}@{domain}>"  # one per email sent
     data = template.render(
-        to=to, msg_id=msg_id.replace("edition-0", kind), text=text, html=html,
+        to=to, msg_id=msg_id, text=text, html=html,
         list_unsubscribe=f"<{urls['unsubscribe']}>",
     )
     return template.sender, data
