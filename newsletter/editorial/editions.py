@@ -27,6 +27,7 @@ from ..models import (
     UpdateStatus,
     utcnow,
 )
+from ..subscribers.service import count_by_topic
 from .text import clean_text
 
 PAST_TOLERANCE = timedelta(minutes=1)
@@ -188,13 +189,7 @@ def recipients_by_topic(session: Session, edition: Edition) -> list[TopicReach]:
         row = session.execute(select(*columns).where(Delivery.edition_id == edition.id)).one()
         counts = dict(zip(topics, row, strict=True))
     else:
-        counts = dict(session.execute(
-            select(Subscription.topic_id, func.count())
-            .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
-            .where(Subscriber.status == SubscriberStatus.ACTIVE,
-                   Subscription.topic_id.in_(list(topics)))
-            .group_by(Subscription.topic_id)
-        ).all())
+        counts = count_by_topic(session)
     return [TopicReach(t.slug, t.name, int(counts.get(tid, 0))) for tid, t in topics.items()]
 
 
