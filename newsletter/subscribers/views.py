@@ -8,6 +8,7 @@ import json
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -57,14 +58,10 @@ def _email_limit_key() -> str:
 
 
 def _ip_limit() -> str:
-    from flask import current_app
-
     return current_app.config["SUBSCRIBE_LIMIT_IP"]
 
 
 def _email_limit() -> str:
-    from flask import current_app
-
     return current_app.config["SUBSCRIBE_LIMIT_EMAIL"]
 
 
