@@ -14,6 +14,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from .bounces.commands import bounces
 from .errors import NewsletterError
 from .feeds.commands import poll_feeds
 from .web.db import runtime
@@ -143,7 +144,7 @@ def run(port: int | None) -> None:
             proc.wait(timeout=20)
 
 
-COMMANDS = [init_db, create_editor, create_token, demo, run, poll_feeds]
+COMMANDS = [init_db, create_editor, create_token, demo, run, poll_feeds, bounces]
 
 
 def init_app(app: Flask) -> None:
