@@ -14,6 +14,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from .bounces.commands import bounces
 from .errors import NewsletterError
 from .feeds.commands import poll_feeds
 from .web.db import runtime
@@ -192,7 +193,7 @@ def banner(base: str, password_file: Path, newsletter: Path, mail: str,
     return "\n".join(lines)
 
 
-COMMANDS = [init_db, create_editor, create_token, demo, run, poll_feeds]
+COMMANDS = [init_db, create_editor, create_token, demo, run, poll_feeds, bounces]
 
 
 def init_app(app: Flask) -> None:

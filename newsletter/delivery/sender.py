@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..errors import InvalidTransition
 from ..mail.dkim import DkimSigner
 from ..mail.edition import EncodedEdition, RenderedEdition
-from ..mail.message import MessageTemplate
+from ..mail.message import MessageTemplate, feedback_id, list_key
 from ..mail.transport import LoginRefused, PermanentFailure, TemporaryFailure, Transport
 from ..models import Edition, EditionStatus, Subscriber, SubscriberStatus, utcnow
 from ..subscribers.links import Links
@@ -96,7 +96,8 @@ def prepare(edition: Edition, identity: Identity) -> PreparedEdition:
             subject=edition.subject,
             mail_from=identity.mail_from,
             list_id=identity.list_id,
-            feedback_id=f"edition-{edition.id}:editions:{identity.list_id.strip('<>')}",
+            feedback_id=feedback_id(f"edition-{edition.id}", identity.list_name, "edition",
+                                    list_key(identity.list_id)),
         )
         domain = template.sender.rsplit("@", 1)[1]
         _prepared.clear()  # one edition at a time is the common case; keep memory flat

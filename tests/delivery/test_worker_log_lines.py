@@ -7,7 +7,7 @@ import logging
 from newsletter import jobs
 from newsletter.feeds.scheduler import enqueue_due_feeds
 from newsletter.models import Feed, utcnow
-from tests.delivery.conftest import bulk_subscribers, scheduled_edition
+from tests.support.delivery import bulk_subscribers, scheduled_edition
 
 
 def _lines(caplog) -> list[str]:  # noqa: ANN001
