@@ -26,7 +26,6 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
         WTF_CSRF_TIME_LIMIT=int(timedelta(hours=12).total_seconds()),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PREFERRED_URL_SCHEME="https" if settings.base_url.startswith("https://") else "http",
         SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
         REMEMBER_COOKIE_SECURE=settings.base_url.startswith("https://"),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),

@@ -16,6 +16,11 @@ CSP = (
 HSTS = "max-age=31536000"
 
 
+def _https_site() -> bool:
+    """BASE_URL is https: behind a TLS proxy the request itself may look like plain http."""
+    return current_app.extensions["newsletter"].settings.base_url.startswith("https://")
+
+
 def _headers(response: Response) -> Response:
     if request.blueprint == "public" and response.status_code != 429:
         # Remaining-count headers on the sign-up form would tell a visitor how often an
@@ -29,7 +34,7 @@ def _headers(response: Response) -> Response:
     # Our own https forms need the Referer (Flask-WTF's strict check compares it with the
     # host); other sites must never see a URL that holds a token: same-origin does both.
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.is_secure or current_app.config.get("PREFERRED_URL_SCHEME") == "https":
+    if request.is_secure or _https_site():
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     response.headers.setdefault("Permissions-Policy", "interest-cohort=()")
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
