@@ -6,6 +6,7 @@ from .base import Base, UTCDateTime, utcnow
 from .bounces import BounceRecord
 from .editorial import Edition, EditionItem, Topic, TopicUpdate, UpdateSource
 from .feeds import Article, Feed, Story
+from .pictures import Picture
 from .statuses import (
     BounceKind,
     DeliveryStatus,
@@ -18,8 +19,8 @@ from .statuses import (
 
 __all__ = [
     "ApiToken", "Article", "Base", "BounceKind", "BounceRecord", "Delivery", "DeliveryStatus",
-    "Edition", "EditionItem",
-    "EditionStatus", "Editor", "EditorRole", "Feed", "FeedStatus", "Story", "Subscriber",
+    "Edition", "EditionItem", "EditionStatus", "Editor", "EditorRole", "Feed", "FeedStatus",
+    "Picture", "Story", "Subscriber",
     "SubscriberStatus", "Subscription", "Suppression", "Topic", "TopicUpdate", "UTCDateTime",
     "UpdateSource", "UpdateStatus", "utcnow",
 ]

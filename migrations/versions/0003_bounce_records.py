@@ -1,7 +1,7 @@
 """bounce records
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-28 18:56:45.818543
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import newsletter.models.base
 
 
-revision = '0002'
-down_revision = '0001'
+revision = '0003'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
