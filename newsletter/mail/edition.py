@@ -153,6 +153,9 @@ def render_items(
     subject: str, items: list[dict[str, Any]], *, list_name: str, base_url: str, kicker: str = ""
 ) -> RenderedEdition:
     """MJML + premailer run here, once; the result is cut at the item markers."""
+    # pictures the service stores are site paths; an email needs them absolute
+    items = [{**i, "curator_image_url": base_url.rstrip("/") + i["curator_image_url"]}
+             if (i.get("curator_image_url") or "").startswith("/") else i for i in items]
     context = {
         "subject": subject,
         "title": subject,
