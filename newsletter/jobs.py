@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from .bounces.verp import Verp
 from .delivery import editions, ledger
 from .delivery.sender import Identity, send_batch
 from .delivery.settings import SendSettings
@@ -154,7 +155,7 @@ def send_subscriber_mail(subscriber_id: int, kind: str) -> str | None:
     sender, data = _subscriber_mail(runtime, subscriber_id, to, kind)
     try:
         with open_transport(s.smtp_url, s.outbox, s.smtp_timeout) as transport:
-            transport.send(s.envelope_from or sender, to, data)
+            transport.send(envelope_sender(runtime, subscriber_id, sender), to, data)
     except DeliveryError:
         log.exception("could not send %s mail to subscriber %s", kind, subscriber_id)
         raise
@@ -179,12 +180,20 @@ def send_import_confirmations(subscriber_ids: list[int]) -> int:
         for subscriber_id, to in people:
             sender, data = _subscriber_mail(runtime, subscriber_id, to, "confirm")
             try:
-                transport.send(s.envelope_from or sender, to, data)
+                transport.send(envelope_sender(runtime, subscriber_id, sender), to, data)
                 sent += 1
             except DeliveryError as exc:  # one refused address must not stop the others
                 log.warning("import confirmation to subscriber %s not sent: %s", subscriber_id, exc)
     log.info("import: %s of %s confirmation mails sent", sent, len(people))
     return sent
+
+
+def envelope_sender(runtime: Runtime, subscriber_id: int, sender: str) -> str:
+    """One-off mail to a reader carries a signed tag for that reader when VERP is on."""
+    s = runtime.settings
+    if not s.envelope_from:
+        return sender
+    return Verp(s.envelope_from, s.secret_key).sender(subscriber_id)
 
 
 def _subscriber_mail(runtime: Runtime, subscriber_id: int, to: str, kind: str) -> tuple[str, bytes]:

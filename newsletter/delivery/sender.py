@@ -17,6 +17,7 @@ from redis import Redis
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..bounces.verp import Verp
 from ..errors import InvalidTransition
 from ..mail.dkim import DkimSigner
 from ..mail.edition import EncodedEdition, RenderedEdition
@@ -186,7 +187,9 @@ def send_batch(
     limiter = RateLimiter(redis, settings.rate_per_second)
     window = FailureWindow(redis, edition_id, settings.failure_pause_window,
                            settings.failure_pause_ratio)
-    envelope = identity.envelope_from or prepared.template.sender
+    # ENVELOPE_FROM turns on VERP: each copy's envelope sender names that copy (signed)
+    verp = Verp(identity.envelope_from, identity.secret_key or "") if identity.envelope_from else None
+    envelope = prepared.template.sender
     batch_links = BatchLinks(links, identity.secret_key)
     beat = _Heartbeat(clock(), timedelta(seconds=settings.stale_claim_seconds / 4))
     outcomes = _Outcomes()
@@ -206,7 +209,8 @@ def send_batch(
                 if signer:
                     data = signer.sign(data)
                 limiter.wait()
-                transport.send(envelope, email, data)
+                transport.send(verp.sender(row.subscriber_id, edition_id) if verp else envelope,
+                               email, data)
                 outcomes.sent.append(row.id)
                 transient_streak = 0
             except LoginRefused as exc:  # not this recipient's fault: pause, keep the row
