@@ -214,6 +214,7 @@ def send_batch(
             if login_refused:
                 with sessions.begin() as session, contextlib.suppress(InvalidTransition):
                     editions.pause(session, edition_id, reason=login_refused)
+                    log.warning("%s; %s", editions.summary(session, edition_id), login_refused)
                 stop = login_refused
             else:
                 done.add(row.id)
@@ -236,6 +237,8 @@ def send_batch(
                         ledger.mark_cancelled(session, left, "edition cancelled")
                     elif current == EditionStatus.PAUSED:
                         ledger.release(session, left)
+                        if stop.startswith("edition was"):  # paused by an editor meanwhile
+                            log.info("%s; paused", editions.summary(session, edition_id))
                     else:
                         ledger.release(session, left, not_before=clock() + delay)
                 result.stopped = stop
@@ -278,6 +281,8 @@ def _flush(
     if window.record(outcomes.flags()):
         with sessions.begin() as session:
             editions.pause(session, edition_id, reason="paused: too many failed deliveries")
+            log.warning("%s; paused: too many failed deliveries",
+                        editions.summary(session, edition_id, now))
         return "paused: failure rate over the limit"
     if status != EditionStatus.SENDING:
         return f"edition was {status}"
@@ -286,5 +291,5 @@ def _flush(
 
 def _finish(session: Session, edition_id: int, clock: Callable[[], datetime]) -> None:
     if editions.finish_if_done(session, edition_id, clock()):
-        log.info("edition %s finished", edition_id)
+        log.info("%s; finished", editions.summary(session, edition_id))
     session.commit()
