@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from .bounces.verp import Copy
 from .delivery import editions, ledger
 from .delivery.sender import Identity, send_batch
 from .delivery.settings import SendSettings
@@ -148,7 +149,7 @@ def send_subscriber_mail(subscriber_id: int, kind: str) -> str | None:
     message_id, data = _subscriber_mail(runtime, subscriber_id, to, kind)
     try:
         with runtime.postman() as postman:
-            postman.send(to, data)
+            postman.send(to, data, copy=Copy(subscriber_id))
     except DeliveryError:
         log.exception("could not send %s mail to subscriber %s", kind, subscriber_id)
         raise
@@ -172,7 +173,7 @@ def send_import_confirmations(subscriber_ids: list[int]) -> int:
         for subscriber_id, to in people:
             _, data = _subscriber_mail(runtime, subscriber_id, to, "confirm")
             try:
-                postman.send(to, data)
+                postman.send(to, data, copy=Copy(subscriber_id))
                 sent += 1
             except DeliveryError as exc:  # one refused address must not stop the others
                 log.warning("import confirmation to subscriber %s not sent: %s", subscriber_id, exc)

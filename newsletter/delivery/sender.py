@@ -17,6 +17,7 @@ from redis import Redis
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..bounces.verp import Copy
 from ..errors import InvalidTransition
 from ..mail.edition import EncodedEdition, RenderedEdition
 from ..mail.message import MessageTemplate, feedback_id, list_key
@@ -191,7 +192,7 @@ def send_batch(
             try:
                 data = prepared.message(batch_links, row.subscriber_id, email, row.topics_mask,
                                         date)
-                postman.send(email, data, tag=str(row.id))
+                postman.send(email, data, copy=Copy(row.subscriber_id, edition_id))
                 outcomes.sent.append(row.id)
                 transient_streak = 0
             except LoginRefused as exc:  # not this recipient's fault: pause, keep the row

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from redis import Redis
 
@@ -18,9 +19,12 @@ from .message import format_sender
 from .rate import RateLimiter
 from .transport import Transport, open_transport
 
-# (recipient, tag) -> envelope sender for that copy; `tag` names the copy (for an edition
-# copy, its delivery row id) so a VERP return path can point back to it.
-ReturnPath = Callable[[str, str | None], str]
+if TYPE_CHECKING:
+    from ..bounces.verp import Copy
+
+# the envelope sender for one copy (the edition and reader it went to, or None for mail
+# to no reader); a VERP return path names the copy so returned mail can be tied to it
+ReturnPath = Callable[["Copy | None"], str]
 
 
 def signer_from(settings: Settings) -> DkimSigner | None:
@@ -28,6 +32,22 @@ def signer_from(settings: Settings) -> DkimSigner | None:
     if settings.dkim_key_path and settings.dkim_selector and settings.dkim_domain:
         return DkimSigner(settings.dkim_selector, settings.dkim_domain, settings.dkim_key_path)
     return None
+
+
+def verp_return_path(settings: Settings) -> ReturnPath | None:
+    """With ENVELOPE_FROM set, each copy to a reader leaves as bounces+TAG@domain (signed);
+    mail to no reader (a test send) leaves with ENVELOPE_FROM itself."""
+    if not settings.envelope_from:
+        return None
+    from ..bounces.verp import Verp  # the bounces package is only needed when VERP is on
+
+    verp = Verp(settings.envelope_from, settings.secret_key)
+    plain = settings.envelope_from
+
+    def return_path(copy: Copy | None) -> str:
+        return verp.sender(copy.subscriber_id, copy.edition_id) if copy else plain
+
+    return return_path
 
 
 class Postman:
@@ -57,21 +77,25 @@ class Postman:
             envelope_from=settings.envelope_from or format_sender(settings.mail_from)[1],
             signer=signer_from(settings),
             limiter=limiter,
+            return_path=verp_return_path(settings),
         )
 
-    def envelope_for(self, recipient: str, tag: str | None = None) -> str:
+    def envelope_for(self, copy: Copy | None = None) -> str:
         """The SMTP envelope sender (where bounces go) for one copy."""
         if self.return_path is not None:
-            return self.return_path(recipient, tag)
+            return self.return_path(copy)
         return self.envelope_from
 
-    def send(self, recipient: str, data: bytes, *, tag: str | None = None) -> None:
-        """Sign and send one message; raises the transport's DeliveryError kinds."""
+    def send(self, recipient: str, data: bytes, *, copy: Copy | None = None) -> None:
+        """Sign and send one message; raises the transport's DeliveryError kinds.
+
+        `copy` says which edition and reader this is, for a VERP envelope sender.
+        """
         if self.signer is not None:
             data = self.signer.sign(data)
         if self.limiter is not None:
             self.limiter.wait()
-        self.transport.send(self.envelope_for(recipient, tag), recipient, data)
+        self.transport.send(self.envelope_for(copy), recipient, data)
 
     def __enter__(self) -> Postman:
         self.transport.__enter__()
