@@ -5,6 +5,9 @@ Thin views: `pages` picks what the public may see, templates lay it out in the s
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from ..errors import InvalidToken, NotFound
@@ -181,7 +184,10 @@ def robots() -> Response:
 
 @bp.get("/favicon.ico")
 def favicon() -> Response:
-    response = current_app.send_static_file("favicon.ico")
-    response.cache_control.public = True
-    response.cache_control.max_age = 7 * 86400
-    return response
+    return cacheable(_favicon(current_app.static_folder or ""), mimetype="image/x-icon",
+                     max_age=7 * 86400)
+
+
+@lru_cache(maxsize=1)
+def _favicon(static_folder: str) -> bytes:
+    return (Path(static_folder) / "favicon.ico").read_bytes()
