@@ -21,10 +21,11 @@ from .render import render_mjml, render_text
 
 PREFERENCES = "{{preferences_url}}"
 UNSUBSCRIBE = "{{unsubscribe_url}}"
+WEB_COPY = "{{web_copy_url}}"  # "View in browser": one per (edition, topics), never per reader
 SUBJECT = "{{copy_subject}}"
 SUBJECT_RULE = "{{copy_subject_rule}}"  # the '=====' under the subject in the text part
 PREHEADER = "{{copy_preheader}}"
-PLACEHOLDERS = (PREFERENCES, UNSUBSCRIBE, SUBJECT, SUBJECT_RULE, PREHEADER)
+PLACEHOLDERS = (PREFERENCES, UNSUBSCRIBE, WEB_COPY, SUBJECT, SUBJECT_RULE, PREHEADER)
 _HTML_MARK = re.compile(r"<!-- item:(\d+):start -->(.*?)<!-- item:\1:end -->", re.S)
 _PLACEHOLDER = re.compile("(" + "|".join(re.escape(p) for p in PLACEHOLDERS) + ")")
 _TEXT_MARK = re.compile(r"<<item:(\d+):start>>\n?(.*?)<<item:\1:end>>\n?", re.S)
@@ -69,14 +70,14 @@ class RenderedEdition:
             ledes=[self.ledes[i] for i in picked if self.ledes[i]], list_name=self.list_name,
         )
 
-    def stamp(self, mask: int, preferences_url: str, unsubscribe_url: str) -> tuple[str, str]:
+    def stamp(self, mask: int, preferences_url: str, unsubscribe_url: str,
+              web_copy_url: str = "#") -> tuple[str, str]:
         """(text, html) for one recipient: their items in editorial order plus their links."""
         picked = self.picked(mask)
         lines = self.lines(mask)
-        html_values = {PREFERENCES: preferences_url, UNSUBSCRIBE: unsubscribe_url,
-                       **_html_lines(lines)}
-        text_values = {PREFERENCES: preferences_url, UNSUBSCRIBE: unsubscribe_url,
-                       **_text_lines(lines)}
+        urls = {PREFERENCES: preferences_url, UNSUBSCRIBE: unsubscribe_url, WEB_COPY: web_copy_url}
+        html_values = {**urls, **_html_lines(lines)}
+        text_values = {**urls, **_text_lines(lines)}
         html = "".join((_fill(self.html_head, html_values), *(self.html_items[i] for i in picked),
                         _fill(self.html_tail, html_values)))
         text = "".join((_fill(self.text_head, text_values), *(self.text_items[i] for i in picked),
@@ -162,10 +163,12 @@ class EncodedEdition:
             parts = self.copies[mask] = CopyParts.of(self.source.lines(mask))
         return parts
 
-    def stamp(self, mask: int, preferences_url: str, unsubscribe_url: str) -> tuple[bytes, bytes]:
+    def stamp(self, mask: int, preferences_url: str, unsubscribe_url: str,
+              web_copy_url: str = "#") -> tuple[bytes, bytes]:
         """(text, html) bodies for one recipient, encoded, their items in editorial order."""
         parts = self.copy(mask)
-        links = {PREFERENCES: qp_piece(preferences_url), UNSUBSCRIBE: qp_piece(unsubscribe_url)}
+        links = {PREFERENCES: qp_piece(preferences_url), UNSUBSCRIBE: qp_piece(unsubscribe_url),
+                 WEB_COPY: qp_piece(web_copy_url)}
         html_values = {**links, **parts.html}
         text_values = {**links, **parts.text}
         picked = [i for i in range(len(self.html_items)) if mask >> i & 1]
@@ -216,6 +219,9 @@ def render_items(
 
     `subject` None means each copy's subject is built from its own items.
     """
+    # pictures the service stores are site paths; an email needs them absolute
+    items = [{**i, "curator_image_url": base_url.rstrip("/") + i["curator_image_url"]}
+             if (i.get("curator_image_url") or "").startswith("/") else i for i in items]
     context = {
         "subject": SUBJECT,
         "subject_rule": SUBJECT_RULE,
@@ -227,6 +233,7 @@ def render_items(
         "base_url": base_url,
         "preferences_url": PREFERENCES,
         "unsubscribe_url": UNSUBSCRIBE,
+        "web_copy_url": WEB_COPY,
     }
     html = render_mjml("edition.mjml", **context)
     text = render_text("edition.txt", **context)
