@@ -141,8 +141,8 @@ def send_subscriber_mail(subscriber_id: int, kind: str) -> str | None:
             subscriber = subscribers.get_subscriber(session, subscriber_id)
         except NotFound:  # erased meanwhile: nothing to send
             return None
-        to = subscriber.email
-    sender, data = _subscriber_mail(runtime, subscriber_id, to, kind)
+        to, version = subscriber.email, subscriber.token_version
+    sender, data = _subscriber_mail(runtime, subscriber_id, to, kind, version)
     try:
         with open_transport(s.smtp_url, s.outbox, s.smtp_timeout) as transport:
             transport.send(s.envelope_from or sender, to, data)
@@ -160,13 +160,13 @@ def send_import_confirmations(subscriber_ids: list[int]) -> int:
     runtime = current()
     s = runtime.settings
     with runtime.session() as session:
-        people = [(sid, email) for sid, (email, status) in
-                  ledger.recipients(session, subscriber_ids).items()
-                  if status == SubscriberStatus.PENDING]
+        people = [(sid, r.email, r.token_version)
+                  for sid, r in ledger.recipients(session, subscriber_ids).items()
+                  if r.status == SubscriberStatus.PENDING]
     sent = 0
     with open_transport(s.smtp_url, s.outbox, s.smtp_timeout) as transport:
-        for subscriber_id, to in people:
-            sender, data = _subscriber_mail(runtime, subscriber_id, to, "confirm")
+        for subscriber_id, to, version in people:
+            sender, data = _subscriber_mail(runtime, subscriber_id, to, "confirm", version)
             try:
                 transport.send(s.envelope_from or sender, to, data)
                 sent += 1
@@ -175,14 +175,15 @@ def send_import_confirmations(subscriber_ids: list[int]) -> int:
     return sent
 
 
-def _subscriber_mail(runtime: Runtime, subscriber_id: int, to: str, kind: str) -> tuple[str, bytes]:
+def _subscriber_mail(runtime: Runtime, subscriber_id: int, to: str, kind: str,
+                     version: int = 0) -> tuple[str, bytes]:
     s = runtime.settings
     link = links(runtime)
     urls = {
-        "action": link.confirm(subscriber_id) if kind == "confirm" else link.preferences(
-            subscriber_id),
-        "preferences": link.preferences(subscriber_id),
-        "unsubscribe": link.unsubscribe(subscriber_id),
+        "action": link.confirm(subscriber_id, version) if kind == "confirm"
+        else link.preferences(subscriber_id, version),
+        "preferences": link.preferences(subscriber_id, version),
+        "unsubscribe": link.unsubscribe(subscriber_id, version),
     }
     sender, data = build_transactional(
         kind, to=to, subscriber_id=subscriber_id, urls=urls, list_name=s.list_name,

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import Settings
+from .subscribers.suppression import INFO_KEY, derive_key
 
 _current: Runtime | None = None
 
@@ -49,7 +50,9 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.engine = make_engine(settings.database_url)
-        self.Session = sessionmaker(self.engine, expire_on_commit=False)
+        # Suppression entries are keyed hashes: the key goes wherever a session goes.
+        self.Session = sessionmaker(self.engine, expire_on_commit=False,
+                                    info={INFO_KEY: derive_key(settings.secret_key)})
 
     @property
     def is_sqlite(self) -> bool:

@@ -70,9 +70,10 @@ class PreparedEdition:
         self.encoded = EncodedEdition.of(self.rendered)
 
     def message(self, links: Links | BatchLinks, subscriber_id: int, email: str, mask: int,
-                date: str) -> bytes:
-        unsubscribe = links.unsubscribe(subscriber_id)
-        text, html = self.encoded.stamp(mask, links.preferences(subscriber_id), unsubscribe)
+                date: str, version: int = 0) -> bytes:
+        unsubscribe = links.unsubscribe(subscriber_id, version)
+        text, html = self.encoded.stamp(mask, links.preferences(subscriber_id, version),
+                                        unsubscribe)
         return self.template.render_encoded(
             to=email,
             msg_id=f"<{self.id_prefix}.{subscriber_id}@{self.domain}>",
@@ -189,11 +190,11 @@ def send_batch(
         for row in rows:
             if row.id in inactive:
                 continue
-            email = people[row.subscriber_id][0]
+            email, _status, version = people[row.subscriber_id]
             login_refused = None
             try:
                 data = prepared.message(batch_links, row.subscriber_id, email, row.topics_mask,
-                                        date)
+                                        date, version)
                 if signer:
                     data = signer.sign(data)
                 limiter.wait()

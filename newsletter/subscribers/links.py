@@ -1,4 +1,7 @@
-"""The personal links every email carries: preferences and unsubscribe (and confirm)."""
+"""The personal links every email carries: preferences and unsubscribe (and confirm).
+
+`version` is the subscriber's token_version: links made with an older one no longer work.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +15,14 @@ class Links:
     tokens: Tokens
     base_url: str
 
-    def confirm(self, subscriber_id: int) -> str:
-        return f"{self.base_url}/confirm/{self.tokens.make(Purpose.CONFIRM, subscriber_id)}"
+    def confirm(self, subscriber_id: int, version: int = 0) -> str:
+        token = self.tokens.make(Purpose.CONFIRM, subscriber_id, version)
+        return f"{self.base_url}/confirm/{token}"
 
-    def preferences(self, subscriber_id: int) -> str:
-        token = self.tokens.make(Purpose.PREFERENCES, subscriber_id)
+    def preferences(self, subscriber_id: int, version: int = 0) -> str:
+        token = self.tokens.make(Purpose.PREFERENCES, subscriber_id, version)
         return f"{self.base_url}/preferences/{token}"
 
-    def unsubscribe(self, subscriber_id: int) -> str:
-        token = self.tokens.make(Purpose.UNSUBSCRIBE, subscriber_id)
+    def unsubscribe(self, subscriber_id: int, version: int = 0) -> str:
+        token = self.tokens.make(Purpose.UNSUBSCRIBE, subscriber_id, version)
         return f"{self.base_url}/unsubscribe/{token}"
