@@ -11,7 +11,7 @@ from newsletter.subscribers.service import is_suppressed
 from newsletter.subscribers.suppression import derive_key, keyed_hash
 from newsletter.subscribers.tokens import Purpose
 from tests.factories import make_subscriber, make_topic
-from tests.subscribers.pages import post_form, sign_up, token
+from tests.subscribers.pages import post_form, token
 
 
 def test_export_is_a_json_download_of_everything_we_hold(client, db) -> None:
