@@ -51,6 +51,9 @@ class BatchLinks:
         token = self._token(Purpose.PREFERENCES, subscriber_id, version)
         return f"{self.links.base_url}/preferences/{token}"
 
+    def web_copy(self, edition_id: int, mask: int) -> str:
+        return self.links.web_copy(edition_id, mask)
+
     def unsubscribe(self, subscriber_id: int, version: int = 0) -> str:
         if not self._signers:
             return self.links.unsubscribe(subscriber_id, version)
