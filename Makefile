@@ -9,7 +9,7 @@ TEST_STAMP := $(VENV)/.installed-test-$(SUM)
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint browser-deps migration bench clean
+.PHONY: help run test lint browser-deps mail-server-deps migration bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
