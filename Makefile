@@ -36,7 +36,14 @@ browser-deps: ## install Debian's chromium for the browser tests when it is miss
 lint: $(TEST_STAMP) ## ruff
 	$(BIN)/ruff check .
 
-test: $(TEST_STAMP) browser-deps ## the whole suite (PostgreSQL + Redis on 127.0.0.1, embedded defaults too)
+mail-server-deps: ## install Debian's dovecot for the bounce-mailbox tests when it is missing
+	@test -x /usr/sbin/dovecot || { \
+	  echo "Installing Debian dovecot (IMAPS/POP3S) for the bounce-mailbox tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    dovecot-imapd dovecot-pop3d >/dev/null; }
+
+test: $(TEST_STAMP) browser-deps mail-server-deps ## the whole suite (PostgreSQL + Redis on 127.0.0.1, embedded defaults too)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
