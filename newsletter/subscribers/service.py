@@ -170,6 +170,27 @@ def request_confirmation(
     return mail
 
 
+def request_new_link(session: Session, raw_email: str, now: datetime | None = None
+                     ) -> tuple[int | None, MailToSend]:
+    """Someone with a broken or lost link asks for a new one by typing their address.
+
+    Readers get their 'manage your topics' email, people who never confirmed (or left) a
+    fresh confirmation; anyone else gets nothing. The caller answers the same either way.
+    """
+    subscriber = find_by_email(session, normalize_email(raw_email))
+    if subscriber is None or is_suppressed(session, subscriber.email):
+        return None, MailToSend.NONE
+    if subscriber.status in (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED):
+        mail = MailToSend.MANAGE
+    elif subscriber.status in (SubscriberStatus.PENDING, SubscriberStatus.UNSUBSCRIBED):
+        mail = MailToSend.CONFIRM
+    else:
+        return None, MailToSend.NONE
+    mail = _throttle(subscriber, mail, now or utcnow())
+    session.flush()
+    return subscriber.id, mail
+
+
 def _lock(session: Session, subscriber_id: int) -> Subscriber:
     """The subscriber row, locked until commit and freshly read (topics included).
 
