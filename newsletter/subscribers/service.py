@@ -69,6 +69,15 @@ def is_suppressed(session: Session, address: str) -> bool:
     ) is not None
 
 
+def topic_names(session: Session, subscriber_id: int) -> list[str]:
+    """Names of the live topics a subscriber follows, in the site's order (for their emails)."""
+    return list(session.scalars(
+        select(Topic.name).join(Subscription, Subscription.topic_id == Topic.id)
+        .where(Subscription.subscriber_id == subscriber_id, Topic.archived_at.is_(None))
+        .order_by(Topic.position, Topic.name)
+    ))
+
+
 def find_by_email(session: Session, address: str) -> Subscriber | None:
     return session.scalar(select(Subscriber).where(Subscriber.email_key == email_key(address)))
 
