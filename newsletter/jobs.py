@@ -128,7 +128,14 @@ def tick(now: datetime | None = None) -> dict[str, int]:
         if waiting and queued <= 0:
             enqueue_batches(runtime, edition_id, math.ceil(waiting / s.batch_size))
     _poll_due_feeds(runtime, now)
+    _poll_bounce_mailbox(runtime)
     return {"started": started, "recovered": recovered, "resumed_subscribers": resumed}
+
+
+def _poll_bounce_mailbox(runtime: Runtime) -> None:
+    from .bounces.jobs import enqueue_mailbox_poll
+
+    enqueue_mailbox_poll(runtime)
 
 
 def _poll_due_feeds(runtime: Runtime, now: datetime) -> None:
