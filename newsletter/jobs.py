@@ -199,7 +199,9 @@ def _subscriber_mail(runtime: Runtime, subscriber_id: int, to: str, kind: str,
         "preferences": link.preferences(subscriber_id, version),
         "unsubscribe": link.unsubscribe(subscriber_id, version),
     }
+    with runtime.Session() as session:
+        topics = subscribers.topic_names(session, subscriber_id)
     return build_transactional(
         kind, to=to, subscriber_id=subscriber_id, urls=urls, list_name=s.list_name,
-        base_url=s.base_url, mail_from=s.mail_from, list_id=s.list_id,
+        base_url=s.base_url, mail_from=s.mail_from, list_id=s.list_id, topics=topics,
     )

@@ -68,6 +68,15 @@ def is_suppressed(session: Session, address: str) -> bool:
     return suppression.find(session, address) is not None
 
 
+def topic_names(session: Session, subscriber_id: int) -> list[str]:
+    """Names of the live topics a subscriber follows, in the site's order (for their emails)."""
+    return list(session.scalars(
+        select(Topic.name).join(Subscription, Subscription.topic_id == Topic.id)
+        .where(Subscription.subscriber_id == subscriber_id, Topic.archived_at.is_(None))
+        .order_by(Topic.position, Topic.name)
+    ))
+
+
 def find_by_email(session: Session, address: str) -> Subscriber | None:
     return session.scalar(select(Subscriber).where(Subscriber.email_key == email_key(address)))
 
@@ -172,6 +181,27 @@ def request_confirmation(
     mail = _throttle(subscriber, MailToSend.CONFIRM, now or utcnow())
     session.flush()
     return mail
+
+
+def request_new_link(session: Session, raw_email: str, now: datetime | None = None
+                     ) -> tuple[int | None, MailToSend]:
+    """Someone with a broken or lost link asks for a new one by typing their address.
+
+    Readers get their 'manage your topics' email, people who never confirmed (or left) a
+    fresh confirmation; anyone else gets nothing. The caller answers the same either way.
+    """
+    subscriber = find_by_email(session, normalize_email(raw_email))
+    if subscriber is None or is_suppressed(session, subscriber.email):
+        return None, MailToSend.NONE
+    if subscriber.status in (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED):
+        mail = MailToSend.MANAGE
+    elif subscriber.status in (SubscriberStatus.PENDING, SubscriberStatus.UNSUBSCRIBED):
+        mail = MailToSend.CONFIRM
+    else:
+        return None, MailToSend.NONE
+    mail = _throttle(subscriber, mail, now or utcnow())
+    session.flush()
+    return subscriber.id, mail
 
 
 def _lock(session: Session, subscriber_id: int) -> Subscriber:

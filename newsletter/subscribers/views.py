@@ -30,12 +30,14 @@ from .addresses import email_key, normalize_email
 from .forms import (
     ActionForm,
     EraseForm,
+    NewLinkForm,
     PauseForm,
     PreferencesForm,
     SubscribeForm,
     topic_choices,
 )
-from .jobs import enqueue_mail, enqueue_signup
+from .jobs import enqueue_link_request, enqueue_mail, enqueue_signup
+from .schedule import next_briefing
 from .tokens import ExpiredToken, Purpose, Tokens
 
 bp = Blueprint("public", __name__)
@@ -119,10 +121,12 @@ def subscribe():  # type: ignore[no-untyped-def]
     return _check_inbox_redirect(address, [t.slug for t in chosen])
 
 
-def _check_inbox_redirect(address: str, slugs: list[str]) -> Response:
+def _check_inbox_redirect(address: str, slugs: list[str], *, new_link: bool = False
+                         ) -> Response:
     """Redirect after POST: a refresh does not sign up again. The address rides in the
     (signed) session cookie, never in the URL, and the page is the same for every address."""
-    flask_session[SIGNUP_KEY] = {"email": address.strip()[:320], "topics": slugs[:50]}
+    flask_session[SIGNUP_KEY] = {"email": address.strip()[:320], "topics": slugs[:50],
+                                 "new_link": new_link}
     return redirect(url_for("public.check_inbox"), code=303)
 
 
@@ -161,8 +165,29 @@ def resend():  # type: ignore[no-untyped-def]
         return redirect(url_for("public.subscribe"), code=303)
     if signup.get("topics"):
         enqueue_signup(runtime(), signup["email"], list(signup["topics"]))
+    elif signup.get("new_link"):
+        enqueue_link_request(runtime(), signup["email"])
     flash("Sent again. Give it a minute, and look in your spam folder too.", "success")
     return redirect(url_for("public.check_inbox"), code=303)
+
+
+@bp.route("/links/new", methods=["GET", "POST"])
+@limiter.limit(_ip_limit, methods=["POST"])
+@limiter.limit(_email_limit, key_func=_email_limit_key, methods=["POST"])
+def new_link():  # type: ignore[no-untyped-def]
+    """The way out of a broken or expired link: type your address, get a fresh link by email."""
+    form = NewLinkForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                address = normalize_email(form.email.data or "")
+            except ValidationError as exc:
+                form.email.errors = [*form.email.errors, exc.message]
+            else:
+                enqueue_link_request(runtime(), address)
+                return _check_inbox_redirect(address, [], new_link=True)
+        return render_template("new_link.html", form=form), 422
+    return render_template("new_link.html", form=form)
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
@@ -232,6 +257,7 @@ def preferences(token: str):  # type: ignore[no-untyped-def]
 def _preferences_page(token, subscriber, topics, form, pause_form, changes):  # type: ignore[no-untyped-def]
     return render_template(
         "preferences.html", token=token, subscriber=subscriber, topics=_topic_cards(topics),
+        next_briefing=next_briefing(db(), subscriber),
         form=form, pause_form=pause_form, action_form=ActionForm(), erase_form=EraseForm(),
         changes=changes, unsubscribe_token=_link_token(Purpose.UNSUBSCRIBE, subscriber),
     )
