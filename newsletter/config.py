@@ -103,6 +103,7 @@ class Settings:
     dkim_domain: str | None = None
     dkim_key_path: str | None = None
     queue_name: str = "newsletter"
+    purge_unconfirmed_days: int = 30
     bounce_mailbox: str | None = None
     bounce_soft_limit: int = 3
     bounce_pause_rate: float = 0.05
@@ -150,6 +151,7 @@ class Settings:
             "dkim_domain": os.environ.get("DKIM_DOMAIN") or None,
             "dkim_key_path": os.environ.get("DKIM_PRIVATE_KEY") or None,
             "queue_name": os.environ.get("RQ_QUEUE", "newsletter"),
+            "purge_unconfirmed_days": int(os.environ.get("PURGE_UNCONFIRMED_DAYS", "30")),
             "bounce_mailbox": os.environ.get("BOUNCE_MAILBOX") or None,
             "bounce_soft_limit": int(os.environ.get("BOUNCE_SOFT_LIMIT") or 3),
             "bounce_pause_rate": _rate(os.environ.get("BOUNCE_PAUSE_RATE")),
