@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
 
+from .instance import private_dir, write_new
+
 DEFAULT_RETRY_DELAYS = (60, 300, 1800, 7200)
 
 
 def instance_path() -> Path:
     """The folder for local state (SQLite file, embedded Redis, outbox, secret key)."""
-    path = Path(os.environ.get("NEWSLETTER_INSTANCE", "instance")).resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(Path(os.environ.get("NEWSLETTER_INSTANCE", "instance")).resolve())
 
 
 def _secret_key(instance: Path) -> str:
@@ -29,9 +29,7 @@ def _secret_key(instance: Path) -> str:
         return env
     key_file = instance / "secret_key"
     if not key_file.exists():
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
+        write_new(key_file, secrets.token_urlsafe(48).encode())
     return key_file.read_text().strip()
 
 
@@ -126,7 +124,7 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         instance = Path(str(overrides.pop("instance", None) or instance_path()))
-        instance.mkdir(parents=True, exist_ok=True)
+        private_dir(instance)
         port = int(os.environ.get("PORT", "8000"))
         rate = os.environ.get("SMTP_RATE")
         values: dict[str, object] = {
