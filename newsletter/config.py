@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 
 DEFAULT_RETRY_DELAYS = (60, 300, 1800, 7200)
@@ -44,6 +45,20 @@ def _retry_delays(raw: str | None) -> tuple[int, ...]:
     if any(d < 0 for d in delays):
         raise ValueError("SMTP_RETRY_DELAYS must not be negative")
     return delays
+
+
+def with_display_name(mail_from: str, list_name: str) -> str:
+    """MAIL_FROM with the list's name as display name when it has none of its own.
+
+    A bare address in the From line looks like a machine wrote it and fares worse in
+    inboxes; the name is kept as a quoted string here and encoded (RFC 2047) when the
+    header is written, so any LIST_NAME works, commas, quotes and accents included.
+    """
+    name, addr = parseaddr(mail_from)
+    if name or "@" not in addr or not list_name.strip():
+        return mail_from
+    quoted = list_name.strip().replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{quoted}" <{addr}>'
 
 
 def _flag(name: str) -> bool:
@@ -119,4 +134,5 @@ class Settings:
             "queue_name": os.environ.get("RQ_QUEUE", "newsletter"),
         }
         values.update(overrides)
+        values["mail_from"] = with_display_name(str(values["mail_from"]), str(values["list_name"]))
         return cls(**values)  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..errors import InvalidTransition
 from ..mail.dkim import DkimSigner
 from ..mail.edition import EncodedEdition, RenderedEdition
-from ..mail.message import MessageTemplate
+from ..mail.message import MessageTemplate, feedback_id, list_key
 from ..mail.transport import LoginRefused, PermanentFailure, TemporaryFailure, Transport
 from ..models import Edition, EditionStatus, Subscriber, SubscriberStatus, utcnow
 from ..subscribers.links import Links
@@ -96,7 +96,8 @@ def prepare(edition: Edition, identity: Identity) -> PreparedEdition:
             subject=edition.subject,
             mail_from=identity.mail_from,
             list_id=identity.list_id,
-            feedback_id=f"edition-{edition.id}:editions:{identity.list_id.strip('<>')}",
+            feedback_id=feedback_id(f"edition-{edition.id}", identity.list_name, "edition",
+                                    list_key(identity.list_id)),
         )
         domain = template.sender.rsplit("@", 1)[1]
         _prepared.clear()  # one edition at a time is the common case; keep memory flat
@@ -220,6 +221,7 @@ def send_batch(
             if login_refused:
                 with sessions.begin() as session, contextlib.suppress(InvalidTransition):
                     editions.pause(session, edition_id, reason=login_refused)
+                    log.warning("%s; %s", editions.summary(session, edition_id), login_refused)
                 stop = login_refused
             else:
                 done.add(row.id)
@@ -242,6 +244,8 @@ def send_batch(
                         ledger.mark_cancelled(session, left, "edition cancelled")
                     elif current == EditionStatus.PAUSED:
                         ledger.release(session, left)
+                        if stop.startswith("edition was"):  # paused by an editor meanwhile
+                            log.info("%s; paused", editions.summary(session, edition_id))
                     else:
                         ledger.release(session, left, not_before=clock() + delay)
                 result.stopped = stop
@@ -284,6 +288,8 @@ def _flush(
     if window.record(outcomes.flags()):
         with sessions.begin() as session:
             editions.pause(session, edition_id, reason="paused: too many failed deliveries")
+            log.warning("%s; paused: too many failed deliveries",
+                        editions.summary(session, edition_id, now))
         return "paused: failure rate over the limit"
     if status != EditionStatus.SENDING:
         return f"edition was {status}"
@@ -292,5 +298,5 @@ def _flush(
 
 def _finish(session: Session, edition_id: int, clock: Callable[[], datetime]) -> None:
     if editions.finish_if_done(session, edition_id, clock()):
-        log.info("edition %s finished", edition_id)
+        log.info("%s; finished", editions.summary(session, edition_id))
     session.commit()

@@ -234,3 +234,11 @@ def list_editions(session: Session, page: int = 1, per_page: int = 50) -> list[E
         select(Edition).order_by(Edition.send_at.desc(), Edition.id.desc())
         .offset((page - 1) * per_page).limit(per_page)
     ))
+
+
+def set_public(session: Session, edition_id: int, public: bool) -> Edition:
+    """Whether the edition shows in the public archive and its feed (the default)."""
+    edition = get_edition(session, edition_id)
+    edition.public = public
+    session.flush()
+    return edition

@@ -79,11 +79,6 @@ def _topic_cards(topics: list) -> list[dict]:  # type: ignore[type-arg]
              "latest": latest.get(t.id)} for t in topics]
 
 
-@bp.get("/")
-def index() -> Response:
-    return redirect(url_for("public.subscribe"))
-
-
 @bp.route("/subscribe", methods=["GET", "POST"])
 @limiter.limit(_ip_limit, methods=["POST"])
 @limiter.limit(_email_limit, key_func=_email_limit_key, methods=["POST"])

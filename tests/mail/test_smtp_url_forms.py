@@ -19,8 +19,8 @@ from newsletter.config import Settings
 from newsletter.jobs import identity
 from newsletter.mail.transport import LoginRefused, SMTPTransport, TemporaryFailure
 from newsletter.models import Delivery, Edition
-from tests.delivery.conftest import Sender, bulk_subscribers, scheduled_edition, start, statuses
 from tests.factories import make_topic
+from tests.support.delivery import Sender, bulk_subscribers, scheduled_edition, start, statuses
 from tests.support.smtp import SinkHandler, free_port
 
 MESSAGE = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: hi\r\n\r\nhello\r\n"
