@@ -61,6 +61,17 @@ def with_display_name(mail_from: str, list_name: str) -> str:
     return f'"{quoted}" <{addr}>'
 
 
+def _rate(raw: str | None, default: float = 0.05) -> float:
+    """BOUNCE_PAUSE_RATE as a fraction; "5%" and "0.05" mean the same."""
+    if not raw or not raw.strip():
+        return default
+    text = raw.strip()
+    value = float(text.rstrip("%")) / 100 if text.endswith("%") else float(text)
+    if not 0 < value <= 1:
+        raise ValueError(f"BOUNCE_PAUSE_RATE must be between 0 and 1 (or 0%-100%), got {raw!r}")
+    return value
+
+
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -92,6 +103,13 @@ class Settings:
     dkim_domain: str | None = None
     dkim_key_path: str | None = None
     queue_name: str = "newsletter"
+    bounce_mailbox: str | None = None
+    bounce_soft_limit: int = 3
+    bounce_pause_rate: float = 0.05
+    ses_sns_cert_file: str | None = None
+    postmark_webhook_auth: str | None = None
+    mailgun_signing_key: str | None = None
+    sendgrid_public_key: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -132,6 +150,13 @@ class Settings:
             "dkim_domain": os.environ.get("DKIM_DOMAIN") or None,
             "dkim_key_path": os.environ.get("DKIM_PRIVATE_KEY") or None,
             "queue_name": os.environ.get("RQ_QUEUE", "newsletter"),
+            "bounce_mailbox": os.environ.get("BOUNCE_MAILBOX") or None,
+            "bounce_soft_limit": int(os.environ.get("BOUNCE_SOFT_LIMIT") or 3),
+            "bounce_pause_rate": _rate(os.environ.get("BOUNCE_PAUSE_RATE")),
+            "ses_sns_cert_file": os.environ.get("SES_SNS_CERT_FILE") or None,
+            "postmark_webhook_auth": os.environ.get("POSTMARK_WEBHOOK_AUTH") or None,
+            "mailgun_signing_key": os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY") or None,
+            "sendgrid_public_key": os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY") or None,
         }
         values.update(overrides)
         values["mail_from"] = with_display_name(str(values["mail_from"]), str(values["list_name"]))

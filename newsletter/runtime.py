@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import Settings
+from .mail.postman import Postman
 
 _current: Runtime | None = None
 
@@ -82,6 +83,10 @@ class Runtime:
     @cached_property
     def queue(self) -> Queue:
         return Queue(self.settings.queue_name, connection=self.redis)
+
+    def postman(self) -> Postman:
+        """A postman for one run of messages (it holds one connection while in use)."""
+        return Postman.from_settings(self.settings, self.redis)
 
     def activate(self) -> Runtime:
         global _current

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from ..bounces.policy import edition_bounces
 from ..delivery import ledger
 from ..errors import ValidationError
 from ..lookup import get_or_404, is_db_id
@@ -135,6 +136,7 @@ def edition_status(session: Session, edition_id: int) -> dict[str, object]:
     data["send_at"] = edition.send_at.isoformat()
     data["subject"] = edition.subject
     data["pause_reason"] = edition.pause_reason
+    data.update(edition_bounces(session, edition_id).as_dict())
     return data
 
 

@@ -42,6 +42,7 @@ def email_env() -> jinja2.Environment:
     env.filters["outlets"] = outlets_line
     env.filters["url"] = url_attribute
     env.filters["mj_url"] = mj_url_attribute
+    env.filters["mj_attr"] = mj_attribute
     return env
 
 
@@ -51,10 +52,14 @@ def url_attribute(value: object) -> str:
     return normalize_url(value) or ""
 
 
+def mj_attribute(value: object) -> Markup:
+    """For attributes of MJML components (mj-image src and alt, mj-button href): MJML decodes
+    their entities once and writes the value back raw, so escape twice to keep one level."""
+    return escape(str(escape(value)))
+
+
 def mj_url_attribute(value: object) -> Markup:
-    """For attributes of MJML components (mj-image src, mj-button href): MJML decodes their
-    entities once and writes the value back raw, so escape twice to keep one level."""
-    return escape(str(escape(url_attribute(value))))
+    return mj_attribute(url_attribute(value))
 
 
 def text_env() -> jinja2.Environment:

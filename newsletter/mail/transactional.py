@@ -5,10 +5,10 @@ Each kind is rendered once per process with placeholders and then stamped, like 
 
 from __future__ import annotations
 
-import secrets
 from functools import lru_cache
 
 from .message import MessageTemplate
+from .message_ids import MessageIds
 from .render import render_mjml, render_text
 
 ACTION = "{{action_url}}"
@@ -46,7 +46,7 @@ def build_transactional(
     mail_from: str,
     list_id: str,
 ) -> tuple[str, bytes]:
-    """(envelope sender, message bytes). `urls` has action, preferences and unsubscribe."""
+    """(Message-ID, message bytes). `urls` has action, preferences and unsubscribe."""
     text, html = _rendered(kind, list_name, base_url)
     for placeholder, key in ((ACTION, "action"), (PREFERENCES, "preferences"),
                              (UNSUBSCRIBE, "unsubscribe")):
@@ -55,10 +55,9 @@ def build_transactional(
     template = MessageTemplate.build(
         subject=SUBJECTS[kind].format(list_name=list_name), mail_from=mail_from, list_id=list_id
     )
-    domain = template.sender.rsplit("@", 1)[1]
-    msg_id = f"<{kind}-{subscriber_id}.{secrets.token_hex(8)}@{domain}>"  # one per email sent
+    msg_id = MessageIds.for_sender(mail_from).unique(f"{kind}-{subscriber_id}")
     data = template.render(
         to=to, msg_id=msg_id, text=text, html=html,
         list_unsubscribe=f"<{urls['unsubscribe']}>",
     )
-    return template.sender, data
+    return msg_id, data

@@ -1,4 +1,5 @@
-"""Image URLs from a feed or the API never become live markup in the email that is sent.
+"""Image URLs (and the alt text naming the article) from a feed or the API never become live
+markup in the email that is sent.
 
 MJML decodes the entities of `mj-image src` and writes the value back raw, so a quote in a
 stored image URL used to close the attribute and open new tags. Each payload below goes
@@ -10,7 +11,7 @@ the way a browser's tokenizer reads it.
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 import pytest
 from sqlalchemy import select
@@ -52,6 +53,8 @@ REFUSED = [
 ]
 # The API takes single-line text only (a line break is refused, see REFUSED).
 API_PAYLOADS = [p for p in PAYLOADS if "\n" not in p]
+# A title with quotes: the image's alt text quotes the article title, and MJML decodes alt too.
+QUOTED_TITLE = 'Story {n} " onerror="alert({n})\' onload=\'alert({n})'
 FORBIDDEN_TAGS = {"script", "svg", "iframe", "object", "embed", "form", "base"}
 
 
@@ -106,7 +109,7 @@ def send_edition(client, token: str, update_ids: list[int]) -> None:
 
 def payload_feed() -> bytes:
     items = "".join(
-        f"<item><title>Story {n}</title><link>https://news.example/story/{n}</link>"
+        f"<item><title>{escape(QUOTED_TITLE.format(n=n))}</title><link>https://news.example/story/{n}</link>"
         f"<guid>story-{n}</guid><media:content url={quoteattr(image_url(n, p))} medium=\"image\"/>"
         "</item>"
         for n, p in enumerate(PAYLOADS))
@@ -185,8 +188,9 @@ def test_image_urls_from_the_api_are_inert_in_the_sent_email(client, db, smtp, w
     for n, payload in enumerate(API_PAYLOADS):
         response = client.post("/api/v1/topics/world/updates", headers=auth, json={
             "headline": f"Story {n}", "featured": 0,
-            "articles": [{"url": f"https://news.example/story/{n}", "title": f"Story {n}",
-                          "outlet": "News", "image_url": image_url(n, payload)}]})
+            "articles": [{"url": f"https://news.example/story/{n}",
+                          "title": QUOTED_TITLE.format(n=n),
+                          "outlet": 'News "Daily"', "image_url": image_url(n, payload)}]})
         assert response.status_code == 201, (payload, response.json)
         update_ids.append(response.json["id"])
 
