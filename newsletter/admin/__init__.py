@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
         feeds,
         profile,
         settings,
+        subscriber,
         subscribers,
         tokens,
         topics,
