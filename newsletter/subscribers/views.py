@@ -25,7 +25,7 @@ from ..errors import InvalidToken, NotFound, ValidationError
 from ..extensions import csrf, limiter
 from ..models import SubscriberStatus, TopicUpdate, UpdateStatus
 from ..web.db import db, runtime
-from . import service
+from . import access, service
 from .addresses import email_key, normalize_email
 from .forms import (
     ActionForm,
@@ -45,6 +45,16 @@ bp = Blueprint("public", __name__)
 
 def tokens() -> Tokens:
     return Tokens(runtime().settings.secret_key)
+
+
+def _open(purpose: Purpose, token: str) -> int:
+    """The id of the subscriber this link is for, if it is valid and not revoked."""
+    return access.open_link(db(), tokens(), purpose, token).id
+
+
+def _link_token(purpose: Purpose, subscriber) -> str:  # type: ignore[no-untyped-def]
+    """A link of the subscriber's current generation, for the pages that link onwards."""
+    return tokens().make(purpose, subscriber.id, subscriber.token_version)
 
 
 def _email_limit_key() -> str:
@@ -182,26 +192,26 @@ def new_link():  # type: ignore[no-untyped-def]
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str):  # type: ignore[no-untyped-def]
+    session = db()
     try:
-        subscriber_id = tokens().read(Purpose.CONFIRM, token)
+        subscriber = access.open_link(session, tokens(), Purpose.CONFIRM, token)
     except ExpiredToken as exc:
         return _expired(exc.subscriber_id)
+    subscriber_id = subscriber.id
     form = ActionForm()
-    session = db()
     if request.method == "GET":
-        subscriber = service.get_subscriber(session, subscriber_id)
         already = subscriber.status in (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED)
         return render_template(
             "confirm.html", form=form, already=already,
-            preferences_token=tokens().make(Purpose.PREFERENCES, subscriber_id),
+            preferences_token=_link_token(Purpose.PREFERENCES, subscriber),
         )
     if not form.validate_on_submit():
         raise CSRFError()
     service.confirm(session, subscriber_id)
     session.commit()
     flash("Your subscription is confirmed. Welcome!", "success")
-    return redirect(url_for("public.preferences", token=tokens().make(Purpose.PREFERENCES,
-                                                                        subscriber_id)))
+    return redirect(url_for("public.preferences",
+                            token=_link_token(Purpose.PREFERENCES, subscriber)))
 
 
 def _expired(subscriber_id: int):  # type: ignore[no-untyped-def]
@@ -222,9 +232,9 @@ def _expired(subscriber_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/preferences/<token>", methods=["GET", "POST"])
 def preferences(token: str):  # type: ignore[no-untyped-def]
-    subscriber_id = tokens().read(Purpose.PREFERENCES, token)
     session = db()
-    subscriber = service.get_subscriber(session, subscriber_id)
+    subscriber = access.open_link(session, tokens(), Purpose.PREFERENCES, token)
+    subscriber_id = subscriber.id
     topics = list_topics(session)
     form = PreferencesForm()
     form.topics.choices = topic_choices(topics)
@@ -249,13 +259,13 @@ def _preferences_page(token, subscriber, topics, form, pause_form, changes):  # 
         "preferences.html", token=token, subscriber=subscriber, topics=_topic_cards(topics),
         next_briefing=next_briefing(db(), subscriber),
         form=form, pause_form=pause_form, action_form=ActionForm(), erase_form=EraseForm(),
-        changes=changes, unsubscribe_token=tokens().make(Purpose.UNSUBSCRIBE, subscriber.id),
+        changes=changes, unsubscribe_token=_link_token(Purpose.UNSUBSCRIBE, subscriber),
     )
 
 
 @bp.post("/preferences/<token>/pause")
 def pause(token: str):  # type: ignore[no-untyped-def]
-    subscriber_id = tokens().read(Purpose.PREFERENCES, token)
+    subscriber_id = _open(Purpose.PREFERENCES, token)
     form = PauseForm()
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
@@ -270,7 +280,7 @@ def pause(token: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/preferences/<token>/resume")
 def resume(token: str):  # type: ignore[no-untyped-def]
-    subscriber_id = tokens().read(Purpose.PREFERENCES, token)
+    subscriber_id = _open(Purpose.PREFERENCES, token)
     if not ActionForm().validate_on_submit():
         raise CSRFError()
     session = db()
@@ -282,7 +292,7 @@ def resume(token: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/preferences/<token>/export")
 def export(token: str) -> Response:
-    subscriber_id = tokens().read(Purpose.PREFERENCES, token)
+    subscriber_id = _open(Purpose.PREFERENCES, token)
     if not ActionForm().validate_on_submit():
         raise CSRFError()
     data = service.export_data(db(), subscriber_id)
@@ -295,7 +305,7 @@ def export(token: str) -> Response:
 
 @bp.post("/preferences/<token>/erase")
 def erase(token: str):  # type: ignore[no-untyped-def]
-    subscriber_id = tokens().read(Purpose.PREFERENCES, token)
+    subscriber_id = _open(Purpose.PREFERENCES, token)
     form = EraseForm()
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
@@ -311,48 +321,52 @@ def erase(token: str):  # type: ignore[no-untyped-def]
 @csrf.exempt
 def unsubscribe(token: str):  # type: ignore[no-untyped-def]
     one_click = request.method == "POST" and request.form.get("List-Unsubscribe") == "One-Click"
-    try:
-        subscriber_id = tokens().read(Purpose.UNSUBSCRIBE, token)
-    except InvalidToken:
-        if one_click:
-            return Response("invalid link\n", status=400, mimetype="text/plain")
-        raise
     session = db()
+    try:
+        subscriber = access.open_link(session, tokens(), Purpose.UNSUBSCRIBE, token)
+    except (InvalidToken, NotFound) as exc:
+        if not one_click:
+            raise
+        if isinstance(exc, NotFound):
+            return Response("not subscribed\n", status=200, mimetype="text/plain")
+        return Response("invalid link\n", status=400, mimetype="text/plain")
+    subscriber_id = subscriber.id
     if one_click:
         # RFC 8058: the token is the authority; no cookie, no CSRF, no redirect.
-        try:
-            service.unsubscribe(session, subscriber_id)
-        except NotFound:
-            return Response("not subscribed\n", status=200, mimetype="text/plain")
+        service.unsubscribe(session, subscriber_id)
         session.commit()
         return Response("unsubscribed\n", status=200, mimetype="text/plain")
-    subscriber = service.get_subscriber(session, subscriber_id)
     form = ActionForm()
     page = {"form": form, "subscriber": subscriber, "token": token,
-            "preferences_token": tokens().make(Purpose.PREFERENCES, subscriber_id)}
+            "preferences_token": _link_token(Purpose.PREFERENCES, subscriber)}
     if request.method == "GET":
-        return render_template("unsubscribe.html", done=False, **page)
+        return render_template("unsubscribe.html", done=False, undo=None, **page)
     try:
         validate_csrf(request.form.get("csrf_token"))
     except FormValidationError as exc:
         raise CSRFError() from exc
     service.unsubscribe(session, subscriber_id)
     session.commit()
-    return render_template("unsubscribe.html", done=True, **page)
+    # Only whoever just pressed the button gets the undo: one day, one use.
+    return render_template("unsubscribe.html", done=True,
+                           undo=access.undo_token(tokens(), subscriber), **page)
 
 
 @bp.post("/unsubscribe/<token>/undo")
 def resubscribe(token: str):  # type: ignore[no-untyped-def]
-    subscriber_id = tokens().read(Purpose.UNSUBSCRIBE, token)
+    """Undo right after unsubscribing; later (or for anyone else) a fresh confirmation email."""
+    session = db()
+    subscriber = access.open_link(session, tokens(), Purpose.UNSUBSCRIBE, token)
     if not ActionForm().validate_on_submit():
         raise CSRFError()
-    session = db()
-    subscriber = service.resubscribe(session, subscriber_id)
-    session.commit()
-    if subscriber.status == SubscriberStatus.ACTIVE:
+    if access.undo_unsubscribe(session, tokens(), subscriber, request.form.get("undo", "")):
+        session.commit()
         flash("You are subscribed again.", "success")
-    else:
-        flash("This address was never confirmed. Sign up again to get a confirmation email.",
-              "warning")
-    return redirect(url_for("public.preferences",
-                            token=tokens().make(Purpose.PREFERENCES, subscriber_id)))
+        return redirect(url_for("public.preferences",
+                                token=_link_token(Purpose.PREFERENCES, subscriber)))
+    mail = service.request_confirmation(session, subscriber.id)
+    session.commit()
+    if mail is service.MailToSend.CONFIRM:
+        enqueue_mail(runtime(), subscriber.id, mail.value)
+    # The same page whether or not a mail went out (throttled, already active).
+    return render_template("check_inbox.html", again=True)
