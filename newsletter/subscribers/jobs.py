@@ -41,3 +41,20 @@ def record_signup(address: str, slugs: list[str]) -> str:
     if subscriber_id is not None and signup.mail is not service.MailToSend.NONE:
         enqueue_mail(runtime, subscriber_id, signup.mail.value)
     return signup.mail.value
+
+
+def enqueue_link_request(runtime: Runtime, address: str) -> None:
+    runtime.queue.enqueue(send_new_link, address, retry=SIGNUP_RETRY)
+
+
+def send_new_link(address: str) -> str:
+    """A new preferences or confirmation link for whoever owns this address (if anyone)."""
+    runtime = current()
+    with runtime.session() as session:
+        try:
+            subscriber_id, mail = service.request_new_link(session, address)
+        except ValidationError:
+            return "invalid"
+    if subscriber_id is not None and mail is not service.MailToSend.NONE:
+        enqueue_mail(runtime, subscriber_id, mail.value)
+    return mail.value
