@@ -7,15 +7,12 @@ from datetime import UTC, datetime
 
 from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_wtf.csrf import CSRFError, validate_csrf
-from sqlalchemy import select
 from wtforms.validators import ValidationError as CSRFInvalid
 
-from ..bounces.health import bounce_log
 from ..errors import NewsletterError
 from ..extensions import csrf
 from ..jobs import send_import_confirmations
-from ..lookup import get_or_404
-from ..models import Delivery, Edition, Subscriber, SubscriberStatus, Subscription, Topic
+from ..models import SubscriberStatus
 from ..subscribers import access, exporter, importer
 from ..web.db import db, runtime
 from . import bp
@@ -117,18 +114,3 @@ def subscribers_import():  # type: ignore[no-untyped-def]
     return _import_page(report, chosen=status)
 
 
-
-
-@bp.get("/subscribers/<int:subscriber_id>")
-def subscriber(subscriber_id: int):  # type: ignore[no-untyped-def]
-    """One reader: status, topics, recent copies and everything that came back about them."""
-    session = db()
-    person = get_or_404(session, Subscriber, subscriber_id, "No such subscriber.")
-    topics = session.scalars(select(Topic).join(Subscription).where(
-        Subscription.subscriber_id == subscriber_id).order_by(Topic.name)).all()
-    deliveries = session.execute(
-        select(Delivery, Edition.subject).join(Edition, Edition.id == Delivery.edition_id)
-        .where(Delivery.subscriber_id == subscriber_id)
-        .order_by(Delivery.id.desc()).limit(50)).all()
-    return render_template("admin/subscriber.html", person=person, topics=topics,
-                           deliveries=deliveries, bounces=bounce_log(session, subscriber_id))
