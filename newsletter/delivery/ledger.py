@@ -138,16 +138,6 @@ def claim(session: Session, edition_id: int, limit: int, now: datetime) -> list[
     return sorted((Claimed(*r) for r in rows), key=lambda c: c.id)
 
 
-def recipients(session: Session, subscriber_ids: list[int]) -> dict[int, tuple[str, str]]:
-    """subscriber id → (email, status), read at send time so late unsubscribes are honoured."""
-    rows = session.execute(
-        select(Subscriber.id, Subscriber.email, Subscriber.status).where(
-            Subscriber.id.in_(subscriber_ids)
-        )
-    )
-    return {sid: (email, status) for sid, email, status in rows}
-
-
 def mark_sent(session: Session, ids: list[int], now: datetime,
               message_id_parts: tuple[str, str]) -> None:
     """Sent, with the Message-ID each copy carried (`MessageIds.copy` written in SQL)."""

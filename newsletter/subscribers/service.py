@@ -340,3 +340,13 @@ def complain(session: Session, subscriber_id: int, now: datetime | None = None) 
     unsubscribe(session, subscriber_id, now)
     suppress(session, subscriber.email, reason="complaint")
     return subscriber
+
+
+def addresses(session: Session, subscriber_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """subscriber id → (email, status), read at send time so late unsubscribes are honoured."""
+    rows = session.execute(
+        select(Subscriber.id, Subscriber.email, Subscriber.status).where(
+            Subscriber.id.in_(subscriber_ids)
+        )
+    )
+    return {sid: (email, status) for sid, email, status in rows}
