@@ -74,14 +74,22 @@ class PreparedEdition:
     id_prefix: str
     ids: MessageIds
     encoded: EncodedEdition = field(init=False)
+    web_copies: dict[int, str] = field(default_factory=dict)  # one signed link per topic mask
 
     def __post_init__(self) -> None:
         self.encoded = EncodedEdition.of(self.rendered)
 
+    def web_copy(self, links: Links | BatchLinks, mask: int) -> str:
+        url = self.web_copies.get(mask)
+        if url is None:
+            url = self.web_copies[mask] = links.web_copy(self.edition_id, mask)
+        return url
+
     def message(self, links: Links | BatchLinks, subscriber_id: int, email: str, mask: int,
                 date: str) -> bytes:
         unsubscribe = links.unsubscribe(subscriber_id)
-        text, html = self.encoded.stamp(mask, links.preferences(subscriber_id), unsubscribe)
+        text, html = self.encoded.stamp(mask, links.preferences(subscriber_id), unsubscribe,
+                                        self.web_copy(links, mask))
         return self.template.render_encoded(
             to=email,
             msg_id=self.ids.copy(self.id_prefix, subscriber_id),

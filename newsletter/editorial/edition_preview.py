@@ -22,7 +22,9 @@ from ..mail.postman import Postman
 from ..mail.transport import DeliveryError
 from ..models import Delivery, Edition, TopicUpdate
 from ..subscribers.addresses import normalize_email
+from ..subscribers.links import Links
 from ..subscribers.service import find_by_email, topics_by_slug
+from ..subscribers.tokens import Tokens
 
 TEST_PREFIX = "[Test] "
 
@@ -66,7 +68,8 @@ def preview_for_subscriber(session: Session, edition: Edition, raw_email: str,
         note = f"{subscriber.email} ({subscriber.status}) with the topics they follow now"
     else:
         note = f"the copy sent to {subscriber.email}"
-    text, html = rendered_for(edition, settings).stamp(mask, *masked_links(settings))
+    text, html = rendered_for(edition, settings).stamp(mask, *masked_links(settings),
+                                                       web_copy_link(settings, edition, mask))
     return Preview(html, text, mask, note)
 
 
@@ -82,8 +85,14 @@ def preview_for_topics(session: Session, edition: Edition, slugs: list[str],
     else:
         mask = (1 << len(edition.items)) - 1
         note = "a reader of every topic in this edition"
-    text, html = rendered_for(edition, settings).stamp(mask, *masked_links(settings))
+    text, html = rendered_for(edition, settings).stamp(mask, *masked_links(settings),
+                                                       web_copy_link(settings, edition, mask))
     return Preview(html, text, mask, note)
+
+
+def web_copy_link(settings: Settings, edition: Edition, mask: int) -> str:
+    """A web copy names no reader, so previews can carry the real one."""
+    return Links(Tokens(settings.secret_key), settings.base_url).web_copy(edition.id, mask)
 
 
 def masked_links(settings: Settings) -> tuple[str, str]:
@@ -115,13 +124,15 @@ def send_test_of_edition(settings: Settings, postman: Postman, edition: Edition,
                          raw_address: str) -> str:
     address = normalize_email(raw_address)
     rendered = rendered_for(edition, settings)
-    return _send(settings, postman, rendered, (1 << len(edition.items)) - 1, edition.subject, address)
+    mask = (1 << len(edition.items)) - 1
+    return _send(settings, postman, rendered, mask, edition.subject, address,
+                 web_copy_link(settings, edition, mask))
 
 
 def _send(settings: Settings, postman: Postman, rendered: RenderedEdition, mask: int,
-          subject: str, address: str) -> str:
+          subject: str, address: str, web_copy: str | None = None) -> str:
     signup = f"{settings.base_url}/subscribe"
-    text, html = rendered.stamp(mask, signup, signup)
+    text, html = rendered.stamp(mask, signup, signup, web_copy or f"{settings.base_url}/archive")
     template = MessageTemplate.build(subject=TEST_PREFIX + subject, mail_from=settings.mail_from,
                                      list_id=settings.list_id)
     msg_id = MessageIds.for_sender(settings.mail_from).unique("test")

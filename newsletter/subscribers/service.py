@@ -95,6 +95,26 @@ def check_signup(session: Session, raw_email: str, slugs: list[str]) -> tuple[st
     return address, topics
 
 
+def signup_problems(session: Session, raw_email: str, slugs: list[str]) -> dict[str, str]:
+    """Every problem with a sign-up at once, by field, so the form shows them all together.
+
+    Same checks as check_signup, which stops at the first; empty when it would pass.
+    """
+    problems: dict[str, str] = {}
+    try:
+        normalize_email(raw_email)
+    except ValidationError as exc:
+        problems["email"] = exc.message
+    try:
+        if len(slugs) > MAX_TOPICS:
+            raise ValidationError("Too many topics in one request.", field="topics")
+        if not topics_by_slug(session, slugs):
+            raise ValidationError("Choose at least one topic.", field="topics")
+    except ValidationError as exc:
+        problems["topics"] = exc.message
+    return problems
+
+
 def subscribe(
     session: Session, raw_email: str, slugs: list[str], now: datetime | None = None
 ) -> SignUp:
