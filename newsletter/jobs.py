@@ -1,9 +1,10 @@
 """The cron tick: the safety net that keeps every noun moving when a job was lost.
 
 It resumes ended pauses, revives stale claims left by a killed worker, starts due editions,
-keeps sending editions fed with batch jobs and finishes them, and enqueues due feed polls.
+keeps sending editions fed with batch jobs and finishes them, and enqueues due feed polls
+and the bounce mailbox poll.
 The jobs themselves live beside their nouns: `delivery/jobs.py`, `subscribers/jobs.py`,
-`feeds/jobs.py`.
+`feeds/jobs.py`, `bounces/jobs.py`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from .bounces.jobs import enqueue_mailbox_poll
 from .delivery import editions, ledger
 from .delivery.jobs import keep_sending, start_edition_job
 from .feeds.scheduler import enqueue_due_feeds
@@ -34,6 +36,7 @@ def tick(now: datetime | None = None) -> dict[str, int]:
     for edition_id in sending:
         keep_sending(runtime, edition_id, now)
     enqueue_due_feeds(runtime, now)
+    enqueue_mailbox_poll(runtime)
     return {"started": started, "recovered": recovered, "resumed_subscribers": resumed}
 
 

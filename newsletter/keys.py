@@ -38,3 +38,6 @@ def feed_lock(feed_id: int) -> str:
 def feed_progress(feed_id: int) -> str:
     """queued, running or done, with the result, for the admin page's progress."""
     return f"{PREFIX}:feed:{feed_id}:progress"
+
+
+BOUNCE_MAILBOX_POLL = f"{PREFIX}:bounces:mailbox-poll"  # one BOUNCE_MAILBOX poll at a time
