@@ -48,6 +48,23 @@ def record_signup(address: str, slugs: list[str]) -> str:
     return signup.mail.value
 
 
+def enqueue_link_request(runtime: Runtime, address: str) -> None:
+    runtime.queue.enqueue(send_new_link, address, retry=SIGNUP_RETRY)
+
+
+def send_new_link(address: str) -> str:
+    """A new preferences or confirmation link for whoever owns this address (if anyone)."""
+    runtime = current()
+    with runtime.session() as session:
+        try:
+            subscriber_id, mail = service.request_new_link(session, address)
+        except ValidationError:
+            return "invalid"
+    if subscriber_id is not None and mail is not service.MailToSend.NONE:
+        enqueue_mail(runtime, subscriber_id, mail.value)
+    return mail.value
+
+
 def send_subscriber_mail(subscriber_id: int, kind: str) -> str | None:
     """Confirmation or 'manage your topics' email; returns the Message-ID."""
     runtime = current()
@@ -56,8 +73,8 @@ def send_subscriber_mail(subscriber_id: int, kind: str) -> str | None:
             subscriber = service.get_subscriber(session, subscriber_id)
         except NotFound:  # erased meanwhile: nothing to send
             return None
-        to = subscriber.email
-    message_id, data = _subscriber_mail(runtime, subscriber_id, to, kind)
+        to, version = subscriber.email, subscriber.token_version
+    message_id, data = _subscriber_mail(runtime, subscriber_id, to, kind, version)
     try:
         with runtime.postman() as postman:
             postman.send(to, data, copy=Copy(subscriber_id))
@@ -76,13 +93,13 @@ def send_import_confirmations(subscriber_ids: list[int]) -> int:
     """
     runtime = current()
     with runtime.session() as session:
-        people = [(sid, email) for sid, (email, status) in
-                  service.addresses(session, subscriber_ids).items()
-                  if status == SubscriberStatus.PENDING]
+        people = [(sid, r.email, r.token_version)
+                  for sid, r in service.addresses(session, subscriber_ids).items()
+                  if r.status == SubscriberStatus.PENDING]
     sent = 0
     with runtime.postman() as postman:
-        for subscriber_id, to in people:
-            _, data = _subscriber_mail(runtime, subscriber_id, to, "confirm")
+        for subscriber_id, to, version in people:
+            _, data = _subscriber_mail(runtime, subscriber_id, to, "confirm", version)
             try:
                 postman.send(to, data, copy=Copy(subscriber_id))
                 sent += 1
@@ -92,17 +109,20 @@ def send_import_confirmations(subscriber_ids: list[int]) -> int:
     return sent
 
 
-def _subscriber_mail(runtime: Runtime, subscriber_id: int, to: str, kind: str) -> tuple[str, bytes]:
+def _subscriber_mail(runtime: Runtime, subscriber_id: int, to: str, kind: str,
+                     version: int = 0) -> tuple[str, bytes]:
     """(Message-ID, bytes) of a confirmation or 'manage your topics' email."""
     s = runtime.settings
     link = Links.from_settings(s)
     urls = {
-        "action": link.confirm(subscriber_id) if kind == "confirm" else link.preferences(
-            subscriber_id),
-        "preferences": link.preferences(subscriber_id),
-        "unsubscribe": link.unsubscribe(subscriber_id),
+        "action": link.confirm(subscriber_id, version) if kind == "confirm"
+        else link.preferences(subscriber_id, version),
+        "preferences": link.preferences(subscriber_id, version),
+        "unsubscribe": link.unsubscribe(subscriber_id, version),
     }
+    with runtime.Session() as session:
+        topics = service.topic_names(session, subscriber_id)
     return build_transactional(
         kind, to=to, subscriber_id=subscriber_id, urls=urls, list_name=s.list_name,
-        base_url=s.base_url, mail_from=s.mail_from, list_id=s.list_id,
+        base_url=s.base_url, mail_from=s.mail_from, list_id=s.list_id, topics=topics,
     )

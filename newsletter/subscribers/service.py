@@ -9,15 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
-from ..models import Subscriber, SubscriberStatus, Subscription, Suppression, Topic, utcnow
-from .addresses import email_hash, email_key, normalize_email
+from ..models import Subscriber, SubscriberStatus, Subscription, Topic, utcnow
+from . import suppression
+from .addresses import email_key, normalize_email
 
 RESEND_INTERVAL = timedelta(minutes=10)
 MAX_SLUG = 100
@@ -64,9 +65,16 @@ def topics_by_slug(session: Session, slugs: list[str]) -> list[Topic]:
 
 
 def is_suppressed(session: Session, address: str) -> bool:
-    return session.scalar(
-        select(Suppression.id).where(Suppression.email_hash == email_hash(address))
-    ) is not None
+    return suppression.find(session, address) is not None
+
+
+def topic_names(session: Session, subscriber_id: int) -> list[str]:
+    """Names of the live topics a subscriber follows, in the site's order (for their emails)."""
+    return list(session.scalars(
+        select(Topic.name).join(Subscription, Subscription.topic_id == Topic.id)
+        .where(Subscription.subscriber_id == subscriber_id, Topic.archived_at.is_(None))
+        .order_by(Topic.position, Topic.name)
+    ))
 
 
 def find_by_email(session: Session, address: str) -> Subscriber | None:
@@ -122,10 +130,15 @@ def subscribe(
 
     An active subscriber's topics are not changed from the public form (anyone can type
     any address); they get a 'manage your topics' email instead.
+
+    Someone who erased their data may come back: that is a new sign-up with a new
+    confirmation, and only the confirmation lifts the erasure entry. Other suppressions
+    (complaints) are final.
     """
     now = now or utcnow()
     address, topics = check_signup(session, raw_email, slugs)
-    if is_suppressed(session, address):
+    entry = suppression.find(session, address)
+    if entry is not None and entry.reason != suppression.ERASED:
         return SignUp(None, MailToSend.NONE)
     subscriber = find_by_email(session, address)
     if subscriber is None:
@@ -168,6 +181,27 @@ def request_confirmation(
     mail = _throttle(subscriber, MailToSend.CONFIRM, now or utcnow())
     session.flush()
     return mail
+
+
+def request_new_link(session: Session, raw_email: str, now: datetime | None = None
+                     ) -> tuple[int | None, MailToSend]:
+    """Someone with a broken or lost link asks for a new one by typing their address.
+
+    Readers get their 'manage your topics' email, people who never confirmed (or left) a
+    fresh confirmation; anyone else gets nothing. The caller answers the same either way.
+    """
+    subscriber = find_by_email(session, normalize_email(raw_email))
+    if subscriber is None or is_suppressed(session, subscriber.email):
+        return None, MailToSend.NONE
+    if subscriber.status in (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED):
+        mail = MailToSend.MANAGE
+    elif subscriber.status in (SubscriberStatus.PENDING, SubscriberStatus.UNSUBSCRIBED):
+        mail = MailToSend.CONFIRM
+    else:
+        return None, MailToSend.NONE
+    mail = _throttle(subscriber, mail, now or utcnow())
+    session.flush()
+    return subscriber.id, mail
 
 
 def _lock(session: Session, subscriber_id: int) -> Subscriber:
@@ -224,11 +258,13 @@ def _replace_topics(session: Session, subscriber: Subscriber, topics: list[Topic
 
 
 def confirm(session: Session, subscriber_id: int, now: datetime | None = None) -> Subscriber:
+    """Consent, recorded as confirmed_at (a new one each time someone comes back)."""
     subscriber = get_subscriber(session, subscriber_id)
     if subscriber.status in (SubscriberStatus.PENDING, SubscriberStatus.UNSUBSCRIBED):
         subscriber.status = SubscriberStatus.ACTIVE
         subscriber.confirmed_at = now or utcnow()
         subscriber.unsubscribed_at = None
+        suppression.lift_erasure(session, subscriber.email)
     return subscriber
 
 
@@ -299,17 +335,15 @@ def export_data(session: Session, subscriber_id: int) -> dict[str, Any]:
 
 
 def erase(session: Session, subscriber_id: int) -> None:
-    """Delete the person; keep only a hash so an import cannot re-add them by mistake."""
+    """Delete the person; keep only a keyed hash so an import cannot re-add them by mistake."""
     subscriber = get_subscriber(session, subscriber_id)
-    suppress(session, subscriber.email, reason="erased")
+    suppression.suppress(session, subscriber.email, reason=suppression.ERASED)
     session.delete(subscriber)
     session.flush()
 
 
 def suppress(session: Session, address: str, reason: str) -> None:
-    digest = email_hash(address)
-    if session.scalar(select(Suppression.id).where(Suppression.email_hash == digest)) is None:
-        session.add(Suppression(email_hash=digest, reason=reason))
+    suppression.suppress(session, address, reason)
 
 
 def resume_due_pauses(session: Session, now: datetime | None = None) -> int:
@@ -362,11 +396,17 @@ def complain(session: Session, subscriber_id: int, now: datetime | None = None) 
     return subscriber
 
 
-def addresses(session: Session, subscriber_ids: list[int]) -> dict[int, tuple[str, str]]:
-    """subscriber id → (email, status), read at send time so late unsubscribes are honoured."""
+class Recipient(NamedTuple):
+    email: str
+    status: str
+    token_version: int
+
+
+def addresses(session: Session, subscriber_ids: list[int]) -> dict[int, Recipient]:
+    """subscriber id → (email, status, token_version), read at send time so late
+    unsubscribes (and revoked links) are honoured."""
     rows = session.execute(
-        select(Subscriber.id, Subscriber.email, Subscriber.status).where(
-            Subscriber.id.in_(subscriber_ids)
-        )
+        select(Subscriber.id, Subscriber.email, Subscriber.status, Subscriber.token_version)
+        .where(Subscriber.id.in_(subscriber_ids))
     )
-    return {sid: (email, status) for sid, email, status in rows}
+    return {sid: Recipient(email, status, version) for sid, email, status, version in rows}
