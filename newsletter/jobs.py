@@ -1,10 +1,10 @@
 """The cron tick: the safety net that keeps every noun moving when a job was lost.
 
-It resumes ended pauses, revives stale claims left by a killed worker, starts due editions,
-keeps sending editions fed with batch jobs and finishes them, and enqueues due feed polls
-and the bounce mailbox poll.
-The jobs themselves live beside their nouns: `delivery/jobs.py`, `subscribers/jobs.py`,
-`feeds/jobs.py`, `bounces/jobs.py`.
+It resumes ended pauses, purges stale unconfirmed sign-ups, revives stale claims left by a
+killed worker, starts due editions, keeps sending editions fed with batch jobs and finishes
+them, and enqueues due feed polls and the bounce mailbox poll. The jobs themselves live
+beside their nouns: `delivery/jobs.py`, `subscribers/jobs.py`, `feeds/jobs.py`,
+`bounces/jobs.py`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from .delivery.jobs import keep_sending, start_edition_job
 from .feeds.scheduler import enqueue_due_feeds
 from .models import utcnow
 from .runtime import current
+from .subscribers import retention
 from .subscribers import service as subscribers
 
 log = logging.getLogger(__name__)
@@ -25,11 +26,12 @@ log = logging.getLogger(__name__)
 
 def tick(now: datetime | None = None) -> dict[str, int]:
     runtime = current()
+    s = runtime.settings
     now = now or utcnow()
     with runtime.session() as session:
         resumed = subscribers.resume_due_pauses(session, now)
-        recovered = ledger.recover_stale(
-            session, now, timedelta(seconds=runtime.settings.stale_claim_seconds))
+        purged = retention.purge_unconfirmed(session, s.purge_unconfirmed_days, now)
+        recovered = ledger.recover_stale(session, now, timedelta(seconds=s.stale_claim_seconds))
         due = editions.due_to_start(session, now)
         sending = ledger.editions_sending(session)
     started = sum(1 for edition_id in due if start_edition_job(edition_id))
@@ -37,7 +39,8 @@ def tick(now: datetime | None = None) -> dict[str, int]:
         keep_sending(runtime, edition_id, now)
     enqueue_due_feeds(runtime, now)
     enqueue_mailbox_poll(runtime)
-    return {"started": started, "recovered": recovered, "resumed_subscribers": resumed}
+    return {"started": started, "recovered": recovered, "resumed_subscribers": resumed,
+            "purged_unconfirmed": purged}
 
 
 # Jobs queued before they moved beside their nouns are stored in Redis under these paths;
