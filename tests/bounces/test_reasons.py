@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsletter.bounces.reasons import REASONS, _COMPILED, decide, pseudo_status
+from newsletter.bounces.reasons import _COMPILED, REASONS, decide, pseudo_status
 
 CASES = [
     ("5.1.1", "550 5.1.1 <a@x.example>: Recipient address rejected: User unknown", "userunknown"),
