@@ -20,6 +20,7 @@ from .models import utcnow
 from .runtime import current
 from .subscribers import retention
 from .subscribers import service as subscribers
+from .webhooks.jobs import enqueue_due_webhooks
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ def tick(now: datetime | None = None) -> dict[str, int]:
         keep_sending(runtime, edition_id, now)
     enqueue_due_feeds(runtime, now)
     enqueue_mailbox_poll(runtime)
+    enqueue_due_webhooks(runtime)
     return {"started": started, "recovered": recovered, "resumed_subscribers": resumed,
             "purged_unconfirmed": purged}
 
