@@ -17,6 +17,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from .bounces.commands import bounces
 from .errors import NewsletterError
 from .feeds.commands import poll_feeds
+from .instance import write_new
 from .web.db import runtime
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,6 +117,9 @@ def run(port: int | None, access_log: bool) -> None:
     from .migrate import upgrade
     from .models import Editor
 
+    # Whatever gunicorn, the worker and the embedded Redis write under instance/ (logs,
+    # sockets, dumps) is created readable by this user only.
+    os.umask(0o077)
     rt = runtime()
     settings = rt.settings
     port = port or settings.port
@@ -129,13 +133,13 @@ def run(port: int | None, access_log: bool) -> None:
         if session.query(Editor.id).first() is None:
             password = secrets.token_urlsafe(12)
             create(session, "admin@localhost.localdomain", password, name="Admin", role="admin")
-            password_file.write_text(password + "\n")
-            password_file.chmod(0o600)
+            write_new(password_file, (password + "\n").encode())
     bin_dir = Path(sys.executable).parent
     access = "-" if access_log else str(settings.instance / "access.log")
     procs = [
         subprocess.Popen([str(bin_dir / "gunicorn"), "--workers", "2", "--threads", "4",
                           "--bind", f"127.0.0.1:{port}", "--access-logfile", access,
+                          "--logger-class", "newsletter.web.access_log.RedactingLogger",
                           "--control-socket", str(settings.instance / "gunicorn.ctl"),
                           "newsletter:create_app()"], env=env),
         subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env),

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
 
+from .instance import private_dir, write_new
+
 DEFAULT_RETRY_DELAYS = (60, 300, 1800, 7200)
 
 
 def instance_path() -> Path:
     """The folder for local state (SQLite file, embedded Redis, outbox, secret key)."""
-    path = Path(os.environ.get("NEWSLETTER_INSTANCE", "instance")).resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(Path(os.environ.get("NEWSLETTER_INSTANCE", "instance")).resolve())
 
 
 def _secret_key(instance: Path) -> str:
@@ -29,9 +29,7 @@ def _secret_key(instance: Path) -> str:
         return env
     key_file = instance / "secret_key"
     if not key_file.exists():
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
+        write_new(key_file, secrets.token_urlsafe(48).encode())
     return key_file.read_text().strip()
 
 
@@ -103,6 +101,7 @@ class Settings:
     dkim_domain: str | None = None
     dkim_key_path: str | None = None
     queue_name: str = "newsletter"
+    purge_unconfirmed_days: int = 30
     bounce_mailbox: str | None = None
     bounce_soft_limit: int = 3
     bounce_pause_rate: float = 0.05
@@ -125,7 +124,7 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         instance = Path(str(overrides.pop("instance", None) or instance_path()))
-        instance.mkdir(parents=True, exist_ok=True)
+        private_dir(instance)
         port = int(os.environ.get("PORT", "8000"))
         rate = os.environ.get("SMTP_RATE")
         values: dict[str, object] = {
@@ -150,6 +149,7 @@ class Settings:
             "dkim_domain": os.environ.get("DKIM_DOMAIN") or None,
             "dkim_key_path": os.environ.get("DKIM_PRIVATE_KEY") or None,
             "queue_name": os.environ.get("RQ_QUEUE", "newsletter"),
+            "purge_unconfirmed_days": int(os.environ.get("PURGE_UNCONFIRMED_DAYS", "30")),
             "bounce_mailbox": os.environ.get("BOUNCE_MAILBOX") or None,
             "bounce_soft_limit": int(os.environ.get("BOUNCE_SOFT_LIMIT") or 3),
             "bounce_pause_rate": _rate(os.environ.get("BOUNCE_PAUSE_RATE")),

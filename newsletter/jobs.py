@@ -21,6 +21,7 @@ from .mail.transactional import build_transactional
 from .mail.transport import DeliveryError
 from .models import Edition, EditionStatus, SubscriberStatus, utcnow
 from .runtime import Runtime, current
+from .subscribers import retention
 from .subscribers import service as subscribers
 from .subscribers.links import Links
 from .subscribers.tokens import Tokens
@@ -113,6 +114,7 @@ def tick(now: datetime | None = None) -> dict[str, int]:
     started = 0
     with runtime.session() as session:
         resumed = subscribers.resume_due_pauses(session, now)
+        purged = retention.purge_unconfirmed(session, s.purge_unconfirmed_days, now)
         recovered = ledger.recover_stale(session, now, timedelta(seconds=s.stale_claim_seconds))
         due = list(session.scalars(select(Edition.id).where(
             Edition.status == EditionStatus.SCHEDULED, Edition.send_at <= now)))
@@ -129,7 +131,8 @@ def tick(now: datetime | None = None) -> dict[str, int]:
             enqueue_batches(runtime, edition_id, math.ceil(waiting / s.batch_size))
     _poll_due_feeds(runtime, now)
     _poll_bounce_mailbox(runtime)
-    return {"started": started, "recovered": recovered, "resumed_subscribers": resumed}
+    return {"started": started, "recovered": recovered, "resumed_subscribers": resumed,
+            "purged_unconfirmed": purged}
 
 
 def _poll_bounce_mailbox(runtime: Runtime) -> None:

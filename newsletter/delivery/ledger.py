@@ -296,3 +296,12 @@ def unfinished(session: Session, edition_id: int) -> int:
 
 def editions_sending(session: Session) -> list[int]:
     return list(session.scalars(select(Edition.id).where(Edition.status == "sending")))
+
+
+def history(session: Session, subscriber_id: int, limit: int = 50) -> list[tuple[Delivery, Edition]]:
+    """One reader's copies, newest edition first: what their page in the admin lists."""
+    return [(d, e) for d, e in session.execute(
+        select(Delivery, Edition).join(Edition, Edition.id == Delivery.edition_id)
+        .where(Delivery.subscriber_id == subscriber_id)
+        .order_by(Edition.send_at.desc(), Edition.id.desc()).limit(limit)
+    ).all()]

@@ -83,6 +83,7 @@ class PreparedEdition:
         text, html = self.encoded.stamp(mask, links.preferences(subscriber_id, version),
                                         unsubscribe, self.web_copy(links, mask))
         return self.template.render_encoded(
+            subject=self.encoded.copy(mask).subject,  # built once per topic combination
             to=email,
             msg_id=self.ids.copy(self.id_prefix, subscriber_id),
             text=text,
@@ -102,7 +103,7 @@ def prepare(edition: Edition, identity: Identity) -> PreparedEdition:
     key = (edition.id, nonce)
     if key not in _prepared:
         template = MessageTemplate.build(
-            subject=edition.subject,
+            subject=None,  # per copy: see EncodedEdition.copy
             mail_from=identity.mail_from,
             list_id=identity.list_id,
             feedback_id=feedback_id(f"edition-{edition.id}", identity.list_name, "edition",

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from ..bounces.policy import edition_bounces
 from ..delivery import ledger
 from ..errors import ValidationError
-from ..lookup import get_or_404
+from ..lookup import get_or_404, is_db_id
 from ..mail.edition import MAX_ITEMS
+from ..mail.headings import auto_subject
 from ..models import (
     Delivery,
     DeliveryStatus,
@@ -32,6 +33,9 @@ from ..subscribers.service import count_by_topic
 from .text import clean_text
 
 PAST_TOLERANCE = timedelta(minutes=1)
+# Far enough for any real plan; near enough that showing the time in any zone, or a reader's
+# local delivery day, never runs past year 9999 (which raised OverflowError: a 500).
+MAX_AHEAD = timedelta(days=3653)
 
 
 def parse_send_at(value: str | None, tz_name: str = "UTC", now: datetime | None = None
@@ -40,10 +44,7 @@ def parse_send_at(value: str | None, tz_name: str = "UTC", now: datetime | None 
     now = now or utcnow()
     if value in (None, ""):
         return now
-    try:
-        zone = ZoneInfo(tz_name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValidationError(f"Unknown time zone '{str(tz_name)[:64]}'.", field="timezone") from exc
+    zone = ZoneInfo(check_timezone(tz_name or "UTC"))
     if not isinstance(value, str):
         raise ValidationError("send_at must be an ISO-8601 date and time.", field="send_at")
     try:
@@ -52,20 +53,27 @@ def parse_send_at(value: str | None, tz_name: str = "UTC", now: datetime | None 
         raise ValidationError("send_at must be an ISO-8601 date and time.", field="send_at") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    moment = moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError as exc:  # 9999-12-31T23:59 east of UTC falls past year 9999
+        raise ValidationError("send_at is too far in the future.", field="send_at") from exc
+    if moment > now + MAX_AHEAD:
+        raise ValidationError("send_at is more than ten years away.", field="send_at")
     if moment < now - PAST_TOLERANCE:
         raise ValidationError("The send time is in the past.", field="send_at")
     return moment
 
 
 def default_subject(updates: list[TopicUpdate]) -> str:
-    heads = [u.headline for u in updates]
-    if not heads:
-        return ""
-    subject = heads[0]
-    if len(heads) > 1:
-        subject += f" + {len(heads) - 1} more"
-    return subject[:300]
+    """The automatic subject of a reader who follows every topic of these updates."""
+    return auto_subject([u.headline for u in updates])
+
+
+def fixed_subject(subject: object) -> str | None:
+    """The editor's own subject, or None (absent, null or blank) for a subject per copy."""
+    if subject is None or (isinstance(subject, str) and not subject.strip()):
+        return None
+    return clean_text(subject, "subject", max_len=300)
 
 
 def validate_updates(session: Session, update_ids: object) -> list[TopicUpdate]:
@@ -79,7 +87,9 @@ def validate_updates(session: Session, update_ids: object) -> list[TopicUpdate]:
         raise ValidationError("Choose at least one topic update.", field="update_ids")
     if len(ids) > MAX_ITEMS:
         raise ValidationError(f"An edition holds at most {MAX_ITEMS} updates.", field="update_ids")
-    found = {u.id: u for u in session.scalars(select(TopicUpdate).where(TopicUpdate.id.in_(ids)))}
+    in_range = [i for i in ids if is_db_id(i)]
+    found = {u.id: u for u in session.scalars(
+        select(TopicUpdate).where(TopicUpdate.id.in_(in_range)))} if in_range else {}
     missing = [i for i in ids if i not in found]
     if missing:
         raise ValidationError(f"Unknown update ids: {missing[:10]}", field="update_ids")
@@ -95,7 +105,7 @@ def check_timezone(tz_name: object) -> str:
         raise ValidationError("Choose a time zone.", field="timezone")
     try:
         ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValidationError(f"Unknown time zone '{tz_name[:64]}'.", field="timezone") from exc
     return tz_name
 
@@ -103,10 +113,12 @@ def check_timezone(tz_name: object) -> str:
 def create_edition(session: Session, subject: str | None, update_ids: list[int],
                    send_at: datetime, editor: Editor | None = None, timezone: str = "UTC"
                    ) -> Edition:
+    """`subject` None (or blank) builds each copy's subject from that reader's own topics."""
     updates = validate_updates(session, update_ids)
-    subject = clean_text(subject or default_subject(updates), "subject", max_len=300)
+    fixed = fixed_subject(subject)
     edition = Edition(
-        subject=subject, send_at=send_at, status=EditionStatus.SCHEDULED,
+        subject=fixed or default_subject(updates), auto_subject=fixed is None, send_at=send_at,
+        status=EditionStatus.SCHEDULED,
         editor_id=editor.id if editor else None, timezone=check_timezone(timezone or "UTC"),
         items=[EditionItem(update_id=u.id, position=i) for i, u in enumerate(updates)],
     )
@@ -127,7 +139,7 @@ def edition_status(session: Session, edition_id: int) -> dict[str, object]:
         data["total"] = estimate_recipients(session, [i.update_id for i in edition.items])
         data["pending"] = data["total"]
     data["send_at"] = edition.send_at.isoformat()
-    data["subject"] = edition.subject
+    data["subject"] = None if edition.auto_subject else edition.subject  # null: one per copy
     data["pause_reason"] = edition.pause_reason
     data.update(edition_bounces(session, edition_id).as_dict())
     return data

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
 from ..models import Subscriber, SubscriberStatus, Subscription, Topic, utcnow
-from . import suppression
+from . import retention, suppression
 from .addresses import email_key, normalize_email
 
 RESEND_INTERVAL = timedelta(minutes=10)
@@ -331,6 +331,7 @@ def export_data(session: Session, subscriber_id: int) -> dict[str, Any]:
         "confirmed_at": iso(subscriber.confirmed_at),
         "unsubscribed_at": iso(subscriber.unsubscribed_at),
         "paused_until": iso(subscriber.paused_until),
+        **retention.activity(session, subscriber),
     }
 
 
