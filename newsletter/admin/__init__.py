@@ -52,6 +52,7 @@ def init_app(app: Flask) -> None:
         feeds,
         profile,
         settings,
+        subscriber,
         subscribers,
         tokens,
         topics,
