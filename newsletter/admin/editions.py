@@ -184,7 +184,8 @@ def editions_create():  # type: ignore[no-untyped-def]
     runtime().redis.set(keys.edition_form_done(nonce), edition.id, ex=NONCE_TTL)
     schedule_edition(runtime(), edition)
     when = "now" if values["send_now"] else f"at {plan.local:%Y-%m-%d %H:%M} {plan.zone}"
-    flash(f"Edition scheduled to send {when}.", "success")
+    # "edition-scheduled": the edition page's live status hides it once sending starts
+    flash(f"Edition scheduled to send {when}.", "success edition-scheduled")
     return redirect(url_for("admin.editions_show", edition_id=edition.id))
 
 
