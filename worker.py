@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import sys
 
 from newsletter import defaults
 
-TICK_SECONDS = int(os.environ.get("NEWSLETTER_TICK_SECONDS", defaults.TICK_SECONDS))
 
-
-def run_cron(redis_url: str, queue_name: str) -> None:
+def run_cron(redis_url: str, queue_name: str, tick_seconds: int) -> None:
     """RQ's cron scheduler enqueues the tick; several copies only make the tick run more often."""
     from redis import Redis
     from rq.cron import CronScheduler
@@ -24,7 +21,7 @@ def run_cron(redis_url: str, queue_name: str) -> None:
     from newsletter.jobs import tick
 
     scheduler = CronScheduler(connection=Redis.from_url(redis_url), logging_level="WARNING")
-    scheduler.register(tick, queue_name=queue_name, interval=TICK_SECONDS,
+    scheduler.register(tick, queue_name=queue_name, interval=tick_seconds,
                        job_timeout=defaults.TICK_JOB_TIMEOUT)
     scheduler.start()
 
@@ -38,12 +35,13 @@ def main() -> int:
 
     # RQ's own per-job lines stay at LOG_LEVEL (WARNING); the project's one line per edition
     # start/finish/pause, retry wave, feed poll round and confirmation mail shows at INFO.
-    level = os.environ.get("LOG_LEVEL", "WARNING").upper()
-    logging.basicConfig(level=level, format="%(asctime)s worker %(message)s", datefmt="%H:%M:%S")
-    logging.getLogger("newsletter").setLevel(os.environ.get("NEWSLETTER_LOG_LEVEL", "INFO").upper())
     runtime = Runtime(Settings.from_env()).activate()
+    s = runtime.settings
+    level = s.log_level
+    logging.basicConfig(level=level, format="%(asctime)s worker %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("newsletter").setLevel(s.app_log_level)
     cron = multiprocessing.Process(
-        target=run_cron, args=(runtime.redis_url, runtime.settings.queue_name), daemon=True
+        target=run_cron, args=(runtime.redis_url, s.queue_name, s.tick_seconds), daemon=True
     )
     cron.start()
     try:
