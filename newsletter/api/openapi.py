@@ -98,7 +98,9 @@ def document() -> dict[str, Any]:
                     "slug": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$",
                              "maxLength": 64},
                     "name": {"type": "string", "maxLength": 120},
-                    "description": {"type": "string", "maxLength": 500}}},
+                    "description": {"type": "string", "maxLength": 500},
+                    "public": {"type": "boolean", "default": True,
+                               "description": "has a page, feed and home-page place on the public site"}}},
                 "TopicList": {"type": "array", "items": {"$ref": "#/components/schemas/Topic"}},
                 "Article": {"type": "object", "required": ["url", "title"], "properties": {
                     "url": {"type": "string", "format": "uri"},
@@ -116,7 +118,9 @@ def document() -> dict[str, Any]:
                     "article_count": {"type": ["integer", "null"]},
                     "status": {"enum": ["draft", "published"]}}},
                 "Edition": {"type": "object", "required": ["update_ids"], "properties": {
-                    "subject": {"type": "string"},
+                    "subject": {"type": ["string", "null"], "description":
+                                "a fixed subject for every copy; null or absent: each copy's "
+                                "subject is that reader's first headline + N more"},
                     "update_ids": {"type": "array", "items": {"type": "integer"}},
                     "send_at": {"type": ["string", "null"], "format": "date-time"},
                     "timezone": {"type": "string"}}},

@@ -12,11 +12,12 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from ..errors import InvalidToken, NotFound
+from ..mail.headings import auto_subject
 from ..models import Edition, TopicUpdate
 from ..subscribers.tokens import Tokens
 from ..web.db import db, runtime
 from . import atom, freshness, pages
-from .caching import cacheable
+from .caching import cacheable, etag_of
 from .pictures import get_picture
 from .seo import meta
 
@@ -76,12 +77,12 @@ def home() -> Response:
 
 @bp.get("/topics/<slug>")
 def topic(slug: str) -> Response:
-    body, modified = freshness.cache_for(runtime()).get(runtime(), ("topic", slug),
-                                                        lambda: _topic_page(slug))
-    return cacheable(body, modified=modified)
+    body, modified, etag = freshness.cache_for(runtime()).get(runtime(), ("topic", slug),
+                                                              lambda: _topic_page(slug))
+    return cacheable(body, modified=modified, etag=etag)
 
 
-def _topic_page(slug: str) -> tuple[str, datetime]:
+def _topic_page(slug: str) -> tuple[str, datetime, str]:
     page = pages.topic_page(db(), slug)
     latest = page.latest
     topic = page.topic
@@ -93,7 +94,8 @@ def _topic_page(slug: str) -> tuple[str, datetime]:
         image=featured.image_url if featured else None,
         feeds=[(f"{topic.name} updates", f"/topics/{topic.slug}/feed.atom")],
     )
-    return render_template("site/topic.html", page=page, meta=page_meta), page.modified
+    body = render_template("site/topic.html", page=page, meta=page_meta)
+    return body, page.modified, etag_of(body)
 
 
 @bp.get("/topics/<slug>/feed.atom")
@@ -147,10 +149,13 @@ def _edition_page(edition: Edition, updates: list[TopicUpdate], path: str,
     lead = updates[0] if updates else None
     image = lead.featured.image_url if lead and lead.featured else None
     description = "; ".join(u.headline for u in updates) or edition.subject
-    page_meta = meta(edition.subject, description, path, kind="article", image=image,
+    # a reader's copy carries the subject built from its own items, so its web copy does too
+    heading = (auto_subject([u.headline for u in updates]) if web_copy and edition.auto_subject
+               else "") or edition.subject
+    page_meta = meta(heading, description, path, kind="article", image=image,
                      noindex=web_copy)
     return render_template("site/edition.html", edition=edition, updates=updates,
-                           meta=page_meta, web_copy=web_copy)
+                           meta=page_meta, web_copy=web_copy, heading=heading)
 
 
 @bp.get("/web/<token>")
