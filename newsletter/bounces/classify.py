@@ -54,6 +54,8 @@ class Classification:
     message_id: str = ""
     subject: str = ""
     sender: str = ""
+    # RFC 5965 Feedback-Type of a complaint ("abuse", "auth-failure", …); "" when not given
+    feedback_type: str = ""
 
     def as_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "recipients": [r.public() for r in self.recipients]}
@@ -82,7 +84,19 @@ def classify(raw: bytes) -> Classification:
             result.kind = kind
             result.recipients = _dedupe(recipients)[:MAX_RECIPIENTS]
             break
+    if result.kind == "complaint":
+        result.feedback_type = _feedback_type(msg)
     return result
+
+
+def _feedback_type(msg: Message) -> str:
+    for part, _ in walk(msg):
+        if content_type(part) == "message/feedback-report":
+            payload = part.get_payload()
+            fields = payload[0] if isinstance(payload, list) and payload else _header_block(text_of(part))
+            if isinstance(fields, Message):
+                return str(fields.get("Feedback-Type", "")).strip().lower()[:32]
+    return ""
 
 
 def _dedupe(recipients: list[Recipient]) -> list[Recipient]:
