@@ -317,10 +317,12 @@ def _near(text: str, address: str, others: tuple[str, ...] = (), span: int = 700
 # --- RFC 3834 automatic responses --------------------------------------------------------
 
 _AUTO_SUBJECT = re.compile(
-    r"^(auto(matic)?[ -]?(reply|response|antwort|respon\w*)|out of (the )?office|"
-    r"(i am |i'm )?(away|on vacation|on holiday)|vacation|abwesen\w*|absence|"
-    r"r[ée]ponse automatique|respuesta autom[áa]tica|risposta automatica|"
-    r"automatisch antwoord|autosvar|automaattinen vastaus|\[?auto\]?:|ooo\b)",
+    r"^(auto(matic)?[ -]?(reply|response|antwort|respon\w*)|automatische antwort|autoresponder|"
+    r"out of (the )?office|(i am |i'm )?(away|on vacation|on holiday|on leave)|vacation|"
+    r"abwesen\w*|absence|r[ée]ponse automatique|respuesta autom[áa]tica|risposta automatica|"
+    r"resposta autom[áa]tica|fuera de la oficina|automatisch antwoord|afwezig|autosvar|"
+    r"automaattinen vastaus|odpowied[zź] automatyczna|automatick[áa] odpov[ěe]d[’']?|"
+    r"自動応答|自动回复|\[?auto\]?:|ooo\b)",
     re.IGNORECASE,
 )
 
@@ -332,6 +334,8 @@ def _auto_reply(msg: Message) -> tuple[str | None, list[Recipient]]:
         auto.startswith("auto-replied")
         or msg.get("X-Autoreply") is not None
         or msg.get("X-Autorespond") is not None
+        or msg.get("X-Autoresponder") is not None
+        or str(msg.get("X-Auto-Response", "")).strip() != ""
         or str(msg.get("Precedence", "")).strip().lower() == "auto_reply"
         or bool(_AUTO_SUBJECT.search(subject.strip()))
     )
