@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -16,7 +17,6 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from .bounces.commands import bounces
 from .errors import NewsletterError
-from .feeds.commands import poll_feeds
 from .instance import write_new
 from .web.db import runtime
 
@@ -197,6 +197,31 @@ def banner(base: str, password_file: Path, newsletter: str, mail: str,
         lines.append(f"  Web access log: {access_log} (--access-log prints it here)")
     lines += ["  Stop with Ctrl+C.", ""]
     return "\n".join(lines)
+
+
+@click.command("poll-feeds")
+@click.option("--all", "every", is_flag=True, help="Poll every enabled feed, due or not.")
+@click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True)
+@with_appcontext
+def poll_feeds(every: bool, concurrency: int) -> None:
+    """Poll every due feed now and print a summary."""
+    from .feeds.scheduler import poll_now
+
+    statuses: Counter[str] = Counter()
+    new = updated = polled = 0
+    for feed_id, result in poll_now(runtime(), every=every, concurrency=concurrency):
+        polled += 1
+        if result is None:
+            statuses["busy"] += 1
+            click.echo(f"feed {feed_id}: busy (already being polled)")
+            continue
+        statuses[str(result.status)] += 1
+        new += result.new
+        updated += result.updated
+        line = f"feed {feed_id}: {result.status}, {result.new} new, {result.updated} updated"
+        click.echo(line + (f" ({result.error})" if result.error else ""))
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) or "none due"
+    click.echo(f"Polled {polled} feeds: {counts}; {new} new and {updated} updated articles.")
 
 
 COMMANDS = [init_db, create_editor, create_token, demo, run, poll_feeds, bounces]

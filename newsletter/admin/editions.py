@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo, available_timezones
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import keys
 from ..delivery import editions as lifecycle
+from ..delivery.jobs import resume_edition, schedule_edition
 from ..editorial import edition_preview
 from ..editorial import editions as service
 from ..editorial.text import clean_text
 from ..errors import Conflict, NewsletterError, ValidationError
-from ..jobs import resume_edition, schedule_edition
 from ..models import Edition, EditionStatus, utcnow
 from ..web.db import db, runtime
 from . import bp
@@ -30,13 +31,9 @@ NONCE_TTL = 12 * 3600
 TIMEZONES = sorted(available_timezones() - {"localtime", "Factory"})
 
 
-def _nonce_key(nonce: str) -> str:
-    return f"nl:edition-form:{nonce}"
-
-
 def issue_nonce() -> str:
     nonce = secrets.token_urlsafe(18)
-    runtime().redis.set(_nonce_key(nonce), str(current_user.id), ex=NONCE_TTL)
+    runtime().redis.set(keys.edition_form(nonce), str(current_user.id), ex=NONCE_TTL)
     return nonce
 
 
@@ -45,9 +42,9 @@ def _consume_nonce(nonce: str) -> None:
     if not nonce or len(nonce) > 64:
         raise ValidationError("This form is missing its one-time key. Start again.")
     redis = runtime().redis
-    if redis.delete(_nonce_key(nonce)) == 1:
+    if redis.delete(keys.edition_form(nonce)) == 1:
         return
-    created = redis.get(_nonce_key(nonce) + ":done")
+    created = redis.get(keys.edition_form_done(nonce))
     if created:
         raise AlreadyCreated(int(created))
     raise Conflict("This form was already sent or has expired. Start a new edition.")
@@ -182,12 +179,13 @@ def editions_create():  # type: ignore[no-untyped-def]
         session.commit()
     except NewsletterError as exc:
         session.rollback()
-        runtime().redis.set(_nonce_key(nonce), str(current_user.id), ex=NONCE_TTL)
+        runtime().redis.set(keys.edition_form(nonce), str(current_user.id), ex=NONCE_TTL)
         return _form(values, exc, exc.status_code)
-    runtime().redis.set(_nonce_key(nonce) + ":done", edition.id, ex=NONCE_TTL)
+    runtime().redis.set(keys.edition_form_done(nonce), edition.id, ex=NONCE_TTL)
     schedule_edition(runtime(), edition)
     when = "now" if values["send_now"] else f"at {plan.local:%Y-%m-%d %H:%M} {plan.zone}"
-    flash(f"Edition scheduled to send {when}.", "success")
+    # "edition-scheduled": the edition page's live status hides it once sending starts
+    flash(f"Edition scheduled to send {when}.", "success edition-scheduled")
     return redirect(url_for("admin.editions_show", edition_id=edition.id))
 
 

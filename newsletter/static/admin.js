@@ -9,6 +9,26 @@
     return function () { clearTimeout(t); t = setTimeout(fn, ms); };
   }
 
+  /* Tables wider than their card say so (the edges also get a shadow in CSS). */
+  function markScrollable() {
+    $all(".table-wrap").forEach(function (wrap) {
+      var wide = wrap.scrollWidth > wrap.clientWidth + 1;
+      wrap.classList.toggle("is-scrollable", wide);
+      var hint = wrap.previousElementSibling;
+      var has = hint && hint.classList.contains("scroll-hint");
+      if (wide && !has) {
+        hint = document.createElement("p");
+        hint.className = "scroll-hint";
+        hint.textContent = "Scroll sideways to see the whole table \u2192";
+        wrap.parentNode.insertBefore(hint, wrap);
+      } else if (!wide && has) {
+        hint.parentNode.removeChild(hint);
+      }
+    });
+  }
+  markScrollable();
+  window.addEventListener("resize", debounce(markScrollable, 150));
+
   /* Forms that ask before doing something drastic (archive, cancel). */
   $all("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (ev) {
@@ -230,6 +250,9 @@
           badge.textContent = s.status;
           badge.className = "badge badge-" + s.status;
           live.setAttribute("data-status", s.status);
+          if (s.status !== "scheduled") {  /* "scheduled to send" is old news once it is not */
+            $all(".flash.edition-scheduled").forEach(function (f) { f.hidden = true; });
+          }
           Object.keys(s.actions).forEach(function (a) {
             var f = $("#action-" + a);
             if (f) { f.hidden = !s.actions[a]; }

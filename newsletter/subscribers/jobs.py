@@ -1,7 +1,8 @@
-"""The sign-up job: everything that depends on an address's history runs here, not in the request.
+"""Subscribers' jobs: the sign-up, and the one-off mail a reader gets (confirm, manage).
 
-The web form only validates and enqueues, so its answer and its timing are the same for a
-new, pending, active, unsubscribed or suppressed address (no account probing).
+Everything that depends on an address's history runs in the sign-up job, not in the
+request: the web form only validates and enqueues, so its answer and its timing are the
+same for a new, pending, active, unsubscribed or suppressed address (no account probing).
 """
 
 from __future__ import annotations
@@ -10,10 +11,14 @@ import logging
 
 from rq import Retry
 
-from ..errors import ValidationError
-from ..jobs import send_subscriber_mail
+from ..bounces.verp import Copy
+from ..errors import NotFound, ValidationError
+from ..mail.transactional import build_transactional
+from ..mail.transport import DeliveryError
+from ..models import SubscriberStatus
 from ..runtime import Runtime, current
 from . import service
+from .links import Links
 
 log = logging.getLogger(__name__)
 MAIL_RETRY = Retry(max=4, interval=[30, 120, 600, 1800])
@@ -58,3 +63,66 @@ def send_new_link(address: str) -> str:
     if subscriber_id is not None and mail is not service.MailToSend.NONE:
         enqueue_mail(runtime, subscriber_id, mail.value)
     return mail.value
+
+
+def send_subscriber_mail(subscriber_id: int, kind: str) -> str | None:
+    """Confirmation or 'manage your topics' email; returns the Message-ID."""
+    runtime = current()
+    with runtime.session() as session:
+        try:
+            subscriber = service.get_subscriber(session, subscriber_id)
+        except NotFound:  # erased meanwhile: nothing to send
+            return None
+        to, version = subscriber.email, subscriber.token_version
+    message_id, data = _subscriber_mail(runtime, subscriber_id, to, kind, version)
+    try:
+        with runtime.postman() as postman:
+            postman.send(to, data, copy=Copy(subscriber_id))
+    except DeliveryError:
+        log.exception("could not send %s mail to subscriber %s", kind, subscriber_id)
+        raise
+    log.info("%s mail sent to subscriber %s", "confirmation" if kind == "confirm" else kind,
+             subscriber_id)
+    return message_id
+
+
+def send_import_confirmations(subscriber_ids: list[int]) -> int:
+    """Confirmation emails for imported pending people, over one connection per batch.
+
+    Anyone who confirmed, left or was erased since the import is skipped.
+    """
+    runtime = current()
+    with runtime.session() as session:
+        people = [(sid, r.email, r.token_version)
+                  for sid, r in service.addresses(session, subscriber_ids).items()
+                  if r.status == SubscriberStatus.PENDING]
+    sent = 0
+    with runtime.postman() as postman:
+        for subscriber_id, to, version in people:
+            _, data = _subscriber_mail(runtime, subscriber_id, to, "confirm", version)
+            try:
+                postman.send(to, data, copy=Copy(subscriber_id))
+                sent += 1
+            except DeliveryError as exc:  # one refused address must not stop the others
+                log.warning("import confirmation to subscriber %s not sent: %s", subscriber_id, exc)
+    log.info("import: %s of %s confirmation mails sent", sent, len(people))
+    return sent
+
+
+def _subscriber_mail(runtime: Runtime, subscriber_id: int, to: str, kind: str,
+                     version: int = 0) -> tuple[str, bytes]:
+    """(Message-ID, bytes) of a confirmation or 'manage your topics' email."""
+    s = runtime.settings
+    link = Links.from_settings(s)
+    urls = {
+        "action": link.confirm(subscriber_id, version) if kind == "confirm"
+        else link.preferences(subscriber_id, version),
+        "preferences": link.preferences(subscriber_id, version),
+        "unsubscribe": link.unsubscribe(subscriber_id, version),
+    }
+    with runtime.Session() as session:
+        topics = service.topic_names(session, subscriber_id)
+    return build_transactional(
+        kind, to=to, subscriber_id=subscriber_id, urls=urls, list_name=s.list_name,
+        base_url=s.base_url, mail_from=s.mail_from, list_id=s.list_id, topics=topics,
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -395,3 +395,19 @@ def complain(session: Session, subscriber_id: int, now: datetime | None = None) 
     unsubscribe(session, subscriber_id, now)
     suppress(session, subscriber.email, reason="complaint")
     return subscriber
+
+
+class Recipient(NamedTuple):
+    email: str
+    status: str
+    token_version: int
+
+
+def addresses(session: Session, subscriber_ids: list[int]) -> dict[int, Recipient]:
+    """subscriber id → (email, status, token_version), read at send time so late
+    unsubscribes (and revoked links) are honoured."""
+    rows = session.execute(
+        select(Subscriber.id, Subscriber.email, Subscriber.status, Subscriber.token_version)
+        .where(Subscriber.id.in_(subscriber_ids))
+    )
+    return {sid: Recipient(email, status, version) for sid, email, status, version in rows}
