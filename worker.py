@@ -1,4 +1,4 @@
-"""Start an RQ worker for the newsletter queue, with RQ's scheduler and the cron tick.
+"""Start an RQ worker for the newsletter queues, with RQ's scheduler and the cron tick.
 
 `python worker.py` (Procfile `worker:`). Several can run against the same Redis and
 database; claims in the delivery ledger keep them from sending the same row twice.
@@ -27,11 +27,10 @@ def run_cron(redis_url: str, queue_name: str) -> None:
 
 
 def main() -> int:
-    from rq import Worker
-
-    import newsletter.jobs  # noqa: F401 - imported once here so each forked work horse starts warm
+    import newsletter.jobs  # noqa: F401 - imported once, before the first job
+    import newsletter.subscribers.jobs  # noqa: F401
     from newsletter.config import Settings
-    from newsletter.runtime import Runtime
+    from newsletter.runtime import WORKER_CLASS, Runtime
 
     level = os.environ.get("LOG_LEVEL", "WARNING").upper()
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(message)s")
@@ -41,7 +40,8 @@ def main() -> int:
     )
     cron.start()
     try:
-        worker = Worker([runtime.queue], connection=runtime.redis)
+        # the main queue first: the tick, editions and feed polls never wait behind sign-ups
+        worker = WORKER_CLASS(runtime.queues, connection=runtime.redis)
         worker.work(with_scheduler=True, logging_level=level)
     finally:
         cron.terminate()

@@ -123,6 +123,7 @@ def tick(now: datetime | None = None) -> dict[str, int]:
         if waiting and queued <= 0:
             enqueue_batches(runtime, edition_id, math.ceil(waiting / s.batch_size))
     _poll_due_feeds(runtime, now)
+    _recover_signups(runtime)
     return {"started": started, "recovered": recovered, "resumed_subscribers": resumed}
 
 
@@ -130,6 +131,12 @@ def _poll_due_feeds(runtime: Runtime, now: datetime) -> None:
     from .feeds.scheduler import enqueue_due_feeds
 
     enqueue_due_feeds(runtime, now)
+
+
+def _recover_signups(runtime: Runtime) -> None:
+    from .subscribers.jobs import recover
+
+    recover(runtime)
 
 
 def send_subscriber_mail(subscriber_id: int, kind: str) -> str | None:

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from rq import Worker
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
@@ -22,7 +21,7 @@ from newsletter import create_app
 from newsletter.config import Settings
 from newsletter.migrate import upgrade
 from newsletter.models import Base
-from newsletter.runtime import Runtime
+from newsletter.runtime import WORKER_CLASS, Runtime
 from tests.support.services import PostgresDatabase, RedisDatabase
 from tests.support.smtp import SmtpSink, free_port
 
@@ -31,6 +30,7 @@ TEST_CONFIG = {
     "SUBSCRIBE_LIMIT_IP": "10000 per minute",
     "SUBSCRIBE_LIMIT_EMAIL": "10000 per minute",
     "LOGIN_LIMIT": "10000 per minute",
+    "SIGNUP_PAGE_CACHE_SECONDS": 0,  # tests change topics between requests
 }
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
@@ -127,10 +127,11 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 @pytest.fixture
 def work(runtime: Runtime) -> Callable[[], None]:
-    """Run a real RQ worker (forking work horses) until the queue is empty."""
+    """Run the worker class and queues of worker.py until the queues are empty."""
 
     def run() -> None:
-        Worker([runtime.queue], connection=runtime.redis).work(burst=True, logging_level="WARNING")
+        WORKER_CLASS(runtime.queues, connection=runtime.redis).work(
+            burst=True, logging_level="WARNING")
 
     return run
 

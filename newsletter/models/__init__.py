@@ -5,6 +5,7 @@ from .audience import Delivery, Subscriber, Subscription, Suppression
 from .base import Base, UTCDateTime, utcnow
 from .editorial import Edition, EditionItem, Topic, TopicUpdate, UpdateSource
 from .feeds import Article, Feed, Story
+from .outbox import OutgoingMail
 from .statuses import (
     DeliveryStatus,
     EditionStatus,
@@ -16,7 +17,8 @@ from .statuses import (
 
 __all__ = [
     "ApiToken", "Article", "Base", "Delivery", "DeliveryStatus", "Edition", "EditionItem",
-    "EditionStatus", "Editor", "EditorRole", "Feed", "FeedStatus", "Story", "Subscriber",
+    "EditionStatus", "Editor", "EditorRole", "Feed", "FeedStatus", "OutgoingMail", "Story",
+    "Subscriber",
     "SubscriberStatus", "Subscription", "Suppression", "Topic", "TopicUpdate", "UTCDateTime",
     "UpdateSource", "UpdateStatus", "utcnow",
 ]

@@ -1,43 +1,140 @@
-"""The sign-up job: everything that depends on an address's history runs here, not in the request.
+"""Sign-up jobs: record sign-ups a batch at a time, then send what they call for.
 
-The web form only validates and enqueues, so its answer and its timing are the same for a
-new, pending, active, unsubscribed or suppressed address (no account probing).
+The web form only validates and appends to the sign-up stream (see intake), so its answer
+and its timing are the same for a new, pending, active, unsubscribed or suppressed
+address (no account probing). Both jobs run on the sign-up queue, which workers listen to
+after the main one, and each stops after JOB_SECONDS and queues its own continuation: a
+burst never holds the tick, an edition or a feed poll back by more than one short job.
+
+A job is queued only when none is waiting (a Redis flag set with NX and cleared when the
+job starts), so 200 sign-ups a second make a handful of jobs, not 200.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
+from collections.abc import Callable
 
-from rq import Retry
-
-from ..errors import ValidationError
-from ..jobs import send_subscriber_mail
+from ..claims import alive, my_name
+from ..jobs import _subscriber_mail
+from ..mail.transport import LoginRefused, PermanentFailure, TemporaryFailure, open_transport
 from ..runtime import Runtime, current
-from . import service
+from . import intake, outbox
 
 log = logging.getLogger(__name__)
-MAIL_RETRY = Retry(max=4, interval=[30, 120, 600, 1800])
-SIGNUP_RETRY = Retry(max=3, interval=[10, 60, 300])
+SIGNUP_BATCH = 500  # sign-ups recorded per transaction
+MAIL_BATCH = 200  # rows claimed at a time; one SMTP connection serves the whole job
+JOB_SECONDS = 2.0  # then the job queues its continuation and lets other queues go first
+KICK_TTL = 120  # a lost job (Redis restarted) is queued again by the tick after this
 
 
-def enqueue_signup(runtime: Runtime, address: str, slugs: list[str]) -> None:
-    runtime.queue.enqueue(record_signup, address, slugs, retry=SIGNUP_RETRY)
+def _kick_key(runtime: Runtime, job: Callable[[], int]) -> str:
+    return f"nl:{runtime.settings.queue_name}:queued:{job.__name__}"
 
 
-def enqueue_mail(runtime: Runtime, subscriber_id: int, kind: str) -> None:
-    runtime.queue.enqueue(send_subscriber_mail, subscriber_id, kind, retry=MAIL_RETRY)
+def kick(runtime: Runtime, job: Callable[[], int]) -> bool:
+    """Queue `job` unless one is already waiting; True when queued."""
+    if runtime.redis.set(_kick_key(runtime, job), "1", nx=True, ex=KICK_TTL):
+        runtime.signup_queue.enqueue(job, job_timeout=600, result_ttl=60, failure_ttl=86400)
+        return True
+    return False
 
 
-def record_signup(address: str, slugs: list[str]) -> str:
-    """Record the request and enqueue the right email (confirm, manage, or none)."""
+def accept_signup(runtime: Runtime, address: str, slugs: list[str]) -> None:
+    """The request's whole share of a sign-up: one round trip to Redis, rarely an enqueue."""
+    pipe = runtime.redis.pipeline(transaction=False)
+    intake.append(pipe, intake.stream_key(runtime.settings.queue_name), address, slugs)  # type: ignore[arg-type]
+    pipe.set(_kick_key(runtime, record_signups), "1", nx=True, ex=KICK_TTL)
+    if pipe.execute()[1]:
+        runtime.signup_queue.enqueue(record_signups, job_timeout=600, result_ttl=60,
+                                     failure_ttl=86400)
+
+
+def record_signups() -> int:
+    """Record waiting sign-ups a batch per transaction; returns how many entries were read."""
     runtime = current()
-    with runtime.session() as session:
+    runtime.redis.delete(_kick_key(runtime, record_signups))
+    stream = intake.Stream(runtime.redis, intake.stream_key(runtime.settings.queue_name))
+    stream.ensure_group()
+    stream.take_over_dead()
+    deadline = time.monotonic() + JOB_SECONDS
+    read = 0
+    while time.monotonic() < deadline:
+        entries = stream.next_batch(SIGNUP_BATCH)
+        if not entries:
+            break
+        with runtime.session() as session:
+            mails = intake.record(session, entries)
+        stream.done([e.id for e in entries])
+        read += len(entries)
+        if mails:
+            kick(runtime, send_outgoing_mail)
+    if stream.backlog():
+        kick(runtime, record_signups)
+    return read
+
+
+def send_outgoing_mail() -> int:
+    """Send waiting subscriber mail over one SMTP connection; returns how many were sent."""
+    runtime = current()
+    s = runtime.settings
+    runtime.redis.delete(_kick_key(runtime, send_outgoing_mail))
+    me = my_name(runtime.redis)
+    deadline = time.monotonic() + JOB_SECONDS
+    sent = 0
+    with contextlib.ExitStack() as stack, runtime.Session() as session:
+        transport = None
         try:
-            signup = service.subscribe(session, address, slugs)
-        except ValidationError as exc:  # e.g. a topic archived since the form was sent
-            log.info("sign-up dropped: %s", exc.message)
-            return "invalid"
-        subscriber_id = signup.subscriber.id if signup.subscriber else None
-    if subscriber_id is not None and signup.mail is not service.MailToSend.NONE:
-        enqueue_mail(runtime, subscriber_id, signup.mail.value)
-    return signup.mail.value
+            while time.monotonic() < deadline:
+                holders = [n for n in outbox.claimers(session) if n != me]
+                dead = sorted(set(holders) - alive(runtime.redis, holders))
+                letters = outbox.claim(session, me, dead, MAIL_BATCH)
+                session.commit()
+                if not letters:
+                    break
+                if transport is None:
+                    transport = stack.enter_context(
+                        open_transport(s.smtp_url, s.outbox, s.smtp_timeout))
+                for letter in letters:
+                    sent += _send_one(runtime, session, transport, letter)
+        finally:
+            session.rollback()
+            outbox.release(session, me)
+        if outbox.waiting(session):
+            kick(runtime, send_outgoing_mail)
+    return sent
+
+
+def _send_one(runtime: Runtime, session, transport, letter: outbox.Letter) -> int:  # noqa: ANN001
+    if not letter.wanted:  # confirmed, left or bounced since it was asked for
+        outbox.mark_done(session, letter.id)
+        return 0
+    sender, data = _subscriber_mail(runtime, letter.subscriber_id, letter.email, letter.kind)
+    try:
+        transport.send(runtime.settings.envelope_from or sender, letter.email, data)
+    except TemporaryFailure as exc:
+        if not outbox.retry_later(session, letter):
+            log.warning("%s mail to subscriber %s given up: %s", letter.kind,
+                        letter.subscriber_id, exc)
+        return 0
+    except LoginRefused:
+        raise  # about us, not the reader: nothing can go out until SMTP_URL is fixed
+    except PermanentFailure as exc:
+        log.warning("%s mail to subscriber %s refused: %s", letter.kind, letter.subscriber_id, exc)
+        outbox.mark_done(session, letter.id)
+        return 0
+    outbox.mark_done(session, letter.id)
+    return 1
+
+
+def recover(runtime: Runtime) -> None:
+    """From the tick: queue the jobs again if work waits and no job is queued for it."""
+    stream = intake.Stream(runtime.redis, intake.stream_key(runtime.settings.queue_name))
+    if stream.backlog():
+        kick(runtime, record_signups)
+    with runtime.session() as session:
+        if outbox.waiting(session):
+            kick(runtime, send_outgoing_mail)
+        outbox.purge(session)
