@@ -182,7 +182,8 @@ def send_import_confirmations(subscriber_ids: list[int]) -> int:
     return sent
 
 
-def _subscriber_mail(runtime: Runtime, subscriber_id: int, to: str, kind: str) -> tuple[str, bytes]:
+def _subscriber_mail(runtime: Runtime, subscriber_id: int, to: str, kind: str,
+                     message_key: str | None = None) -> tuple[str, bytes]:
     s = runtime.settings
     link = links(runtime)
     urls = {
@@ -193,6 +194,6 @@ def _subscriber_mail(runtime: Runtime, subscriber_id: int, to: str, kind: str) -
     }
     sender, data = build_transactional(
         kind, to=to, subscriber_id=subscriber_id, urls=urls, list_name=s.list_name,
-        base_url=s.base_url, mail_from=s.mail_from, list_id=s.list_id,
+        base_url=s.base_url, mail_from=s.mail_from, list_id=s.list_id, message_key=message_key,
     )
     return sender, data

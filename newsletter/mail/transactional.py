@@ -45,8 +45,13 @@ def build_transactional(
     base_url: str,
     mail_from: str,
     list_id: str,
+    message_key: str | None = None,
 ) -> tuple[str, bytes]:
-    """(envelope sender, message bytes). `urls` has action, preferences and unsubscribe."""
+    """(envelope sender, message bytes). `urls` has action, preferences and unsubscribe.
+
+    `message_key` makes the Message-ID stable: a message sent again after a crash (the
+    one whose acceptance could not be recorded) is then the same message to the receiver.
+    """
     text, html = _rendered(kind, list_name, base_url)
     for placeholder, key in ((ACTION, "action"), (PREFERENCES, "preferences"),
                              (UNSUBSCRIBE, "unsubscribe")):
@@ -56,7 +61,7 @@ def build_transactional(
         subject=SUBJECTS[kind].format(list_name=list_name), mail_from=mail_from, list_id=list_id
     )
     domain = template.sender.rsplit("@", 1)[1]
-    msg_id = f"<{kind}-{subscriber_id}.{secrets.token_hex(8)}@{domain}>"  # one per email sent
+    msg_id = f"<{kind}-{subscriber_id}.{message_key or secrets.token_hex(8)}@{domain}>"
     data = template.render(
         to=to, msg_id=msg_id, text=text, html=html,
         list_unsubscribe=f"<{urls['unsubscribe']}>",

@@ -61,18 +61,16 @@ def record_signups() -> int:
     stream.take_over_dead()
     deadline = time.monotonic() + JOB_SECONDS
     read = 0
-    while time.monotonic() < deadline:
-        entries = stream.next_batch(SIGNUP_BATCH)
-        if not entries:
-            break
+    while entries := stream.next_batch(SIGNUP_BATCH):
         with runtime.session() as session:
             mails = intake.record(session, entries)
         stream.done([e.id for e in entries])
         read += len(entries)
         if mails:
             kick(runtime, send_outgoing_mail)
-    if stream.backlog():
-        kick(runtime, record_signups)
+        if time.monotonic() >= deadline:
+            kick(runtime, record_signups)  # more may wait: continue after the main queue
+            break
     return read
 
 
@@ -87,7 +85,7 @@ def send_outgoing_mail() -> int:
     with contextlib.ExitStack() as stack, runtime.Session() as session:
         transport = None
         try:
-            while time.monotonic() < deadline:
+            while True:
                 holders = [n for n in outbox.claimers(session) if n != me]
                 dead = sorted(set(holders) - alive(runtime.redis, holders))
                 letters = outbox.claim(session, me, dead, MAIL_BATCH)
@@ -99,10 +97,12 @@ def send_outgoing_mail() -> int:
                         open_transport(s.smtp_url, s.outbox, s.smtp_timeout))
                 for letter in letters:
                     sent += _send_one(runtime, session, transport, letter)
+                if time.monotonic() >= deadline:
+                    break
         finally:
             session.rollback()
             outbox.release(session, me)
-        if outbox.waiting(session):
+        if time.monotonic() >= deadline and outbox.waiting(session):
             kick(runtime, send_outgoing_mail)
     return sent
 
@@ -111,7 +111,8 @@ def _send_one(runtime: Runtime, session, transport, letter: outbox.Letter) -> in
     if not letter.wanted:  # confirmed, left or bounced since it was asked for
         outbox.mark_done(session, letter.id)
         return 0
-    sender, data = _subscriber_mail(runtime, letter.subscriber_id, letter.email, letter.kind)
+    sender, data = _subscriber_mail(runtime, letter.subscriber_id, letter.email, letter.kind,
+                                    message_key=f"m{letter.id}")
     try:
         transport.send(runtime.settings.envelope_from or sender, letter.email, data)
     except TemporaryFailure as exc:
@@ -130,11 +131,16 @@ def _send_one(runtime: Runtime, session, transport, letter: outbox.Letter) -> in
 
 
 def recover(runtime: Runtime) -> None:
-    """From the tick: queue the jobs again if work waits and no job is queued for it."""
+    """From the tick: queue the jobs again if work waits and no job is queued for it.
+
+    This is also how the share of a killed worker is taken over: once its heartbeat is gone,
+    the next tick queues the jobs and they claim what it held.
+    """
     stream = intake.Stream(runtime.redis, intake.stream_key(runtime.settings.queue_name))
-    if stream.backlog():
+    if stream.backlog():  # new entries, or entries held by a process (maybe a dead one)
         kick(runtime, record_signups)
     with runtime.session() as session:
-        if outbox.waiting(session):
+        holders = outbox.claimers(session)
+        if outbox.waiting(session) or set(holders) - alive(runtime.redis, holders):
             kick(runtime, send_outgoing_mail)
         outbox.purge(session)

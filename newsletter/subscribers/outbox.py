@@ -106,8 +106,9 @@ def release(session: Session, me: str) -> None:
 
 
 def waiting(session: Session, now: datetime | None = None) -> bool:
-    """Is any row due and not held by someone?"""
-    return bool(session.scalar(select(exists().where(_due(now or utcnow())))))
+    """Is any row due and held by nobody? (Rows of a dead claimer: see claimers.)"""
+    return bool(session.scalar(select(exists().where(
+        _due(now or utcnow()), OutgoingMail.claimed_by.is_(None)))))
 
 
 def purge(session: Session, now: datetime | None = None) -> int:
