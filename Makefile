@@ -2,7 +2,11 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+SUM := $(shell cksum pyproject.toml | cut -d' ' -f1)
+# Two stamps: running needs the runtime dependencies only; tests and lint add the test extras.
+RUN_STAMP := $(VENV)/.installed-run-$(SUM)
+TEST_STAMP := $(VENV)/.installed-test-$(SUM)
+PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
 .DEFAULT_GOAL := help
 .PHONY: help run test lint browser-deps migration bench clean
@@ -10,14 +14,17 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(PIP) install -e .
 	rm -f $(VENV)/.installed-*
-	touch $(STAMP)
+	touch $(RUN_STAMP)
 
-run: $(STAMP) ## start web + worker + scheduler on the embedded defaults (http://127.0.0.1:8000)
+$(TEST_STAMP): $(RUN_STAMP)
+	$(PIP) install -e '.[test]'
+	touch $(TEST_STAMP)
+
+run: $(RUN_STAMP) ## start web + worker + scheduler on the embedded defaults (http://127.0.0.1:8000)
 	$(BIN)/newsletter run
 
 browser-deps: ## install Debian's chromium for the browser tests when it is missing
@@ -26,20 +33,20 @@ browser-deps: ## install Debian's chromium for the browser tests when it is miss
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-lint: $(STAMP) ## ruff
+lint: $(TEST_STAMP) ## ruff
 	$(BIN)/ruff check .
 
-test: $(STAMP) browser-deps ## the whole suite (PostgreSQL + Redis on 127.0.0.1, embedded defaults too)
+test: $(TEST_STAMP) browser-deps ## the whole suite (PostgreSQL + Redis on 127.0.0.1, embedded defaults too)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-migration: $(STAMP) ## new Alembic revision from the models: make migration m="what changed"
+migration: $(RUN_STAMP) ## new Alembic revision from the models: make migration m="what changed"
 	$(BIN)/python -c "from alembic import command; from newsletter.migrate import alembic_config; \
 	  import tempfile, os; d = tempfile.mkdtemp(); url = 'sqlite:///' + os.path.join(d, 'm.db'); \
 	  command.upgrade(alembic_config(url), 'head'); \
 	  command.revision(alembic_config(url), message='$(m)', autogenerate=True)"
 
-bench: $(STAMP) ## run the benchmarks (prints one JSON line each)
+bench: $(TEST_STAMP) ## run the benchmarks (prints one JSON line each)
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean: ## remove the virtualenv and local state

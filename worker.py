@@ -32,8 +32,11 @@ def main() -> int:
     from newsletter.config import Settings
     from newsletter.runtime import WORKER_CLASS, Runtime
 
+    # RQ's own per-job lines stay at LOG_LEVEL (WARNING); the project's one line per edition
+    # start/finish/pause, retry wave, feed poll round and confirmation mail shows at INFO.
     level = os.environ.get("LOG_LEVEL", "WARNING").upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=level, format="%(asctime)s worker %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("newsletter").setLevel(os.environ.get("NEWSLETTER_LOG_LEVEL", "INFO").upper())
     runtime = Runtime(Settings.from_env()).activate()
     cron = multiprocessing.Process(
         target=run_cron, args=(runtime.redis_url, runtime.settings.queue_name), daemon=True

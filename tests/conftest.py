@@ -6,33 +6,36 @@ per test run; tables are truncated and the Redis db flushed after each test.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from newsletter import create_app
 from newsletter.config import Settings
 from newsletter.migrate import upgrade
 from newsletter.models import Base
 from newsletter.runtime import WORKER_CLASS, Runtime
+from tests.support.app import TEST_CONFIG, LiveServer
 from tests.support.services import PostgresDatabase, RedisDatabase
-from tests.support.smtp import SmtpSink, free_port
+from tests.support.smtp import SmtpSink
 
-TEST_CONFIG = {
-    "TESTING": True,
-    "SUBSCRIBE_LIMIT_IP": "10000 per minute",
-    "SUBSCRIBE_LIMIT_EMAIL": "10000 per minute",
-    "LOGIN_LIMIT": "10000 per minute",
-    "SIGNUP_PAGE_CACHE_SECONDS": 0,  # tests change topics between requests
-}
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+# argon2 at production cost takes ~0.4 s per hash or check; tests log in hundreds of times
+CHEAP_PASSWORD_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Editors' passwords hash with tiny argon2 parameters, except in tests marked
+    `production_argon2`, which check the parameters real accounts get."""
+    if request.node.get_closest_marker("production_argon2") is None:
+        monkeypatch.setattr("newsletter.accounts.service._hasher", CHEAP_PASSWORD_HASHER)
 
 
 @pytest.fixture(scope="session")
@@ -153,25 +156,6 @@ def embedded_app(tmp_path: Path) -> Iterator[Flask]:
     finally:
         runtime.engine.dispose()
         runtime.redis.shutdown(nosave=True)  # the embedded redis-server must not outlive the test
-
-
-class LiveServer:
-    def __init__(self, app: Flask) -> None:
-        self.port = free_port()
-        self.server = make_server("127.0.0.1", self.port, app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -10,7 +11,8 @@ from sqlalchemy.orm import Session
 from newsletter.accounts.service import create_editor, create_token
 from newsletter.editorial.topics import create_topic
 from newsletter.editorial.updates import SourceInput, UpdateInput, create_update
-from newsletter.models import Editor, Subscriber, Subscription, Topic, TopicUpdate, utcnow
+from newsletter.models import Article, Editor, Subscriber, Subscription, Topic, TopicUpdate, utcnow
+from tests.support.admin import PASSWORD
 
 _seq = itertools.count(1)
 
@@ -56,7 +58,7 @@ def make_update(session: Session, topic: Topic, headline: str | None = None,
     return create_update(session, topic.slug, data)
 
 
-def make_editor(session: Session, email: str | None = None, password: str = "correct horse battery",
+def make_editor(session: Session, email: str | None = None, password: str = PASSWORD,
                 role: str = "editor", name: str = "Test Editor") -> Editor:
     return create_editor(session, email or f"editor{next(_seq)}@example.com", password,
                          name=name, role=role)
@@ -64,3 +66,29 @@ def make_editor(session: Session, email: str | None = None, password: str = "cor
 
 def make_token(session: Session, editor: Editor | None = None) -> str:
     return create_token(session, editor or make_editor(session))
+
+
+SEED_ARTICLES = [
+    ("France 24", "Blinken, Lavrov to hold fresh talks on Ukraine crisis as UK’s Johnson heads to Kyiv", 3),
+    ("Financial Times", "US and Russia clash at the UN over Ukraine", 5),
+    ("The Washington Post", "Diplomacy continues behind the scenes", 6),
+    ("The New York Times", "What Russia wants from NATO", 7),
+    ("Reuters", "Troops remain massed on the border", 2),
+]
+
+
+def make_inbox(session: Session, topic: Topic,
+               articles: list[tuple[str, str, int]] = SEED_ARTICLES) -> list[Article]:
+    """Articles a feed brought in for this topic (newest first in the inbox)."""
+    now = utcnow()
+    rows = []
+    for i, (outlet, title, minutes) in enumerate(articles):
+        url = f"https://news.example/{topic.slug}/{i}"
+        rows.append(Article(
+            topic_id=topic.id, guid=url, url=url, canonical_url=url, title=title, outlet=outlet,
+            summary="", image_url=f"https://img.example/{topic.slug}-{i}.jpg",
+            reading_minutes=minutes, published_at=now - timedelta(hours=i),
+        ))
+    session.add_all(rows)
+    session.flush()
+    return rows

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from newsletter import create_app
 from newsletter.config import Settings
 
@@ -60,3 +62,12 @@ def test_behind_a_trusted_proxy_the_client_address_comes_from_x_forwarded_for(se
                                      environ_base={"REMOTE_ADDR": "10.0.0.2"})
     assert response.text == "203.0.113.9"
     app.extensions["newsletter"].engine.dispose()
+
+
+@pytest.mark.embedded
+def test_the_embedded_redis_keeps_its_socket_under_instance(embedded_app):
+    runtime = embedded_app.extensions["newsletter"]
+    instance = runtime.settings.instance
+    assert runtime.redis_url == f"unix://{instance / 'redis' / 'redis.socket'}"
+    assert runtime.redis.ping()
+    assert (instance / "redis" / "redis.pid").exists()

@@ -17,8 +17,19 @@ from ..subscribers.addresses import normalize_email
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = 10
-# verifying against a dummy hash keeps the time of "no such editor" like a wrong password
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+_dummy: tuple[PasswordHasher, str] | None = None
+
+
+def _dummy_hash() -> str:
+    """A hash made with the current hasher's parameters, for addresses with no editor.
+
+    Verifying against it keeps the time of "no such editor" like a wrong password. It is
+    made on first use (not at import) and again if the hasher was swapped.
+    """
+    global _dummy
+    if _dummy is None or _dummy[0] is not _hasher:
+        _dummy = (_hasher, _hasher.hash("not-a-real-password"))
+    return _dummy[1]
 
 
 def create_editor(session: Session, email: str, password: str, *, name: str = "",
@@ -46,7 +57,7 @@ def authenticate(session: Session, email: str, password: str) -> Editor | None:
         select(Editor).where(func.lower(Editor.email) == (email or "").strip().lower())
     )
     try:
-        _hasher.verify(editor.password_hash if editor else _DUMMY_HASH, password or "")
+        _hasher.verify(editor.password_hash if editor else _dummy_hash(), password or "")
     except (VerificationError, InvalidHashError):
         return None
     if editor is None or not editor.active:

@@ -263,6 +263,17 @@ def editions_cancel(edition_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.editions_show", edition_id=edition_id))
 
 
+@bp.post("/editions/<int:edition_id>/public")
+def editions_public(edition_id: int):  # type: ignore[no-untyped-def]
+    """List the edition in the public archive, or keep it off (readers' own copies still work)."""
+    session = db()
+    edition = service.set_public(session, edition_id, request.form.get("public") == "1")
+    session.commit()
+    flash("The edition is listed in the public archive once sent." if edition.public
+          else "The edition is kept off the public archive and feed.", "success")
+    return redirect(url_for("admin.editions_show", edition_id=edition_id))
+
+
 @bp.post("/editions/<int:edition_id>/test")
 def editions_test(edition_id: int):  # type: ignore[no-untyped-def]
     edition = service.get_edition(db(), edition_id)

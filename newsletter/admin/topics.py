@@ -31,6 +31,7 @@ def _form(topic=None, error: NewsletterError | None = None, status: int = 200): 
     values = request.form if request.method == "POST" else {
         "slug": topic.slug if topic else "", "name": topic.name if topic else "",
         "description": topic.description if topic else "",
+        "public": "1" if topic is None or topic.public else "",
     }
     return render_template("admin/topic_form.html", topic=topic, values=values, error=error), status
 
@@ -44,7 +45,8 @@ def topics_new():  # type: ignore[no-untyped-def]
 def topics_create():  # type: ignore[no-untyped-def]
     session = db()
     try:
-        topic = service.create_topic(session, text("slug"), text("name"), text("description"))
+        topic = service.create_topic(session, text("slug"), text("name"), text("description"),
+                                     public=bool(text("public")))
         session.commit()
     except NewsletterError as exc:
         session.rollback()
@@ -63,7 +65,8 @@ def topics_save(slug: str):  # type: ignore[no-untyped-def]
     session = db()
     topic = service.get_topic(session, slug)
     try:
-        service.update_topic(session, slug, text("name"), text("description"))
+        service.update_topic(session, slug, text("name"), text("description"),
+                             public=bool(text("public")))
         session.commit()
     except NewsletterError as exc:
         session.rollback()

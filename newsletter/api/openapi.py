@@ -76,6 +76,13 @@ def document() -> dict[str, Any]:
                 "parameters": _slug_param(),
                 "get": _op("Recent articles of a topic", "Articles", response="FeedArticleList"),
             },
+            "/bounces": {"post": {
+                **_op("Take in a returned message (raw, Content-Type: message/rfc822)",
+                      "Stored and classified (200 when it was already stored)", status="201",
+                      response="BounceResult"),
+                "requestBody": {"required": True, "content": {
+                    "message/rfc822": {"schema": {"type": "string", "format": "binary"}}}},
+            }},
             "/topics/{slug}/stories": {
                 "parameters": _slug_param(),
                 "get": _op("Story groups of a topic", "Stories", response="StoryList"),
@@ -135,7 +142,16 @@ def document() -> dict[str, Any]:
                     "id": {"type": "integer"},
                     "status": {"enum": ["scheduled", "sending", "paused", "sent", "cancelled"]},
                     "total": {"type": "integer"}, "sent": {"type": "integer"},
-                    "failed": {"type": "integer"}, "pending": {"type": "integer"}}},
+                    "failed": {"type": "integer"}, "pending": {"type": "integer"},
+                    "bounced": {"type": "integer"}, "complained": {"type": "integer"},
+                    "bounce_rate": {"type": "number"}, "complaint_rate": {"type": "number"}}},
+                "BounceResult": {"type": "object", "properties": {
+                    "kind": {"enum": ["bounce", "complaint", "auto-reply", "delivered", "other"]},
+                    "recipients": {"type": "array", "items": {"type": "object", "properties": {
+                        "address": {"type": "string"}, "status": {"type": "string"},
+                        "hard": {"type": "boolean"}, "reason": {"type": "string"}}}},
+                    "matched": {"type": "boolean"}, "duplicate": {"type": "boolean"},
+                    "outcome": {"type": "string"}}},
             },
         },
     }

@@ -109,3 +109,21 @@ def finish_if_done(session: Session, edition_id: int, now: datetime | None = Non
         session, edition_id, {EditionStatus.SENDING}, EditionStatus.SENT,
         finished_at=now or utcnow(),
     )
+
+
+def summary(session: Session, edition_id: int, now: datetime | None = None) -> str:
+    """One log line about an edition's sending so far: "edition 3: 1,204 sent, 2 failed in 4.1 s".
+
+    The worker prints it when an edition finishes or pauses, so an operator watching the
+    terminal sees what happened without opening the admin.
+    """
+    edition = _get(session, edition_id)
+    c = ledger.counts(session, edition_id)
+    line = f"edition {edition_id}: {c.sent:,} sent, {c.failed:,} failed"
+    if c.pending:
+        line += f", {c.pending:,} waiting"
+    if edition.started_at is not None:
+        end = edition.finished_at or now or utcnow()
+        line += f" in {(end - edition.started_at).total_seconds():.1f} s"
+    return line
+

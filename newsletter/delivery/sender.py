@@ -17,10 +17,11 @@ from redis import Redis
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..bounces.verp import Verp
 from ..errors import InvalidTransition
 from ..mail.dkim import DkimSigner
 from ..mail.edition import EncodedEdition, RenderedEdition
-from ..mail.message import MessageTemplate
+from ..mail.message import MessageTemplate, feedback_id, list_key
 from ..mail.transport import LoginRefused, PermanentFailure, TemporaryFailure, Transport
 from ..models import Edition, EditionStatus, Subscriber, SubscriberStatus, utcnow
 from ..subscribers.links import Links
@@ -96,7 +97,8 @@ def prepare(edition: Edition, identity: Identity) -> PreparedEdition:
             subject=edition.subject,
             mail_from=identity.mail_from,
             list_id=identity.list_id,
-            feedback_id=f"edition-{edition.id}:editions:{identity.list_id.strip('<>')}",
+            feedback_id=feedback_id(f"edition-{edition.id}", identity.list_name, "edition",
+                                    list_key(identity.list_id)),
         )
         domain = template.sender.rsplit("@", 1)[1]
         _prepared.clear()  # one edition at a time is the common case; keep memory flat
@@ -177,7 +179,9 @@ def send_batch(
     limiter = RateLimiter(redis, settings.rate_per_second)
     window = FailureWindow(redis, edition_id, settings.failure_pause_window,
                            settings.failure_pause_ratio)
-    envelope = identity.envelope_from or prepared.template.sender
+    # ENVELOPE_FROM turns on VERP: each copy's envelope sender names that copy (signed)
+    verp = Verp(identity.envelope_from, identity.secret_key or "") if identity.envelope_from else None
+    envelope = prepared.template.sender
     batch_links = BatchLinks(links, identity.secret_key)
     beat = _Heartbeat(clock(), timedelta(seconds=settings.stale_claim_seconds / 4))
     outcomes = _Outcomes()
@@ -197,7 +201,8 @@ def send_batch(
                 if signer:
                     data = signer.sign(data)
                 limiter.wait()
-                transport.send(envelope, email, data)
+                transport.send(verp.sender(row.subscriber_id, edition_id) if verp else envelope,
+                               email, data)
                 outcomes.sent.append(row.id)
                 transient_streak = 0
             except LoginRefused as exc:  # not this recipient's fault: pause, keep the row
@@ -220,6 +225,7 @@ def send_batch(
             if login_refused:
                 with sessions.begin() as session, contextlib.suppress(InvalidTransition):
                     editions.pause(session, edition_id, reason=login_refused)
+                    log.warning("%s; %s", editions.summary(session, edition_id), login_refused)
                 stop = login_refused
             else:
                 done.add(row.id)
@@ -242,6 +248,8 @@ def send_batch(
                         ledger.mark_cancelled(session, left, "edition cancelled")
                     elif current == EditionStatus.PAUSED:
                         ledger.release(session, left)
+                        if stop.startswith("edition was"):  # paused by an editor meanwhile
+                            log.info("%s; paused", editions.summary(session, edition_id))
                     else:
                         ledger.release(session, left, not_before=clock() + delay)
                 result.stopped = stop
@@ -284,6 +292,8 @@ def _flush(
     if window.record(outcomes.flags()):
         with sessions.begin() as session:
             editions.pause(session, edition_id, reason="paused: too many failed deliveries")
+            log.warning("%s; paused: too many failed deliveries",
+                        editions.summary(session, edition_id, now))
         return "paused: failure rate over the limit"
     if status != EditionStatus.SENDING:
         return f"edition was {status}"
@@ -292,5 +302,5 @@ def _flush(
 
 def _finish(session: Session, edition_id: int, clock: Callable[[], datetime]) -> None:
     if editions.finish_if_done(session, edition_id, clock()):
-        log.info("edition %s finished", edition_id)
+        log.info("%s; finished", editions.summary(session, edition_id))
     session.commit()

@@ -21,9 +21,7 @@ from ..mail.message import MessageTemplate
 from ..mail.transport import DeliveryError, open_transport
 from ..models import Delivery, Edition, TopicUpdate
 from ..subscribers.addresses import normalize_email
-from ..subscribers.links import Links
 from ..subscribers.service import find_by_email, topics_by_slug
-from ..subscribers.tokens import Tokens
 
 TEST_PREFIX = "[Test] "
 
@@ -52,7 +50,8 @@ def rendered_for(edition: Edition, settings: Settings) -> RenderedEdition:
 
 def preview_for_subscriber(session: Session, edition: Edition, raw_email: str,
                            settings: Settings) -> Preview:
-    """The copy this subscriber got (ledger mask) or would get (their topics now)."""
+    """The copy this subscriber got (ledger mask) or would get (their topics now), with
+    their personal links masked."""
     subscriber = find_by_email(session, normalize_email(raw_email))
     if subscriber is None:
         raise NotFound("No subscriber with that address.")
@@ -66,9 +65,7 @@ def preview_for_subscriber(session: Session, edition: Edition, raw_email: str,
         note = f"{subscriber.email} ({subscriber.status}) with the topics they follow now"
     else:
         note = f"the copy sent to {subscriber.email}"
-    links = Links(Tokens(settings.secret_key), settings.base_url)
-    text, html = rendered_for(edition, settings).stamp(
-        mask, links.preferences(subscriber.id), links.unsubscribe(subscriber.id))
+    text, html = rendered_for(edition, settings).stamp(mask, *masked_links(settings))
     return Preview(html, text, mask, note)
 
 
@@ -84,10 +81,18 @@ def preview_for_topics(session: Session, edition: Edition, slugs: list[str],
     else:
         mask = (1 << len(edition.items)) - 1
         note = "a reader of every topic in this edition"
-    base = settings.base_url
-    text, html = rendered_for(edition, settings).stamp(mask, f"{base}/preferences/…",
-                                                       f"{base}/unsubscribe/…")
+    text, html = rendered_for(edition, settings).stamp(mask, *masked_links(settings))
     return Preview(html, text, mask, note)
+
+
+def masked_links(settings: Settings) -> tuple[str, str]:
+    """(preferences, unsubscribe) links shown in previews instead of a reader's own.
+
+    A reader's links act for them without a login; an editor looking at their copy must
+    not be able to open, copy or forward them, so previews carry links that lead nowhere.
+    """
+    base = settings.base_url
+    return f"{base}/preferences/…", f"{base}/unsubscribe/…"
 
 
 def send_test(settings: Settings, subject: str, updates: list[TopicUpdate], raw_address: str,

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from ..bounces.policy import edition_bounces
 from ..delivery import ledger
 from ..errors import ValidationError
 from ..lookup import get_or_404
@@ -128,6 +129,7 @@ def edition_status(session: Session, edition_id: int) -> dict[str, object]:
     data["send_at"] = edition.send_at.isoformat()
     data["subject"] = edition.subject
     data["pause_reason"] = edition.pause_reason
+    data.update(edition_bounces(session, edition_id).as_dict())
     return data
 
 
@@ -227,3 +229,11 @@ def list_editions(session: Session, page: int = 1, per_page: int = 50) -> list[E
         select(Edition).order_by(Edition.send_at.desc(), Edition.id.desc())
         .offset((page - 1) * per_page).limit(per_page)
     ))
+
+
+def set_public(session: Session, edition_id: int, public: bool) -> Edition:
+    """Whether the edition shows in the public archive and its feed (the default)."""
+    edition = get_edition(session, edition_id)
+    edition.public = public
+    session.flush()
+    return edition

@@ -30,7 +30,8 @@ def get_topic(session: Session, slug: str) -> Topic:
     return topic
 
 
-def create_topic(session: Session, slug: str, name: str, description: str = "") -> Topic:
+def create_topic(session: Session, slug: str, name: str, description: str = "",
+                 public: bool = True) -> Topic:
     slug = clean_text(slug, "slug", max_len=64).lower()
     if not SLUG.match(slug):
         raise ValidationError("Slug: lowercase letters, digits and single dashes.", field="slug")
@@ -38,6 +39,7 @@ def create_topic(session: Session, slug: str, name: str, description: str = "") 
         slug=slug,
         name=clean_text(name, "name", max_len=120),
         description=clean_text(description, "description", max_len=500, required=False),
+        public=public,
     )
     if session.scalar(select(Topic.id).where(Topic.slug == slug)) is not None:
         raise Conflict(f"A topic with slug '{slug}' already exists.", field="slug")
@@ -46,8 +48,12 @@ def create_topic(session: Session, slug: str, name: str, description: str = "") 
     return topic
 
 
-def update_topic(session: Session, slug: str, name: str, description: str) -> Topic:
+def update_topic(session: Session, slug: str, name: str, description: str,
+                 public: bool | None = None) -> Topic:
+    """`public`: whether the topic has a page on the public site (None leaves it as it is)."""
     topic = get_topic(session, slug)
+    if public is not None:
+        topic.public = public
     topic.name = clean_text(name, "name", max_len=120)
     topic.description = clean_text(description, "description", max_len=500, required=False)
     return topic

@@ -50,6 +50,25 @@ class TooSlow(Exception):  # noqa: N818
     pass
 
 
+class BadLocation(Exception):  # noqa: N818
+    """A redirect's Location that no URL parser can use."""
+
+
+def redirect_target(current: str, location: str) -> str:
+    """The absolute URL a Location header points to, checked the way httpx will read it.
+
+    urljoin raises ValueError (an unclosed IPv6 literal), httpx.URL raises InvalidURL (a bad
+    port, a non-printable character) or an IDNA error (a bad host label): each one becomes
+    BadLocation so the fetch records it like any other broken feed.
+    """
+    try:
+        target = urljoin(current, location)
+        httpx.URL(target)
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise BadLocation(str(exc) or type(exc).__name__) from exc
+    return target
+
+
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> int | None:
     """Retry-After is either delta-seconds or an HTTP date."""
     if not value:
@@ -114,8 +133,11 @@ def fetch(url: str, settings: FeedSettings, *, etag: str | None = None,
         for _hop in range(settings.max_redirects + 1):
             try:
                 check_url(current, settings.allow_private)
+                httpx.URL(current)
             except UnsafeURL as exc:
                 return FetchResult(error=str(exc), final_url=current)
+            except (httpx.InvalidURL, ValueError) as exc:
+                return FetchResult(error=f"Invalid URL: {exc}"[:500], final_url=current)
             seen.add(current)
             try:
                 with client.stream("GET", current, headers=headers) as response:
@@ -125,7 +147,12 @@ def fetch(url: str, settings: FeedSettings, *, etag: str | None = None,
                         if not location:
                             return FetchResult(status_code=status, final_url=current,
                                                error=f"HTTP {status} without a Location header.")
-                        target = urljoin(current, location)
+                        try:
+                            target = redirect_target(current, location)
+                        except BadLocation as exc:
+                            return FetchResult(status_code=status, final_url=current,
+                                               error=f"HTTP {status} redirect to a malformed "
+                                                     f"Location: {exc}"[:500])
                         if target in seen:
                             return FetchResult(status_code=status, final_url=current,
                                                error="Redirect loop.")
@@ -153,6 +180,11 @@ def fetch(url: str, settings: FeedSettings, *, etag: str | None = None,
             except TooSlow:
                 return FetchResult(status_code=200, final_url=current,
                                    error=f"Response took longer than {settings.total_timeout:g} s.")
+            except (httpx.InvalidURL, ValueError) as exc:
+                # current was checked above, so this is httpx reading a redirect's Location
+                # (it builds the next request even with follow_redirects off)
+                return FetchResult(final_url=current, error=f"Redirect to a malformed "
+                                                            f"Location: {exc}"[:500])
             except httpx.TimeoutException as exc:
                 return FetchResult(final_url=current, error=f"Timed out ({type(exc).__name__}).")
             except httpx.HTTPError as exc:

@@ -9,6 +9,7 @@ with its own timeout, so a slow or dead feed holds one worker slot at most.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from ..models import Feed, utcnow
 from ..runtime import Runtime
 from .settings import FeedSettings
 
+log = logging.getLogger(__name__)
 PROGRESS_SECONDS = 3600
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end
@@ -92,4 +94,8 @@ def enqueue_due_feeds(runtime: Runtime, now: datetime | None = None) -> int:
     """Called by the cron tick: one job per due feed; returns how many were enqueued."""
     with runtime.Session() as session:
         due = due_feed_ids(session, now or utcnow())
-    return sum(1 for feed_id in due if enqueue_poll(runtime, feed_id))
+    queued = sum(1 for feed_id in due if enqueue_poll(runtime, feed_id))
+    if due:
+        log.info("feed poll round: %s due, %s queued (%s already queued or running)",
+                 len(due), queued, len(due) - queued)
+    return queued

@@ -126,7 +126,7 @@ def update_context(update: TopicUpdate) -> dict[str, Any]:
         "lede": update.lede,
         "bullets": list(update.bullets or []),
         "background": list(update.background or []),
-        "outlets": [s.outlet for s in update.sources if s.outlet],
+        "outlets": update.outlets,
         "article_count": update.total_articles,
         "curator_name": update.curator_name,
         "curator_image_url": update.curator_image_url,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import binascii
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
@@ -38,13 +39,50 @@ def encode_header(value: str) -> str:
     return Header(value, "utf-8", maxlinelen=76).encode(linesep="\r\n")
 
 
+def encode_list_id(list_id: str) -> str:
+    """RFC 2919 'Name <id>': the name part may be any text, so it is encoded like a phrase."""
+    clean_header(list_id, "List-Id")
+    name, sep, ident = list_id.rpartition("<")
+    if not sep or list_id.isascii():
+        return list_id
+    return f"{encode_header(name.strip())} <{ident}"
+
+
+_FEEDBACK_PART = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def feedback_id(campaign: str, customer: str, kind: str, sender_id: str) -> str:
+    """Gmail's Feedback-ID 'a:b:c:SenderId': four fields, none holding a space or a colon.
+
+    Each field is reduced to letters, digits, dot, dash and underscore so that no list
+    name or domain can break the format; an emptied field becomes '-'.
+    """
+    parts = [_FEEDBACK_PART.sub("-", _ascii(p)).strip("-") or "-"
+             for p in (campaign, customer, kind, sender_id)]
+    return ":".join(parts)
+
+
+def _ascii(value: str) -> str:
+    """'Café' → 'Cafe': accents dropped rather than the letters they sit on."""
+    return unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+
+
+def list_key(list_id: str) -> str:
+    """The dotted identifier of a List-Id ('briefing.example.com' from 'Name <briefing.…>')."""
+    return list_id.rpartition("<")[2].rstrip(">").strip() or list_id
+
+
 def format_sender(mail_from: str) -> tuple[str, str]:
     """(From header, bare address) from 'Name <addr>' or 'addr'."""
     clean_header(mail_from, "MAIL_FROM")
     name, addr = parseaddr(mail_from)
     if "@" not in addr:
         raise ValidationError(f"MAIL_FROM is not an address: {mail_from!r}")
-    return (formataddr((name, addr)) if name else addr), addr
+    if not name:
+        return addr, addr
+    if name.isascii():
+        return formataddr((name, addr)), addr
+    return f"{encode_header(name)} <{addr}>", addr  # folded encoded-words, each within 75 octets
 
 
 _QP_LINE_DOT = re.compile(rb"(?m)^\.")
@@ -106,7 +144,7 @@ class MessageTemplate:
             ("From", from_header),
             ("Subject", encode_header(subject)),
             ("MIME-Version", "1.0"),
-            ("List-Id", clean_header(list_id, "List-Id")),
+            ("List-Id", encode_list_id(list_id)),
         ]
         if feedback_id:
             headers.append(("Feedback-ID", clean_header(feedback_id, "Feedback-ID")))

@@ -3,10 +3,13 @@
 from .accounts import ApiToken, Editor
 from .audience import Delivery, Subscriber, Subscription, Suppression
 from .base import Base, UTCDateTime, utcnow
+from .bounces import BounceRecord
 from .editorial import Edition, EditionItem, Topic, TopicUpdate, UpdateSource
 from .feeds import Article, Feed, Story
 from .outbox import OutgoingMail
+from .pictures import Picture
 from .statuses import (
+    BounceKind,
     DeliveryStatus,
     EditionStatus,
     EditorRole,
@@ -16,9 +19,9 @@ from .statuses import (
 )
 
 __all__ = [
-    "ApiToken", "Article", "Base", "Delivery", "DeliveryStatus", "Edition", "EditionItem",
-    "EditionStatus", "Editor", "EditorRole", "Feed", "FeedStatus", "OutgoingMail", "Story",
-    "Subscriber",
+    "ApiToken", "Article", "Base", "BounceKind", "BounceRecord", "Delivery", "DeliveryStatus",
+    "Edition", "EditionItem", "EditionStatus", "Editor", "EditorRole", "Feed", "FeedStatus",
+    "OutgoingMail", "Picture", "Story", "Subscriber",
     "SubscriberStatus", "Subscription", "Suppression", "Topic", "TopicUpdate", "UTCDateTime",
     "UpdateSource", "UpdateStatus", "utcnow",
 ]

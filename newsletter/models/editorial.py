@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
@@ -19,6 +19,8 @@ class Topic(Base):
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(String(500), default="")
     position: Mapped[int] = mapped_column(default=0)
+    # shown on the public site (topic page, home, feeds, archive); editors can keep one off it
+    public: Mapped[bool] = mapped_column(default=True, server_default=true())
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -59,6 +61,16 @@ class TopicUpdate(Base):
         return self.sources[self.featured_index]
 
     @property
+    def outlets(self) -> list[str]:
+        """Distinct outlets as the seed lists them: the other sources first, the featured
+        article's outlet (already on its card) last."""
+        featured = self.featured
+        ordered = [s for s in self.sources if s is not featured]
+        if featured is not None:
+            ordered.append(featured)
+        return list(dict.fromkeys(s.outlet for s in ordered if s.outlet))
+
+    @property
     def total_articles(self) -> int:
         return self.article_count if self.article_count is not None else len(self.sources)
 
@@ -96,6 +108,8 @@ class Edition(Base):
     total: Mapped[int] = mapped_column(default=0)
     rendered: Mapped[dict | None] = mapped_column(JSON)
     pause_reason: Mapped[str | None] = mapped_column(String(500))
+    # listed in the public archive once sent; readers' own "View in browser" copies work anyway
+    public: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

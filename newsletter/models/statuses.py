@@ -43,3 +43,11 @@ class FeedStatus(StrEnum):
     NOT_MODIFIED = "not_modified"
     ERROR = "error"
     GONE = "gone"
+
+
+class BounceKind(StrEnum):
+    BOUNCE = "bounce"
+    COMPLAINT = "complaint"
+    AUTO_REPLY = "auto-reply"
+    DELIVERED = "delivered"
+    OTHER = "other"

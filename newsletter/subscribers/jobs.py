@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 
 from ..claims import alive, my_name
-from ..jobs import _subscriber_mail
+from ..jobs import _subscriber_mail, envelope_sender
 from ..mail.transport import LoginRefused, PermanentFailure, TemporaryFailure, open_transport
 from ..runtime import Runtime, current
 from . import intake, outbox
@@ -114,7 +114,7 @@ def _send_one(runtime: Runtime, session, transport, letter: outbox.Letter) -> in
     sender, data = _subscriber_mail(runtime, letter.subscriber_id, letter.email, letter.kind,
                                     message_key=f"m{letter.id}")
     try:
-        transport.send(runtime.settings.envelope_from or sender, letter.email, data)
+        transport.send(envelope_sender(runtime, letter.subscriber_id, sender), letter.email, data)
     except TemporaryFailure as exc:
         if not outbox.retry_later(session, letter):
             log.warning("%s mail to subscriber %s given up: %s", letter.kind,

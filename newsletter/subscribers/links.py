@@ -19,6 +19,10 @@ class Links:
         token = self.tokens.make(Purpose.PREFERENCES, subscriber_id)
         return f"{self.base_url}/preferences/{token}"
 
+    def web_copy(self, edition_id: int, mask: int) -> str:
+        """"View in browser": the same for every reader of that edition with the same topics."""
+        return f"{self.base_url}/web/{self.tokens.make_web_copy(edition_id, mask)}"
+
     def unsubscribe(self, subscriber_id: int) -> str:
         token = self.tokens.make(Purpose.UNSUBSCRIBE, subscriber_id)
         return f"{self.base_url}/unsubscribe/{token}"

@@ -268,3 +268,25 @@ def count_by_topic(session: Session) -> dict[int, int]:
     return {tid: n for tid, n in rows}
 
 
+
+
+def mark_bounced(session: Session, subscriber_id: int, reason: str) -> Subscriber | None:
+    """The address does not work: stop mailing it. People who already left stay as they are."""
+    subscriber = session.get(Subscriber, subscriber_id)
+    if subscriber is None:
+        return None
+    subscriber.bounce_reason = reason[:500]
+    if subscriber.status in (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED,
+                             SubscriberStatus.PENDING):
+        subscriber.status = SubscriberStatus.BOUNCED
+    return subscriber
+
+
+def complain(session: Session, subscriber_id: int, now: datetime | None = None) -> Subscriber | None:
+    """A spam complaint: unsubscribe at once and never mail the address again."""
+    subscriber = session.get(Subscriber, subscriber_id)
+    if subscriber is None:
+        return None
+    unsubscribe(session, subscriber_id, now)
+    suppress(session, subscriber.email, reason="complaint")
+    return subscriber

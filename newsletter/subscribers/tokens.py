@@ -21,6 +21,10 @@ class Purpose(StrEnum):
     UNSUBSCRIBE = "unsubscribe"
 
 
+# "View in browser" tokens name an edition and its items, not a subscriber: their own salt.
+WEB_COPY_SALT = "newsletter.web-copy"
+
+
 class ExpiredToken(InvalidToken):
     def __init__(self, subscriber_id: int) -> None:
         super().__init__("This link has expired.")
@@ -34,6 +38,23 @@ class Tokens:
             for p in (Purpose.PREFERENCES, Purpose.UNSUBSCRIBE)
         }
         self._confirm = URLSafeTimedSerializer(secret_key, salt=f"newsletter.{Purpose.CONFIRM}")
+        self._web_copy = URLSafeSerializer(secret_key, salt=WEB_COPY_SALT)
+
+    def make_web_copy(self, edition_id: int, mask: int) -> str:
+        """A "View in browser" token: which edition and which of its items, nothing about who
+        the reader is, so a forwarded link can neither unsubscribe nor change preferences."""
+        return self._web_copy.dumps([edition_id, mask])
+
+    def read_web_copy(self, token: str) -> tuple[int, int]:
+        try:
+            value = self._web_copy.loads(token)
+        except (BadSignature, ValueError, TypeError) as exc:
+            raise InvalidToken("This link is not valid.") from exc
+        if (not isinstance(value, list) or len(value) != 2
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+                or value[0] <= 0 or not 0 <= value[1] < 2**63):
+            raise InvalidToken("This link is not valid.")
+        return value[0], value[1]
 
     def make(self, purpose: Purpose, subscriber_id: int) -> str:
         if purpose == Purpose.CONFIRM:

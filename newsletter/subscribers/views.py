@@ -74,11 +74,6 @@ def _cards() -> list[TopicCard]:
     return cache.get(runtime().Session)
 
 
-@bp.get("/")
-def index() -> Response:
-    return redirect(url_for("public.subscribe"))
-
-
 @bp.route("/subscribe", methods=["GET", "POST"])
 @limiter.limit(_ip_limit, methods=["POST"])
 @limiter.limit(_email_limit, key_func=_email_limit_key, methods=["POST"])

@@ -14,8 +14,8 @@ from flask import Flask
 from newsletter import create_app
 from newsletter.admin import OPEN_ENDPOINTS, is_admin_endpoint
 from newsletter.config import Settings
-from tests.admin.conftest import Browser, csrf_token, log_in
 from tests.factories import make_editor
+from tests.support.admin import Browser, csrf_token, log_in
 
 VALUES = {"int": "1", "default": "x", "string": "x", "path": "x"}
 _ARG = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")

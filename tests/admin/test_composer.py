@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from newsletter.models import Article, TopicUpdate, UpdateSource
-from tests.admin.conftest import make_inbox
-from tests.factories import make_topic
+from tests.factories import make_inbox, make_topic
 
 SEED_FORM = {
     "headline": "Can Diplomacy Still Avert War in Ukraine?",

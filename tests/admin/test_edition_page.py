@@ -97,7 +97,7 @@ def test_the_preview_as_a_subscriber_shows_only_their_topics(as_editor, db, runt
     html = as_editor.get(f"/admin/editions/{edition.id}/preview?email=ann@example.com") \
         .get_data(as_text=True)
     assert headlines(html) == ["World headline"]
-    assert "/unsubscribe/" in html  # their own links, as in their copy
+    assert "/unsubscribe/…" in html  # where their links are, masked
 
 
 def test_the_preview_after_sending_uses_the_copy_that_went_out(as_editor, db, runtime, work, smtp):
@@ -110,7 +110,11 @@ def test_the_preview_after_sending_uses_the_copy_that_went_out(as_editor, db, ru
     sent = smtp.inbox("bob@example.com")[0].get_body(("html",)).get_content()
     html = as_editor.get(f"/admin/editions/{edition.id}/preview?email=bob@example.com") \
         .get_data(as_text=True)
-    assert html.replace("\r\n", "\n").strip() == sent.replace("\r\n", "\n").strip()
+    def unify(body: str) -> str:  # the reader's own links are masked in the preview
+        return re.sub(r"/(preferences|unsubscribe)/[^\s\"<]+", r"/\1/LINK",
+                      body.replace("\r\n", "\n")).strip()
+
+    assert unify(html) == unify(sent)
     assert headlines(html) == ["World headline", "Climate headline"]
 
 

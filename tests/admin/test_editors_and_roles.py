@@ -7,7 +7,7 @@ import re
 from sqlalchemy import func, select
 
 from newsletter.models import Editor
-from tests.admin.conftest import log_in
+from tests.support.admin import log_in, submit_login
 
 
 def test_an_admin_adds_an_editor_who_can_then_log_in(as_admin, app, db):
@@ -37,11 +37,7 @@ def test_a_disabled_editor_is_logged_out_and_cannot_log_in(as_admin, as_editor, 
     assert as_admin.post(f"/admin/editors/{editor.id}/active", {"active": "0"}).status_code == 302
     assert as_editor.get("/admin/").status_code == 302  # the open session ends
     client = app.test_client()
-    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"',
-                      client.get("/admin/login").get_data(as_text=True)).group(1)
-    response = client.post("/admin/login", data={"email": editor.email,
-                                                 "password": "correct horse battery",
-                                                 "csrf_token": token})
+    response = submit_login(client, editor.email)
     assert response.status_code == 401
 
 

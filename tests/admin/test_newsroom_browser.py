@@ -24,13 +24,13 @@ from newsletter.jobs import tick
 from newsletter.models import Delivery, Edition, Topic, TopicUpdate, utcnow
 from newsletter.runtime import WORKER_CLASS
 from newsletter.subscribers.importer import import_subscribers
-from tests.admin.conftest import PASSWORD, make_inbox
 from tests.browser_support import (  # noqa: F401
     CHROMIUM_ARGS,
     browser,  # noqa: F401 - fixture
     shoot,
 )
-from tests.factories import make_editor, make_subscriber, make_topic, make_update
+from tests.factories import make_editor, make_inbox, make_subscriber, make_topic, make_update
+from tests.support.admin import log_in_page
 
 pytestmark = pytest.mark.browser
 NEW_YORK = ZoneInfo("America/New_York")
@@ -99,14 +99,6 @@ def newsroom_page(browser):  # type: ignore[no-untyped-def]  # noqa: F811
         context.close()
 
 
-def log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/admin/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_contain_text("Hello")
-
-
 def top(page: Page) -> None:
     """Full-page shots keep the scroll position; start them at the top."""
     page.evaluate("window.scrollTo(0, 0)")
@@ -131,7 +123,7 @@ def test_compose_schedule_in_new_york_and_watch_it_send(
     folder = artifacts / "admin"
     make_editor(db, "erin@newsroom.example", name="Erin Editor")
     db.commit()
-    log_in(page, base, "erin@newsroom.example")
+    log_in_page(page, base, "erin@newsroom.example")
 
     # a topic, from the topics page
     page.goto(f"{base}/admin/topics/new")
@@ -243,7 +235,7 @@ def test_pause_and_resume_in_the_middle_of_a_larger_edition(
     rows = io.StringIO("".join(f"reader{i}@example.com,world\n" for i in range(2000)))
     assert import_subscribers(db, rows, "active").created == 2000
     db.commit()
-    log_in(page, base, "erin@newsroom.example")
+    log_in_page(page, base, "erin@newsroom.example")
 
     page.goto(f"{base}/admin/editions/new")
     page.click("text=Review and send now")

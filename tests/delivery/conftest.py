@@ -1,107 +1,16 @@
-"""Helpers for delivery tests: bulk subscribers, a started edition, and direct batch sends.
-
-Tests call the real `send_batch` in-process (what the RQ job does) so they can choose the
-clock, the batch size and the failure window without environment juggling.
-"""
+"""Fixtures for delivery tests; the helpers they build on live in tests/support/delivery.py."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from newsletter.delivery import editions
-from newsletter.delivery.sender import BatchResult, send_batch
-from newsletter.delivery.settings import SendSettings
-from newsletter.editorial.editions import create_edition
-from newsletter.jobs import identity, links
-from newsletter.mail.transport import SMTPTransport, Transport
-from newsletter.models import Delivery, Subscriber, Subscription, Topic, utcnow
+from newsletter.models import Topic
 from newsletter.runtime import Runtime
-from tests.factories import make_topic, make_update
-
-
-def bulk_subscribers(session: Session, count: int, topics: list[Topic], prefix: str = "reader"
-                     ) -> list[str]:
-    """`count` active subscribers, the i-th following topics[i % len(topics)]; their addresses."""
-    now = utcnow()
-    emails = [f"{prefix}{i}@example.com" for i in range(count)]
-    ids = session.scalars(
-        insert(Subscriber).returning(Subscriber.id, sort_by_parameter_order=True),
-        [{"email": e, "email_key": e, "status": "active", "confirmed_at": now} for e in emails],
-    ).all()
-    session.execute(insert(Subscription), [
-        {"subscriber_id": sid, "topic_id": topics[i % len(topics)].id} for i, sid in enumerate(ids)
-    ])
-    session.flush()
-    return emails
-
-
-def scheduled_edition(session: Session, topics: list[Topic], subject: str = "Today") -> int:
-    updates = [make_update(session, t) for t in topics]
-    edition = create_edition(session, subject, [u.id for u in updates], utcnow())
-    session.commit()
-    return edition.id
-
-
-def start(runtime: Runtime, edition_id: int) -> int:
-    with runtime.session() as session:
-        return editions.start(session, edition_id, list_name=runtime.settings.list_name,
-                              base_url=runtime.settings.base_url)
-
-
-def statuses(runtime: Runtime, edition_id: int) -> dict[str, int]:
-    with runtime.Session() as session:
-        return dict(session.execute(
-            select(Delivery.status, func.count()).where(Delivery.edition_id == edition_id)
-            .group_by(Delivery.status)).all())
-
-
-def delivery_of(runtime: Runtime, edition_id: int, email: str) -> Delivery:
-    with runtime.Session() as session:
-        return session.scalars(select(Delivery).join(Subscriber).where(
-            Delivery.edition_id == edition_id, Subscriber.email == email)).one()
-
-
-class Sender:
-    """Calls send_batch like send_batch_job does, with test-chosen settings and clock."""
-
-    def __init__(self, runtime: Runtime, smtp_url: str) -> None:
-        self.runtime = runtime
-        self.smtp_url = smtp_url
-        self.settings = dataclasses.replace(SendSettings.from_settings(runtime.settings),
-                                            retry_delays=(60, 300))
-        self.now: datetime | None = None
-
-    def configure(self, **changes: Any) -> Sender:
-        self.settings = dataclasses.replace(self.settings, **changes)
-        return self
-
-    def clock(self) -> datetime:
-        return self.now or utcnow()
-
-    def transport(self) -> Transport:
-        return SMTPTransport(self.smtp_url, timeout=10)
-
-    def batch(self, edition_id: int, transport: Transport | None = None) -> BatchResult:
-        return send_batch(
-            self.runtime.Session, self.runtime.redis, edition_id, transport or self.transport(),
-            identity(self.runtime), links(self.runtime), self.settings, clock=self.clock,
-        )
-
-    def drain(self, edition_id: int, limit: int = 1000) -> list[BatchResult]:
-        results = []
-        for _ in range(limit):
-            result = self.batch(edition_id)
-            results.append(result)
-            if not result.claimed or result.stopped:
-                break
-        return results
+from tests.factories import make_topic
+from tests.support.delivery import Sender, bulk_subscribers, scheduled_edition, start
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from newsletter.delivery.settings import SendSettings
 from newsletter.jobs import schedule_edition
 from newsletter.models import Delivery, Edition
-from tests.delivery.conftest import bulk_subscribers, scheduled_edition, statuses
 from tests.delivery.processes import WorkerProcess, wait_for, worker_env
 from tests.factories import make_topic
+from tests.support.delivery import bulk_subscribers, scheduled_edition, statuses
 
 
 def test_a_killed_worker_loses_no_delivery_and_resends_at_most_its_unflushed_rows(

@@ -8,8 +8,8 @@ import pytest
 from newsletter.delivery import editions
 from newsletter.mail.transport import SMTPTransport
 from newsletter.models import Edition
-from tests.delivery.conftest import statuses
 from tests.factories import make_token
+from tests.support.delivery import statuses
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from rq.registry import FinishedJobRegistry
 
 from newsletter.jobs import schedule_edition
 from newsletter.models import Edition
-from tests.delivery.conftest import bulk_subscribers, scheduled_edition, statuses
 from tests.delivery.processes import WorkerProcess, wait_for, worker_env
 from tests.factories import make_topic
+from tests.support.delivery import bulk_subscribers, scheduled_edition, statuses
 
 
 def test_three_workers_deliver_5000_messages_exactly_once(db, runtime, settings, smtp, tmp_path):

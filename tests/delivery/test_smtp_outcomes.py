@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from newsletter.models import Edition, Subscriber, utcnow
-from tests.delivery.conftest import delivery_of, statuses
+from tests.support.delivery import delivery_of, statuses
 
 
 def test_a_4xx_reply_is_retried_later_with_backoff(runtime, smtp, sender, edition_factory):

@@ -8,7 +8,7 @@ from datetime import timedelta
 from newsletter.delivery import ledger
 from newsletter.jobs import tick
 from newsletter.models import utcnow
-from tests.delivery.conftest import statuses
+from tests.support.delivery import statuses
 
 
 def test_the_tick_recovers_stale_claims_and_requeues_them(runtime, smtp, work, edition_factory):

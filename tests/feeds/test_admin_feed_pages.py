@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from newsletter.feeds.service import poll_feed
 from newsletter.models import Article, Feed, Story
+from tests.factories import make_editor
+from tests.support.admin import csrf_token, log_in
 
-from .admin_support import csrf_from, login
 from .helpers import feed_for
 from .samples import Item, items, rss2
 from .server import Route
@@ -20,12 +21,14 @@ from .test_xss_never_reaches_output import PAYLOADS
 
 @pytest.fixture
 def editor(client, db, topic):
-    login(client, db)
+    make_editor(db, email="feeds-editor@example.com")
+    db.commit()
+    log_in(client, "feeds-editor@example.com")
     return client
 
 
 def token(client, path="/admin/topics/climate/feeds") -> str:
-    return csrf_from(client.get(path).get_data(as_text=True))
+    return csrf_token(client, path)
 
 
 def test_feed_pages_need_login(client, topic):

@@ -8,12 +8,12 @@ from playwright.sync_api import expect
 
 from tests.browser_support import browser, page, shoot  # noqa: F401 - fixtures
 from tests.factories import make_editor
+from tests.support.admin import log_in_page
 
 from .samples import items, rss2
 from .server import Route
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct horse battery"
 
 
 def test_poll_now_shows_progress_until_done(db, topic, live_server, feed_server, work,
@@ -22,13 +22,10 @@ def test_poll_now_shows_progress_until_done(db, topic, live_server, feed_server,
     page.on("response", lambda r: failed.append(f"{r.status} {r.url}")
             if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
     page.on("pageerror", lambda exc: failed.append(str(exc)))  # a script error or CSP refusal
-    make_editor(db, email="poller@example.com", password=PASSWORD)
+    make_editor(db, email="poller@example.com")
     db.commit()
     url = feed_server.add("/browser.xml", Route(rss2(items(3))))
-    page.goto(f"{live_server.url}/admin/login")
-    page.fill("#email", "poller@example.com")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    log_in_page(page, live_server.url, "poller@example.com")
     page.goto(f"{live_server.url}/admin/topics/climate/feeds")
     page.fill("#url", url)
     page.fill("#poll_minutes", "15")

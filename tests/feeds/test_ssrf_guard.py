@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 
 import httpx
 import pytest
@@ -11,7 +12,7 @@ from newsletter.errors import ValidationError
 from newsletter.feeds.catalog import add_feed
 from newsletter.feeds.fetch import fetch
 from newsletter.feeds.settings import FeedSettings
-from newsletter.feeds.ssrf import GuardedTransport, UnsafeURL, check_url
+from newsletter.feeds.ssrf import GuardedTransport, UnsafeURL, check_url, embedded_ipv4
 from newsletter.models import FeedStatus
 
 from .helpers import feed_for, poll
@@ -106,3 +107,47 @@ def test_redirect_to_a_feed_is_followed(db, topic, settings, feed_server):
     feed_server.add("/new.xml", Route(rss2(items(2))))
     feed = feed_for(db, feed_server.url("/old.xml"))
     assert poll(db, feed, settings).new == 2
+
+
+@pytest.mark.parametrize("address, embedded", [
+    ("2002:7f00:1::1", "127.0.0.1"),  # 6to4 around loopback
+    ("2002:c0a8:101::1", "192.168.1.1"),  # 6to4 around a private LAN
+    ("2002:a9fe:a9fe::1", "169.254.169.254"),  # 6to4 around the cloud metadata address
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", "127.0.0.1"),  # Teredo, client loopback
+    ("2001:0:4136:e378:8000:63bf:3f57:fefe", "192.168.1.1"),  # Teredo, client private
+])
+def test_tunnelled_private_ipv4_is_refused(address, embedded):
+    assert embedded in {str(a) for a in embedded_ipv4(ipaddress.ip_address(address))}
+    with pytest.raises(UnsafeURL, match="private"):
+        check_url(f"http://[{address}]/feed", allow_private=False)
+
+
+@pytest.mark.parametrize("address", ["fec0::1", "fed0:1::2", "feff:ffff::1"])
+def test_site_local_ipv6_is_refused(address):
+    with pytest.raises(UnsafeURL, match="private"):
+        check_url(f"http://[{address}]/feed", allow_private=False)
+
+
+def test_6to4_around_a_public_ipv4_is_still_allowed():
+    check_url("http://[2002:808:808::1]/feed", allow_private=False)
+
+
+@pytest.mark.parametrize("location", [
+    "http://127.0.0.1:80x/feed.xml",  # httpx.InvalidURL: bad port
+    "http://exa\xa0mple.com/feed.xml",  # httpx.InvalidURL: bad IDNA host
+    "http://[::1/feed.xml",  # ValueError from the URL parser: unclosed IPv6 literal
+    "http://xn--/feed.xml",  # idna error: empty A-label
+])
+def test_malformed_redirect_location_is_a_recorded_fetch_error(db, topic, settings, feed_server,
+                                                               feed_settings, location):
+    url = feed_server.add("/moved.xml", Route(status=301, headers={"Location": location}))
+    result = fetch(url, feed_settings)  # must return, not raise
+    assert result.content is None
+    assert result.error and "location" in result.error.lower()
+
+    feed = feed_for(db, url)
+    polled = poll(db, feed, settings)
+    assert polled.status == FeedStatus.ERROR
+    assert "location" in polled.error.lower()
+    db.refresh(feed)
+    assert feed.last_error == polled.error

@@ -13,8 +13,8 @@ from newsletter.delivery.sender import send_batch
 from newsletter.jobs import identity, links
 from newsletter.mail.dkim import DkimSigner
 from newsletter.mail.transport import SMTPTransport
-from tests.delivery.conftest import Sender, bulk_subscribers, scheduled_edition, start
 from tests.factories import make_topic
+from tests.support.delivery import Sender, bulk_subscribers, scheduled_edition, start
 
 
 def test_a_signed_edition_copy_verifies_and_covers_the_list_headers(db, runtime, smtp, tmp_path):

@@ -20,9 +20,9 @@ from newsletter.jobs import identity, links
 from newsletter.mail.message import MessageTemplate
 from newsletter.models import Edition, Subscriber, utcnow
 from newsletter.subscribers.tokens import Purpose, Tokens
-from tests.delivery.conftest import Sender, scheduled_edition, start
 from tests.factories import make_subscriber, make_token, make_topic, make_update
 from tests.mail.realistic import make_realistic_update
+from tests.support.delivery import Sender, scheduled_edition, start
 
 SMTP_POLICY = policy.SMTP.clone(max_line_length=998)
 

@@ -13,9 +13,9 @@ import pytest
 from newsletter.errors import ValidationError
 from newsletter.mail import render
 from newsletter.mail.edition import render_items
-from tests.delivery.conftest import Sender, bulk_subscribers, scheduled_edition, start
 from tests.factories import make_topic
 from tests.mail.realistic import item_context
+from tests.support.delivery import Sender, bulk_subscribers, scheduled_edition, start
 
 
 class Counter:

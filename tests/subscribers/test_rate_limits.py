@@ -8,9 +8,9 @@ import pytest
 from flask import Flask
 
 from newsletter import create_app
-from tests.conftest import TEST_CONFIG
 from tests.factories import make_topic
 from tests.subscribers.pages import csrf_token
+from tests.support.app import TEST_CONFIG
 
 
 @pytest.fixture

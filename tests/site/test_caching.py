@@ -1,0 +1,77 @@
+"""Public pages answer with ETag, Last-Modified and Cache-Control, and honour conditional
+requests; the topic page costs the same few queries however many updates it shows."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from tests.site.helpers import seed_topic
+
+
+@contextmanager
+def count_queries(engine):  # type: ignore[no-untyped-def]
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_topic_page_has_etag_last_modified_and_cache_control(client, db):
+    seed_topic(db)
+    db.commit()
+    response = client.get("/topics/ukraine")
+    assert response.headers["ETag"]
+    assert response.headers["Last-Modified"]
+    assert "public" in response.headers["Cache-Control"]
+    assert "max-age=60" in response.headers["Cache-Control"]
+    assert "Set-Cookie" not in response.headers
+
+
+def test_a_matching_etag_gets_304_without_a_body(client, db):
+    seed_topic(db)
+    db.commit()
+    etag = client.get("/topics/ukraine").headers["ETag"]
+    again = client.get("/topics/ukraine", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+
+
+def test_if_modified_since_gets_304_when_nothing_changed(client, db):
+    seed_topic(db)
+    db.commit()
+    modified = client.get("/topics/ukraine").headers["Last-Modified"]
+    again = client.get("/topics/ukraine", headers={"If-Modified-Since": modified})
+    assert again.status_code == 304
+
+
+def test_a_new_update_changes_the_etag(client, db):
+    topic, _ = seed_topic(db)
+    db.commit()
+    etag = client.get("/topics/ukraine").headers["ETag"]
+    from tests.factories import make_update
+
+    make_update(db, topic, "A newer development")
+    db.commit()
+    response = client.get("/topics/ukraine", headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert "A newer development" in response.get_data(as_text=True)
+
+
+def test_topic_page_runs_a_fixed_number_of_queries(client, db, runtime):
+    seed_topic(db, older=1)
+    db.commit()
+    with count_queries(runtime.engine) as few:
+        assert client.get("/topics/ukraine").status_code == 200
+    seed_topic(db, slug="second", older=15)
+    db.commit()
+    with count_queries(runtime.engine) as many:
+        assert client.get("/topics/second").status_code == 200
+    assert len(few) == len(many) == 3
