@@ -320,6 +320,30 @@ def procfile_line(name: str) -> str:
     raise RuntimeError(f"no {name} in Procfile")
 
 
+def job_cost(database_url: str, redis_url: str, instance: Path, jobs: int) -> dict:
+    """Wall time per small real job (a sign-up recording pass with nothing to record) under
+    RQ's forking Worker (a work horse per job) and under SimpleWorker (in the process)."""
+    from rq import SimpleWorker, Worker
+
+    from newsletter.config import Settings
+    from newsletter.runtime import Runtime
+    from newsletter.subscribers.jobs import record_signups
+
+    runtime = Runtime(Settings.from_env(instance=instance, database_url=database_url,
+                                        redis_url=redis_url, secret_key=SECRET,
+                                        queue_name=f"bench-{os.getpid()}")).activate()
+    out = {}
+    for name, cls in (("forking_ms_per_job", Worker), ("simple_ms_per_job", SimpleWorker)):
+        for _ in range(jobs):
+            runtime.signup_queue.enqueue(record_signups, result_ttl=0)
+        start = time.perf_counter()
+        cls([runtime.signup_queue], connection=runtime.redis).work(burst=True,
+                                                                    logging_level="ERROR")
+        out[name] = round((time.perf_counter() - start) / jobs * 1000, 1)
+    runtime.engine.dispose()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=200.0, help="sign-ups per second")
@@ -328,6 +352,8 @@ def main() -> None:
                         help="longest wait for the confirmations after the burst, seconds")
     parser.add_argument("--updates", type=int, default=400,
                         help="published updates per topic (GET /subscribe used to scan them)")
+    parser.add_argument("--job-cost", type=int, metavar="N",
+                        help="instead: time N small jobs under RQ's Worker and SimpleWorker")
     args = parser.parse_args()
 
     from newsletter.migrate import upgrade
@@ -343,6 +369,10 @@ def main() -> None:
     procs: list[subprocess.Popen] = []
     try:
         upgrade(database_url)
+        if args.job_cost:
+            print(json.dumps({**job_cost(database_url, redis_url, instance, args.job_cost),
+                              "load": os.getloadavg()[0]}))
+            return
         update_ids = seed(database_url, args.updates, 200)
         sink.start()
         wait_port(smtp_port)
@@ -397,7 +427,8 @@ def main() -> None:
     finally:
         for proc in procs:
             stop_tree(proc)
-        sink.terminate()
+        if sink.is_alive():
+            sink.terminate()
         redis_db.release()
         database.drop()
 

@@ -46,10 +46,13 @@ def my_name(redis: Redis) -> str:
 
 def _beat() -> None:
     pid = os.getpid()
-    while _me.get(pid):
+    while name := _me.get(pid):
         time.sleep(HEARTBEAT_SECONDS)
-        name = _me.get(pid)
-        for redis in list(_beating.values()):
+        try:
+            clients = list(_beating.values())
+        except RuntimeError:  # changed while copied: the next beat gets it
+            continue
+        for redis in clients:
             try:
                 redis.set(_key(name), "1", ex=TTL_SECONDS)
             except Exception:  # noqa: BLE001, S112 - Redis away for a moment: next beat

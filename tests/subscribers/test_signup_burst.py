@@ -184,3 +184,19 @@ def test_a_temporary_refusal_is_tried_again_later(db, runtime, smtp) -> None:
     row = db.scalar(select(OutgoingMail))
     assert (row.attempts, row.done_at, row.claimed_by) == (1, None, None)
     assert row.next_attempt_at > utcnow()
+
+
+def test_mail_claimed_by_a_dead_process_is_sent_and_a_live_ones_is_left(db, runtime,
+                                                                       smtp) -> None:
+    topic = make_topic(db, "world")
+    for name in ("dead-worker", "live-worker"):
+        reader = make_subscriber(db, f"{name}@example.com", [topic], status="pending")
+        db.flush()
+        db.add(OutgoingMail(subscriber_id=reader.id, kind="confirm", created_at=utcnow(),
+                            claimed_by=name))
+    db.commit()
+    runtime.redis.set("nl:alive:live-worker", "1", ex=30)
+    assert signup_jobs.send_outgoing_mail() == 1
+    assert [m.rcpt_tos for m in smtp.messages] == [["dead-worker@example.com"]]
+    left = db.scalar(select(OutgoingMail).where(OutgoingMail.done_at.is_(None)))
+    assert left.claimed_by == "live-worker"
