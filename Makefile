@@ -7,9 +7,12 @@ SUM := $(shell cksum pyproject.toml | cut -d' ' -f1)
 RUN_STAMP := $(VENV)/.installed-run-$(SUM)
 TEST_STAMP := $(VENV)/.installed-test-$(SUM)
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
+# axe-core (accessibility checks in the browser tests) from the npm registry, kept in the venv
+AXE_VERSION := 4.10.3
+AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint browser-deps migration bench clean
+.PHONY: help run test lint browser-deps axe migration bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,10 +36,15 @@ browser-deps: ## install Debian's chromium for the browser tests when it is miss
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/node axe-core@$(AXE_VERSION)
+
+axe: $(AXE) ## install axe-core for the accessibility checks (npm, into .venv/node)
+
 lint: $(TEST_STAMP) ## ruff
 	$(BIN)/ruff check .
 
-test: $(TEST_STAMP) browser-deps ## the whole suite (PostgreSQL + Redis on 127.0.0.1, embedded defaults too)
+test: $(TEST_STAMP) browser-deps $(AXE) ## the whole suite (PostgreSQL + Redis on 127.0.0.1, embedded defaults too)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

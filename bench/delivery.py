@@ -247,7 +247,6 @@ def engine_child(args: argparse.Namespace) -> None:
     from newsletter.delivery.sender import send_batch
     from newsletter.delivery.settings import SendSettings
     from newsletter.jobs import identity, links
-    from newsletter.mail.transport import open_transport
     from newsletter.runtime import Runtime
 
     settings = settings_for(args.database_url, args.redis_url, args.smtp_url, Path(args.instance),
@@ -267,8 +266,7 @@ def engine_child(args: argparse.Namespace) -> None:
         started = time.perf_counter()
         while True:
             result = send_batch(runtime.Session, runtime.redis, args.edition_id,
-                                open_transport(settings.smtp_url, settings.outbox), ident, link,
-                                send_settings)
+                                runtime.postman(), ident, link, send_settings)
             sent += result.sent
             if not result.claimed:
                 break

@@ -247,7 +247,7 @@ async def visitor(i: int, port: int, stats: dict) -> None:
         status, _, _ = await request(reader, writer, raw)
         stats["post"].append(time.perf_counter() - t)
         stats["last_post"] = time.time()
-        if status == 200:
+        if status in (200, 303):  # 303: on to the check-your-inbox page
             stats["accepted"] += 1
         else:
             stats["errors"][f"POST {status}"] = stats["errors"].get(f"POST {status}", 0) + 1

@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
 
     from .admin import init_app as init_admin
     from .api import init_app as init_api
+    from .bounces.webhooks import init_app as init_webhooks
     from .cli import init_app as init_cli
     from .site import init_app as init_site
     from .subscribers.views import bp as public_bp
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
     init_site(app)
     init_api(app)
     init_admin(app)
+    init_webhooks(app)
     init_cli(app)
     return app
 

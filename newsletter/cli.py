@@ -141,7 +141,9 @@ def run(port: int | None, access_log: bool) -> None:
         subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env),
     ]
     time.sleep(2)  # let gunicorn and the worker print their start-up lines first
-    click.echo(banner(env["BASE_URL"], password_file, bin_dir / "newsletter",
+    # `demo` in a second terminal must build its links for the same address as this server
+    prefix = "" if "BASE_URL" in os.environ or port == 8000 else f"PORT={port} "
+    click.echo(banner(env["BASE_URL"], password_file, prefix + _short(bin_dir / "newsletter"),
                       settings.smtp_url or f"{_short(settings.outbox)}/*.eml",
                       None if access_log else _short(Path(access))))
 
@@ -170,7 +172,7 @@ def _short(path: Path) -> str:
         return str(path)
 
 
-def banner(base: str, password_file: Path, newsletter: Path, mail: str,
+def banner(base: str, password_file: Path, newsletter: str, mail: str,
            access_log: str | None) -> str:
     """What `newsletter run` prints once started: where to go and what to type next."""
     lines = [
@@ -184,7 +186,7 @@ def banner(base: str, password_file: Path, newsletter: Path, mail: str,
             f"    password  shown by: cat {_short(password_file)}",
         ]
     lines += [
-        f"  Demo topics and updates: in a second terminal, run {_short(newsletter)} demo",
+        f"  Demo topics and updates: in a second terminal, run {newsletter} demo",
         f"  Mail goes to {mail}",
     ]
     if access_log:

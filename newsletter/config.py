@@ -106,6 +106,10 @@ class Settings:
     bounce_mailbox: str | None = None
     bounce_soft_limit: int = 3
     bounce_pause_rate: float = 0.05
+    ses_sns_cert_file: str | None = None
+    postmark_webhook_auth: str | None = None
+    mailgun_signing_key: str | None = None
+    sendgrid_public_key: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -155,6 +159,10 @@ class Settings:
             "bounce_mailbox": os.environ.get("BOUNCE_MAILBOX") or None,
             "bounce_soft_limit": int(os.environ.get("BOUNCE_SOFT_LIMIT") or 3),
             "bounce_pause_rate": _rate(os.environ.get("BOUNCE_PAUSE_RATE")),
+            "ses_sns_cert_file": os.environ.get("SES_SNS_CERT_FILE") or None,
+            "postmark_webhook_auth": os.environ.get("POSTMARK_WEBHOOK_AUTH") or None,
+            "mailgun_signing_key": os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY") or None,
+            "sendgrid_public_key": os.environ.get("SENDGRID_WEBHOOK_PUBLIC_KEY") or None,
         }
         values.update(overrides)
         values["mail_from"] = with_display_name(str(values["mail_from"]), str(values["list_name"]))

@@ -12,14 +12,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from .bounces.verp import Verp
+from .bounces.verp import Copy
 from .delivery import editions, ledger
 from .delivery.sender import Identity, send_batch
 from .delivery.settings import SendSettings
 from .errors import NotFound
-from .mail.dkim import DkimSigner
 from .mail.transactional import build_transactional
-from .mail.transport import DeliveryError, open_transport
+from .mail.transport import DeliveryError
 from .models import Edition, EditionStatus, SubscriberStatus, utcnow
 from .runtime import Runtime, current
 from .subscribers import service as subscribers
@@ -33,7 +32,7 @@ BATCH_TIMEOUT = 3600
 def identity(runtime: Runtime) -> Identity:
     s = runtime.settings
     return Identity(mail_from=s.mail_from, list_name=s.list_name, list_id=s.list_id,
-                    base_url=s.base_url, envelope_from=s.envelope_from, secret_key=s.secret_key)
+                    base_url=s.base_url, secret_key=s.secret_key)
 
 
 def links(runtime: Runtime) -> Links:
@@ -79,13 +78,9 @@ def send_batch_job(edition_id: int) -> dict[str, object]:
     runtime = current()
     s = runtime.settings
     runtime.redis.decr(_queued_key(edition_id))
-    signer = None
-    if s.dkim_key_path and s.dkim_selector and s.dkim_domain:
-        signer = DkimSigner(s.dkim_selector, s.dkim_domain, s.dkim_key_path)
     result = send_batch(
-        runtime.Session, runtime.redis, edition_id,
-        open_transport(s.smtp_url, s.outbox, s.smtp_timeout),
-        identity(runtime), links(runtime), SendSettings.from_settings(s), signer=signer,
+        runtime.Session, runtime.redis, edition_id, runtime.postman(),
+        identity(runtime), links(runtime), SendSettings.from_settings(s),
     )
     if result.retried:
         log.info("edition %s: %s copies deferred by the mail server; next retry wave at %s",
@@ -152,23 +147,22 @@ def _recover_signups(runtime: Runtime) -> None:
 def send_subscriber_mail(subscriber_id: int, kind: str) -> str | None:
     """Confirmation or 'manage your topics' email; returns the Message-ID."""
     runtime = current()
-    s = runtime.settings
     with runtime.session() as session:
         try:
             subscriber = subscribers.get_subscriber(session, subscriber_id)
         except NotFound:  # erased meanwhile: nothing to send
             return None
         to = subscriber.email
-    sender, data = _subscriber_mail(runtime, subscriber_id, to, kind)
+    message_id, data = _subscriber_mail(runtime, subscriber_id, to, kind)
     try:
-        with open_transport(s.smtp_url, s.outbox, s.smtp_timeout) as transport:
-            transport.send(envelope_sender(runtime, subscriber_id, sender), to, data)
+        with runtime.postman() as postman:
+            postman.send(to, data, copy=Copy(subscriber_id))
     except DeliveryError:
         log.exception("could not send %s mail to subscriber %s", kind, subscriber_id)
         raise
     log.info("%s mail sent to subscriber %s", "confirmation" if kind == "confirm" else kind,
              subscriber_id)
-    return data.split(b"Message-ID: ", 1)[1].split(b"\r\n", 1)[0].decode()
+    return message_id
 
 
 def send_import_confirmations(subscriber_ids: list[int]) -> int:
@@ -177,17 +171,16 @@ def send_import_confirmations(subscriber_ids: list[int]) -> int:
     Anyone who confirmed, left or was erased since the import is skipped.
     """
     runtime = current()
-    s = runtime.settings
     with runtime.session() as session:
         people = [(sid, email) for sid, (email, status) in
                   ledger.recipients(session, subscriber_ids).items()
                   if status == SubscriberStatus.PENDING]
     sent = 0
-    with open_transport(s.smtp_url, s.outbox, s.smtp_timeout) as transport:
+    with runtime.postman() as postman:
         for subscriber_id, to in people:
-            sender, data = _subscriber_mail(runtime, subscriber_id, to, "confirm")
+            _, data = _subscriber_mail(runtime, subscriber_id, to, "confirm")
             try:
-                transport.send(envelope_sender(runtime, subscriber_id, sender), to, data)
+                postman.send(to, data, copy=Copy(subscriber_id))
                 sent += 1
             except DeliveryError as exc:  # one refused address must not stop the others
                 log.warning("import confirmation to subscriber %s not sent: %s", subscriber_id, exc)
@@ -195,16 +188,9 @@ def send_import_confirmations(subscriber_ids: list[int]) -> int:
     return sent
 
 
-def envelope_sender(runtime: Runtime, subscriber_id: int, sender: str) -> str:
-    """One-off mail to a reader carries a signed tag for that reader when VERP is on."""
-    s = runtime.settings
-    if not s.envelope_from:
-        return sender
-    return Verp(s.envelope_from, s.secret_key).sender(subscriber_id)
-
-
 def _subscriber_mail(runtime: Runtime, subscriber_id: int, to: str, kind: str,
                      message_key: str | None = None) -> tuple[str, bytes]:
+    """(Message-ID, bytes) of a confirmation or 'manage your topics' email."""
     s = runtime.settings
     link = links(runtime)
     urls = {
@@ -213,8 +199,7 @@ def _subscriber_mail(runtime: Runtime, subscriber_id: int, to: str, kind: str,
         "preferences": link.preferences(subscriber_id),
         "unsubscribe": link.unsubscribe(subscriber_id),
     }
-    sender, data = build_transactional(
+    return build_transactional(
         kind, to=to, subscriber_id=subscriber_id, urls=urls, list_name=s.list_name,
         base_url=s.base_url, mail_from=s.mail_from, list_id=s.list_id, message_key=message_key,
     )
-    return sender, data

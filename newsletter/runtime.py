@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import Settings
+from .mail.postman import Postman
 
 _current: Runtime | None = None
 
@@ -100,6 +101,10 @@ class Runtime:
     def queues(self) -> list[Queue]:
         """What a worker listens to, highest priority first."""
         return [self.queue, self.signup_queue]
+
+    def postman(self) -> Postman:
+        """A postman for one run of messages (it holds one connection while in use)."""
+        return Postman.from_settings(self.settings, self.redis)
 
     def activate(self) -> Runtime:
         global _current

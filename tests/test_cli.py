@@ -121,9 +121,9 @@ def test_run_banner_says_how_to_read_the_password_and_where_to_run_demo(tmp_path
 
     password = tmp_path / "admin-password.txt"
     password.write_text("secret\n")
-    text = banner("http://127.0.0.1:8000", password, tmp_path / "newsletter",
+    text = banner("http://127.0.0.1:8000", password, "PORT=8001 .venv/bin/newsletter",
                   "instance/outbox/*.eml", "instance/access.log")
     assert f"cat {password}" in text
-    assert "second terminal" in text and f"{tmp_path / 'newsletter'} demo" in text
+    assert "second terminal" in text and "PORT=8001 .venv/bin/newsletter demo" in text
     assert "admin@localhost.localdomain" in text
     assert "instance/access.log" in text

@@ -44,7 +44,16 @@ def test_security_headers_are_on_every_page(client):
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_hsts_is_sent_when_the_site_is_https_and_not_on_plain_http(settings):
+    from dataclasses import replace
+
+    https = create_app(settings, {"TESTING": True}).test_client().get("/subscribe")
+    assert https.headers["Strict-Transport-Security"] == "max-age=31536000"
+    plain = create_app(replace(settings, base_url="http://127.0.0.1:8000"), {"TESTING": True})
+    assert "Strict-Transport-Security" not in plain.test_client().get("/subscribe").headers
 
 
 def test_behind_a_trusted_proxy_the_client_address_comes_from_x_forwarded_for(settings):

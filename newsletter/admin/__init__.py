@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
         editions,
         editors,
         feeds,
+        profile,
         settings,
         subscribers,
         tokens,

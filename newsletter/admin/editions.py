@@ -189,8 +189,9 @@ def editions_test_draft():  # type: ignore[no-untyped-def]
         return _form(values, exc, exc.status_code)
     nonce = request.form.get("nonce", "")
     try:
-        edition_preview.send_test(runtime().settings, plan.subject, plan.updates,
-                                  text("test_email"), kicker=f"{plan.local:%A, %-d %B %Y}")
+        edition_preview.send_test(runtime().settings, runtime().postman(), plan.subject,
+                                  plan.updates, text("test_email"),
+                                  kicker=f"{plan.local:%A, %-d %B %Y}")
     except NewsletterError as exc:
         return render_template("admin/edition_review.html", plan=plan, values=values,
                                nonce=nonce, test_error=exc.message,
@@ -278,7 +279,8 @@ def editions_public(edition_id: int):  # type: ignore[no-untyped-def]
 def editions_test(edition_id: int):  # type: ignore[no-untyped-def]
     edition = service.get_edition(db(), edition_id)
     address = text("test_email")
-    edition_preview.send_test_of_edition(runtime().settings, edition, address)
+    edition_preview.send_test_of_edition(runtime().settings, runtime().postman(), edition,
+                                        address)
     flash(f"Test sent to {address.strip()}.", "success")
     return redirect(url_for("admin.editions_show", edition_id=edition_id))
 

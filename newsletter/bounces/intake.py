@@ -16,10 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..config import Settings
-from ..models import BounceKind, BounceRecord, Delivery, Subscriber, utcnow
+from ..models import BounceKind, BounceRecord, Delivery, DeliveryStatus, Subscriber, utcnow
 from .classify import Classification, Recipient, classify
 from .message import MAX_BYTES
 from .policy import BouncePolicy, apply
+from .providers import ProviderEvent
 from .verp import Verp
 
 
@@ -160,3 +161,33 @@ def take_in(session: Session, settings: Settings, raw: bytes, source: str,
     verp = Verp(settings.envelope_from, settings.secret_key) if settings.envelope_from else None
     return receive(session, raw, source=source, policy=BouncePolicy.from_settings(settings),
                    verp=verp, now=now)
+
+
+def take_in_event(session: Session, settings: Settings, event: ProviderEvent, source: str,
+                  now: datetime | None = None) -> Received:
+    """A provider's already-classified event, authenticated by the caller.
+
+    It is tied to our copy by its envelope sender's VERP tag or our Message-ID when the
+    provider passes them on; else, since the provider only reports on mail sent through our
+    account, by the latest copy we sent to that address.
+    """
+    verp = Verp(settings.envelope_from, settings.secret_key) if settings.envelope_from else None
+    classification = event.classification
+    match = _match(session, b"", classification, verp) or _latest_copy(session, classification)
+    digest = hashlib.sha256(event.event_id.encode("utf-8", "replace")).hexdigest()
+    return record(session, classification, digest, source=source,
+                  policy=BouncePolicy.from_settings(settings), match=match, now=now)
+
+
+def _latest_copy(session: Session, classification: Classification) -> Match | None:
+    if len(classification.recipients) != 1:
+        return None
+    address = classification.recipients[0].address
+    row = session.execute(
+        select(Delivery.subscriber_id, Delivery.edition_id)
+        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .where(Subscriber.email_key == address.strip().lower()[:254],
+               Delivery.status == DeliveryStatus.SENT)
+        .order_by(Delivery.sent_at.desc()).limit(1)
+    ).first()
+    return Match(row.subscriber_id, row.edition_id, "provider") if row else None

@@ -49,6 +49,9 @@ class BatchLinks:
             return self.links.preferences(subscriber_id)
         return f"{self.links.base_url}/preferences/{self._token(Purpose.PREFERENCES, subscriber_id)}"
 
+    def web_copy(self, edition_id: int, mask: int) -> str:
+        return self.links.web_copy(edition_id, mask)
+
     def unsubscribe(self, subscriber_id: int) -> str:
         if not self._signers:
             return self.links.unsubscribe(subscriber_id)

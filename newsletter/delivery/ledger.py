@@ -148,12 +148,13 @@ def recipients(session: Session, subscriber_ids: list[int]) -> dict[int, tuple[s
     return {sid: (email, status) for sid, email, status in rows}
 
 
-def mark_sent(session: Session, ids: list[int], now: datetime, id_prefix: str, domain: str) -> None:
+def mark_sent(session: Session, ids: list[int], now: datetime,
+              message_id_parts: tuple[str, str]) -> None:
+    """Sent, with the Message-ID each copy carried (`MessageIds.copy` written in SQL)."""
     if not ids:
         return
-    message_id = literal(f"<{id_prefix}.") + cast(Delivery.subscriber_id, String) + literal(
-        f"@{domain}>"
-    )
+    head, tail = message_id_parts
+    message_id = literal(head) + cast(Delivery.subscriber_id, String) + literal(tail)
     session.execute(
         update(Delivery)
         .where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.SENDING)

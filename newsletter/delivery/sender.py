@@ -17,18 +17,19 @@ from redis import Redis
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..bounces.verp import Verp
+from ..bounces.verp import Copy
 from ..errors import InvalidTransition
-from ..mail.dkim import DkimSigner
 from ..mail.edition import EncodedEdition, RenderedEdition
 from ..mail.message import MessageTemplate, feedback_id, list_key
-from ..mail.transport import LoginRefused, PermanentFailure, TemporaryFailure, Transport
+from ..mail.message_ids import MessageIds
+from ..mail.postman import Postman
+from ..mail.transport import LoginRefused, PermanentFailure, TemporaryFailure
 from ..models import Edition, EditionStatus, Subscriber, SubscriberStatus, utcnow
 from ..subscribers.links import Links
 from . import editions, ledger
 from .batch_links import BatchLinks
 from .settings import SendSettings
-from .throttle import FailureWindow, RateLimiter
+from .throttle import FailureWindow
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,6 @@ class Identity:
     list_name: str
     list_id: str
     base_url: str
-    envelope_from: str | None = None
     secret_key: str | None = None  # lets a batch sign its links without re-deriving keys
 
 
@@ -64,19 +64,27 @@ class PreparedEdition:
     rendered: RenderedEdition
     template: MessageTemplate
     id_prefix: str
-    domain: str
+    ids: MessageIds
     encoded: EncodedEdition = field(init=False)
+    web_copies: dict[int, str] = field(default_factory=dict)  # one signed link per topic mask
 
     def __post_init__(self) -> None:
         self.encoded = EncodedEdition.of(self.rendered)
 
+    def web_copy(self, links: Links | BatchLinks, mask: int) -> str:
+        url = self.web_copies.get(mask)
+        if url is None:
+            url = self.web_copies[mask] = links.web_copy(self.edition_id, mask)
+        return url
+
     def message(self, links: Links | BatchLinks, subscriber_id: int, email: str, mask: int,
                 date: str) -> bytes:
         unsubscribe = links.unsubscribe(subscriber_id)
-        text, html = self.encoded.stamp(mask, links.preferences(subscriber_id), unsubscribe)
+        text, html = self.encoded.stamp(mask, links.preferences(subscriber_id), unsubscribe,
+                                        self.web_copy(links, mask))
         return self.template.render_encoded(
             to=email,
-            msg_id=f"<{self.id_prefix}.{subscriber_id}@{self.domain}>",
+            msg_id=self.ids.copy(self.id_prefix, subscriber_id),
             text=text,
             html=html,
             date=date,
@@ -100,11 +108,10 @@ def prepare(edition: Edition, identity: Identity) -> PreparedEdition:
             feedback_id=feedback_id(f"edition-{edition.id}", identity.list_name, "edition",
                                     list_key(identity.list_id)),
         )
-        domain = template.sender.rsplit("@", 1)[1]
         _prepared.clear()  # one edition at a time is the common case; keep memory flat
         _prepared[key] = PreparedEdition(
             edition.id, RenderedEdition.from_dict(rendered), template,
-            f"edition-{edition.id}-{nonce}", domain,
+            f"edition-{edition.id}-{nonce}", MessageIds.for_sender(identity.mail_from),
         )
     return _prepared[key]
 
@@ -145,12 +152,11 @@ def send_batch(
     sessions: sessionmaker[Session],
     redis: Redis,
     edition_id: int,
-    transport: Transport,
+    postman: Postman,
     identity: Identity,
     links: Links,
     settings: SendSettings,
     *,
-    signer: DkimSigner | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> BatchResult:
     result = BatchResult()
@@ -176,12 +182,8 @@ def send_batch(
         session.commit()
         result.skipped = len(inactive)
 
-    limiter = RateLimiter(redis, settings.rate_per_second)
     window = FailureWindow(redis, edition_id, settings.failure_pause_window,
                            settings.failure_pause_ratio)
-    # ENVELOPE_FROM turns on VERP: each copy's envelope sender names that copy (signed)
-    verp = Verp(identity.envelope_from, identity.secret_key or "") if identity.envelope_from else None
-    envelope = prepared.template.sender
     batch_links = BatchLinks(links, identity.secret_key)
     beat = _Heartbeat(clock(), timedelta(seconds=settings.stale_claim_seconds / 4))
     outcomes = _Outcomes()
@@ -189,7 +191,7 @@ def send_batch(
     transient_streak = 0
     date = formatdate(usegmt=True)
 
-    with transport:
+    with postman:
         for row in rows:
             if row.id in inactive:
                 continue
@@ -198,11 +200,7 @@ def send_batch(
             try:
                 data = prepared.message(batch_links, row.subscriber_id, email, row.topics_mask,
                                         date)
-                if signer:
-                    data = signer.sign(data)
-                limiter.wait()
-                transport.send(verp.sender(row.subscriber_id, edition_id) if verp else envelope,
-                               email, data)
+                postman.send(email, data, copy=Copy(row.subscriber_id, edition_id))
                 outcomes.sent.append(row.id)
                 transient_streak = 0
             except LoginRefused as exc:  # not this recipient's fault: pause, keep the row
@@ -273,7 +271,7 @@ def _flush(
     edition_id = prepared.edition_id
     with sessions.begin() as session:
         if outcomes.sent:
-            ledger.mark_sent(session, outcomes.sent, now, prepared.id_prefix, prepared.domain)
+            ledger.mark_sent(session, outcomes.sent, now, prepared.ids.copy_parts(prepared.id_prefix))
         ledger.mark_failed(session, outcomes.failed)
         ledger.schedule_retry(session, outcomes.retry)
         if outcomes.bounced:

@@ -16,7 +16,6 @@ class SendSettings:
     failure_pause_ratio: float = 0.5
     failure_pause_window: int = 200
     consecutive_transient_limit: int = 20
-    rate_per_second: float | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SendSettings:
@@ -26,5 +25,4 @@ class SendSettings:
             stale_claim_seconds=settings.stale_claim_seconds,
             failure_pause_ratio=settings.failure_pause_ratio,
             failure_pause_window=settings.failure_pause_window,
-            rate_per_second=settings.smtp_rate,
         )

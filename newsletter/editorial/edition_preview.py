@@ -6,7 +6,6 @@ or render it now; each copy is stamped with `RenderedEdition.stamp` like a real 
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from email.utils import formatdate
 
@@ -18,10 +17,14 @@ from ..delivery import ledger
 from ..errors import NewsletterError, NotFound, ValidationError
 from ..mail.edition import RenderedEdition, render_edition, render_items, update_context
 from ..mail.message import MessageTemplate
-from ..mail.transport import DeliveryError, open_transport
+from ..mail.message_ids import MessageIds
+from ..mail.postman import Postman
+from ..mail.transport import DeliveryError
 from ..models import Delivery, Edition, TopicUpdate
 from ..subscribers.addresses import normalize_email
+from ..subscribers.links import Links
 from ..subscribers.service import find_by_email, topics_by_slug
+from ..subscribers.tokens import Tokens
 
 TEST_PREFIX = "[Test] "
 
@@ -65,7 +68,8 @@ def preview_for_subscriber(session: Session, edition: Edition, raw_email: str,
         note = f"{subscriber.email} ({subscriber.status}) with the topics they follow now"
     else:
         note = f"the copy sent to {subscriber.email}"
-    text, html = rendered_for(edition, settings).stamp(mask, *masked_links(settings))
+    text, html = rendered_for(edition, settings).stamp(mask, *masked_links(settings),
+                                                       web_copy_link(settings, edition, mask))
     return Preview(html, text, mask, note)
 
 
@@ -81,8 +85,14 @@ def preview_for_topics(session: Session, edition: Edition, slugs: list[str],
     else:
         mask = (1 << len(edition.items)) - 1
         note = "a reader of every topic in this edition"
-    text, html = rendered_for(edition, settings).stamp(mask, *masked_links(settings))
+    text, html = rendered_for(edition, settings).stamp(mask, *masked_links(settings),
+                                                       web_copy_link(settings, edition, mask))
     return Preview(html, text, mask, note)
+
+
+def web_copy_link(settings: Settings, edition: Edition, mask: int) -> str:
+    """A web copy names no reader, so previews can carry the real one."""
+    return Links(Tokens(settings.secret_key), settings.base_url).web_copy(edition.id, mask)
 
 
 def masked_links(settings: Settings) -> tuple[str, str]:
@@ -95,8 +105,8 @@ def masked_links(settings: Settings) -> tuple[str, str]:
     return f"{base}/preferences/…", f"{base}/unsubscribe/…"
 
 
-def send_test(settings: Settings, subject: str, updates: list[TopicUpdate], raw_address: str,
-              kicker: str = "") -> str:
+def send_test(settings: Settings, postman: Postman, subject: str, updates: list[TopicUpdate],
+              raw_address: str, kicker: str = "") -> str:
     """One copy with every update to any address, marked as a test; returns the Message-ID.
 
     Renders with the edition pipeline (MJML, premailer, stamp, the same MIME assembly) so
@@ -107,28 +117,30 @@ def send_test(settings: Settings, subject: str, updates: list[TopicUpdate], raw_
         raise ValidationError("Choose at least one topic update.", field="updates")
     rendered = render_items(subject, [update_context(u) for u in updates],
                             list_name=settings.list_name, base_url=settings.base_url, kicker=kicker)
-    return _send(settings, rendered, (1 << len(updates)) - 1, subject, address)
+    return _send(settings, postman, rendered, (1 << len(updates)) - 1, subject, address)
 
 
-def send_test_of_edition(settings: Settings, edition: Edition, raw_address: str) -> str:
+def send_test_of_edition(settings: Settings, postman: Postman, edition: Edition,
+                         raw_address: str) -> str:
     address = normalize_email(raw_address)
     rendered = rendered_for(edition, settings)
-    return _send(settings, rendered, (1 << len(edition.items)) - 1, edition.subject, address)
+    mask = (1 << len(edition.items)) - 1
+    return _send(settings, postman, rendered, mask, edition.subject, address,
+                 web_copy_link(settings, edition, mask))
 
 
-def _send(settings: Settings, rendered: RenderedEdition, mask: int, subject: str,
-          address: str) -> str:
+def _send(settings: Settings, postman: Postman, rendered: RenderedEdition, mask: int,
+          subject: str, address: str, web_copy: str | None = None) -> str:
     signup = f"{settings.base_url}/subscribe"
-    text, html = rendered.stamp(mask, signup, signup)
+    text, html = rendered.stamp(mask, signup, signup, web_copy or f"{settings.base_url}/archive")
     template = MessageTemplate.build(subject=TEST_PREFIX + subject, mail_from=settings.mail_from,
                                      list_id=settings.list_id)
-    domain = template.sender.rsplit("@", 1)[1]
-    msg_id = f"<test-{secrets.token_hex(8)}@{domain}>"
+    msg_id = MessageIds.for_sender(settings.mail_from).unique("test")
     data = template.render(to=address, msg_id=msg_id, text=text, html=html,
                            date=formatdate(usegmt=True), list_unsubscribe=None)
     try:
-        with open_transport(settings.smtp_url, settings.outbox, settings.smtp_timeout) as transport:
-            transport.send(settings.envelope_from or template.sender, address, data)
+        with postman:
+            postman.send(address, data)
     except DeliveryError as exc:
         raise TrialSendFailed(f"The mail server did not take the test message: {exc}") from exc
     return msg_id

@@ -7,6 +7,8 @@ from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
 from ..models import ApiToken, Editor, utcnow
+from ..site.pictures import picture_path, store_picture
+from .text import clean_text
 
 
 def list_editors(session: Session) -> list[Editor]:
@@ -46,3 +48,16 @@ def revoke_token(session: Session, editor: Editor, token_id: int) -> ApiToken:
     token.revoked_at = token.revoked_at or utcnow()
     session.flush()
     return token
+
+
+def update_profile(session: Session, editor: Editor, name: str, picture: bytes | None = None,
+                   remove_picture: bool = False) -> Editor:
+    """The name and picture shown as "Curated by" on the updates this editor writes from now on
+    (sent emails keep what they said)."""
+    editor.name = clean_text(name, "name", max_len=120, required=False)
+    if picture:
+        editor.avatar_url = picture_path(store_picture(session, picture))
+    elif remove_picture:
+        editor.avatar_url = None
+    session.flush()
+    return editor

@@ -16,8 +16,10 @@ from .render import render_mjml, render_text
 
 PREFERENCES = "{{preferences_url}}"
 UNSUBSCRIBE = "{{unsubscribe_url}}"
+WEB_COPY = "{{web_copy_url}}"  # "View in browser": one per (edition, topics), never per reader
+_PLACEHOLDERS = (PREFERENCES, UNSUBSCRIBE, WEB_COPY)
 _HTML_MARK = re.compile(r"<!-- item:(\d+):start -->(.*?)<!-- item:\1:end -->", re.S)
-_LINK = re.compile("(" + re.escape(PREFERENCES) + "|" + re.escape(UNSUBSCRIBE) + ")")
+_LINK = re.compile("(" + "|".join(re.escape(p) for p in _PLACEHOLDERS) + ")")
 _TEXT_MARK = re.compile(r"<<item:(\d+):start>>\n?(.*?)<<item:\1:end>>\n?", re.S)
 MAX_ITEMS = 62  # one bit per item in Delivery.topics_mask (a signed 64-bit integer)
 
@@ -39,21 +41,23 @@ class RenderedEdition:
     def from_dict(cls, data: dict[str, Any]) -> RenderedEdition:
         return cls(**data)
 
-    def stamp(self, mask: int, preferences_url: str, unsubscribe_url: str) -> tuple[str, str]:
+    def stamp(self, mask: int, preferences_url: str, unsubscribe_url: str,
+              web_copy_url: str = "#") -> tuple[str, str]:
         """(text, html) for one recipient: their items in editorial order plus their links."""
         picked = [i for i in range(len(self.html_items)) if mask >> i & 1]
+        urls = (preferences_url, unsubscribe_url, web_copy_url)
         html = "".join(
             (
-                _links(self.html_head, preferences_url, unsubscribe_url),
+                _links(self.html_head, *urls),
                 *(self.html_items[i] for i in picked),
-                _links(self.html_tail, preferences_url, unsubscribe_url),
+                _links(self.html_tail, *urls),
             )
         )
         text = "".join(
             (
-                _links(self.text_head, preferences_url, unsubscribe_url),
+                _links(self.text_head, *urls),
                 *(self.text_items[i] for i in picked),
-                _links(self.text_tail, preferences_url, unsubscribe_url),
+                _links(self.text_tail, *urls),
             )
         )
         return text, html
@@ -63,7 +67,7 @@ Pieces = tuple[bytes | str, ...]  # bytes: encoded once; str: a link placeholder
 
 
 def _encode_pieces(part: str) -> Pieces:
-    return tuple(p if p in (PREFERENCES, UNSUBSCRIBE) else qp_piece(p)
+    return tuple(p if p in _PLACEHOLDERS else qp_piece(p)
                  for p in _LINK.split(part) if p)
 
 
@@ -96,9 +100,11 @@ class EncodedEdition:
             tail(rendered.text_tail),
         )
 
-    def stamp(self, mask: int, preferences_url: str, unsubscribe_url: str) -> tuple[bytes, bytes]:
+    def stamp(self, mask: int, preferences_url: str, unsubscribe_url: str,
+              web_copy_url: str = "#") -> tuple[bytes, bytes]:
         """(text, html) bodies for one recipient, encoded, their items in editorial order."""
-        links = {PREFERENCES: qp_piece(preferences_url), UNSUBSCRIBE: qp_piece(unsubscribe_url)}
+        links = {PREFERENCES: qp_piece(preferences_url), UNSUBSCRIBE: qp_piece(unsubscribe_url),
+                 WEB_COPY: qp_piece(web_copy_url)}
         picked = [i for i in range(len(self.html_items)) if mask >> i & 1]
 
         def join(head: Pieces, items: tuple[bytes, ...], tail: Pieces) -> bytes:
@@ -112,8 +118,9 @@ class EncodedEdition:
                 join(self.html_head, self.html_items, self.html_tail))
 
 
-def _links(part: str, preferences_url: str, unsubscribe_url: str) -> str:
-    return part.replace(PREFERENCES, preferences_url).replace(UNSUBSCRIBE, unsubscribe_url)
+def _links(part: str, preferences_url: str, unsubscribe_url: str, web_copy_url: str) -> str:
+    return (part.replace(PREFERENCES, preferences_url).replace(UNSUBSCRIBE, unsubscribe_url)
+            .replace(WEB_COPY, web_copy_url))
 
 
 def update_context(update: TopicUpdate) -> dict[str, Any]:
@@ -146,6 +153,9 @@ def render_items(
     subject: str, items: list[dict[str, Any]], *, list_name: str, base_url: str, kicker: str = ""
 ) -> RenderedEdition:
     """MJML + premailer run here, once; the result is cut at the item markers."""
+    # pictures the service stores are site paths; an email needs them absolute
+    items = [{**i, "curator_image_url": base_url.rstrip("/") + i["curator_image_url"]}
+             if (i.get("curator_image_url") or "").startswith("/") else i for i in items]
     context = {
         "subject": subject,
         "title": subject,
@@ -158,6 +168,7 @@ def render_items(
         "base_url": base_url,
         "preferences_url": PREFERENCES,
         "unsubscribe_url": UNSUBSCRIBE,
+        "web_copy_url": WEB_COPY,
     }
     html = render_mjml("edition.mjml", **context)
     text = render_text("edition.txt", **context)

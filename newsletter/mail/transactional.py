@@ -5,10 +5,10 @@ Each kind is rendered once per process with placeholders and then stamped, like 
 
 from __future__ import annotations
 
-import secrets
 from functools import lru_cache
 
 from .message import MessageTemplate
+from .message_ids import MessageIds
 from .render import render_mjml, render_text
 
 ACTION = "{{action_url}}"
@@ -47,7 +47,7 @@ def build_transactional(
     list_id: str,
     message_key: str | None = None,
 ) -> tuple[str, bytes]:
-    """(envelope sender, message bytes). `urls` has action, preferences and unsubscribe.
+    """(Message-ID, message bytes). `urls` has action, preferences and unsubscribe.
 
     `message_key` makes the Message-ID stable: a message sent again after a crash (the
     one whose acceptance could not be recorded) is then the same message to the receiver.
@@ -60,10 +60,11 @@ def build_transactional(
     template = MessageTemplate.build(
         subject=SUBJECTS[kind].format(list_name=list_name), mail_from=mail_from, list_id=list_id
     )
-    domain = template.sender.rsplit("@", 1)[1]
-    msg_id = f"<{kind}-{subscriber_id}.{message_key or secrets.token_hex(8)}@{domain}>"
+    ids = MessageIds.for_sender(mail_from)
+    label = f"{kind}-{subscriber_id}"
+    msg_id = f"<{label}.{message_key}@{ids.domain}>" if message_key else ids.unique(label)
     data = template.render(
         to=to, msg_id=msg_id, text=text, html=html,
         list_unsubscribe=f"<{urls['unsubscribe']}>",
     )
-    return template.sender, data
+    return msg_id, data

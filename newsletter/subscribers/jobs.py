@@ -17,9 +17,11 @@ import logging
 import time
 from collections.abc import Callable
 
+from ..bounces.verp import Copy
 from ..claims import alive, my_name
-from ..jobs import _subscriber_mail, envelope_sender
-from ..mail.transport import LoginRefused, PermanentFailure, TemporaryFailure, open_transport
+from ..jobs import _subscriber_mail
+from ..mail.postman import Postman
+from ..mail.transport import LoginRefused, PermanentFailure, TemporaryFailure
 from ..runtime import Runtime, current
 from . import intake, outbox
 
@@ -75,15 +77,15 @@ def record_signups() -> int:
 
 
 def send_outgoing_mail() -> int:
-    """Send waiting subscriber mail over one SMTP connection; returns how many were sent."""
+    """Send waiting subscriber mail through the postman, over one SMTP connection; returns
+    how many were sent."""
     runtime = current()
-    s = runtime.settings
     runtime.redis.delete(_kick_key(runtime, send_outgoing_mail))
     me = my_name(runtime.redis)
     deadline = time.monotonic() + JOB_SECONDS
     sent = 0
     with contextlib.ExitStack() as stack, runtime.Session() as session:
-        transport = None
+        postman: Postman | None = None
         try:
             while True:
                 holders = [n for n in outbox.claimers(session) if n != me]
@@ -92,11 +94,10 @@ def send_outgoing_mail() -> int:
                 session.commit()
                 if not letters:
                     break
-                if transport is None:
-                    transport = stack.enter_context(
-                        open_transport(s.smtp_url, s.outbox, s.smtp_timeout))
+                if postman is None:
+                    postman = stack.enter_context(runtime.postman())
                 for letter in letters:
-                    sent += _send_one(runtime, session, transport, letter)
+                    sent += _send_one(runtime, session, postman, letter)
                 if time.monotonic() >= deadline:
                     break
         finally:
@@ -107,14 +108,15 @@ def send_outgoing_mail() -> int:
     return sent
 
 
-def _send_one(runtime: Runtime, session, transport, letter: outbox.Letter) -> int:  # noqa: ANN001
+def _send_one(runtime: Runtime, session, postman: Postman,  # noqa: ANN001
+              letter: outbox.Letter) -> int:
     if not letter.wanted:  # confirmed, left or bounced since it was asked for
         outbox.mark_done(session, letter.id)
         return 0
-    sender, data = _subscriber_mail(runtime, letter.subscriber_id, letter.email, letter.kind,
-                                    message_key=f"m{letter.id}")
+    _, data = _subscriber_mail(runtime, letter.subscriber_id, letter.email, letter.kind,
+                               message_key=f"m{letter.id}")
     try:
-        transport.send(envelope_sender(runtime, letter.subscriber_id, sender), letter.email, data)
+        postman.send(letter.email, data, copy=Copy(letter.subscriber_id))
     except TemporaryFailure as exc:
         if not outbox.retry_later(session, letter):
             log.warning("%s mail to subscriber %s given up: %s", letter.kind,

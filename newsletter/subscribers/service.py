@@ -61,6 +61,23 @@ def check_request(raw_email: str, slugs: list[str], live: Collection[str]) -> tu
     page's cached list) without touching the database; or ValidationError. Like
     check_signup, it looks at nothing about the address's history."""
     address = normalize_email(raw_email)
+    return address, _check_slugs(slugs, live)
+
+
+def request_problems(raw_email: str, slugs: list[str], live: Collection[str]) -> dict[str, str]:
+    """Every problem with a sign-up at once, by field, so the form shows them all together
+    (the checks of check_request, which stops at the first); empty when it would pass."""
+    problems: dict[str, str] = {}
+    for field, check in (("email", lambda: normalize_email(raw_email)),
+                         ("topics", lambda: _check_slugs(slugs, live))):
+        try:
+            check()
+        except ValidationError as exc:
+            problems[field] = exc.message
+    return problems
+
+
+def _check_slugs(slugs: list[str], live: Collection[str]) -> list[str]:
     if len(slugs) > MAX_TOPICS:
         raise ValidationError("Too many topics in one request.", field="topics")
     wanted = list(dict.fromkeys(s.strip() for s in slugs if s and s.strip()))
@@ -69,7 +86,7 @@ def check_request(raw_email: str, slugs: list[str], live: Collection[str]) -> tu
         raise _unknown_topics(unknown)
     if not wanted:
         raise ValidationError("Choose at least one topic.", field="topics")
-    return address, wanted
+    return wanted
 
 
 def is_suppressed(session: Session, address: str) -> bool:

@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask import session as flask_session
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as FormValidationError
 
@@ -50,10 +51,7 @@ def _email_limit_key() -> str:
     A malformed address gets its own bucket too (never one shared by every typo).
     """
     raw = request.form.get("email", "")[:400]
-    try:
-        key = email_key(normalize_email(raw))
-    except ValidationError:
-        key = "raw:" + raw.strip().lower()
+    key = email_key_or_raw(raw)
     return "subscribe-email:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
 
 
@@ -74,6 +72,9 @@ def _cards() -> list[TopicCard]:
     return cache.get(runtime().Session)
 
 
+SIGNUP_KEY = "signup"  # the address and topics just typed, for the check-your-inbox page
+
+
 @bp.route("/subscribe", methods=["GET", "POST"])
 @limiter.limit(_ip_limit, methods=["POST"])
 @limiter.limit(_email_limit, key_func=_email_limit_key, methods=["POST"])
@@ -86,20 +87,68 @@ def subscribe():  # type: ignore[no-untyped-def]
         if wanted and wanted in {t.slug for t in cards}:
             form.topics.data = [wanted]
         return render_template("subscribe.html", form=form, topics=cards)
-    if not form.validate_on_submit():
-        if form.website.data:
-            return render_template("check_inbox.html"), 200  # bot: pretend all went well
+    valid = form.validate_on_submit()
+    if form.website.data:  # bot: pretend all went well
+        return _check_inbox_redirect(form.email.data or "", [])
+    # every problem at once, each next to its field
+    live = {t.slug for t in cards}  # checked against the page's list: no database work
+    problems = service.request_problems(form.email.data or "", form.topics.data or [], live)
+    for name, message in problems.items():
+        field = getattr(form, name)
+        if not field.errors:
+            field.errors = [*field.errors, message]
+    if not valid or problems:
         return render_template("subscribe.html", form=form, topics=cards), 422
-    try:
-        address, slugs = service.check_request(form.email.data or "", form.topics.data or [],
-                                               {t.slug for t in cards})
-    except ValidationError as exc:
-        target = getattr(form, exc.field or "email", form.email)
-        target.errors = [*target.errors, exc.message]
-        return render_template("subscribe.html", form=form, topics=cards), 422
+    address, slugs = service.check_request(form.email.data or "", form.topics.data or [], live)
     # Whatever this address's history, the request does the same work: one Redis round trip.
     accept_signup(runtime(), address, slugs)
-    return render_template("check_inbox.html")
+    return _check_inbox_redirect(address, slugs)
+
+
+def _check_inbox_redirect(address: str, slugs: list[str]) -> Response:
+    """Redirect after POST: a refresh does not sign up again. The address rides in the
+    (signed) session cookie, never in the URL, and the page is the same for every address."""
+    flask_session[SIGNUP_KEY] = {"email": address.strip()[:320], "topics": slugs[:50]}
+    return redirect(url_for("public.check_inbox"), code=303)
+
+
+def _resend_limit_key() -> str:
+    email = (flask_session.get(SIGNUP_KEY) or {}).get("email", "")
+    return "subscribe-email:" + hashlib.sha256(
+        email_key_or_raw(email).encode("utf-8", "replace")).hexdigest()
+
+
+def email_key_or_raw(raw: str) -> str:
+    try:
+        return email_key(normalize_email(raw))
+    except ValidationError:
+        return "raw:" + raw.strip().lower()
+
+
+@bp.get("/subscribe/check-inbox")
+def check_inbox():  # type: ignore[no-untyped-def]
+    signup = flask_session.get(SIGNUP_KEY) or {}
+    return render_template("check_inbox.html", email=signup.get("email"), form=ActionForm())
+
+
+@bp.post("/subscribe/resend")
+@limiter.limit(_ip_limit)
+@limiter.limit(_email_limit, key_func=_resend_limit_key)
+def resend():  # type: ignore[no-untyped-def]
+    """Send the email again for the address on the check-your-inbox page.
+
+    The same job as the first request decides what (if anything) goes out, so the answer
+    reveals nothing about the address either.
+    """
+    if not ActionForm().validate_on_submit():
+        raise CSRFError()
+    signup = flask_session.get(SIGNUP_KEY) or {}
+    if not signup.get("email"):
+        return redirect(url_for("public.subscribe"), code=303)
+    if signup.get("topics"):
+        accept_signup(runtime(), signup["email"], list(signup["topics"]))
+    flash("Sent again. Give it a minute, and look in your spam folder too.", "success")
+    return redirect(url_for("public.check_inbox"), code=303)
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])

@@ -162,7 +162,8 @@ def test_the_preview_renders_the_topic_block_as_in_the_email(as_editor, db):
     html = response.get_data(as_text=True)
     assert "Can Diplomacy Still Avert War in Ukraine?" in html
     assert "UPDATE:" in html and "BACKGROUND:" in html
-    assert "France 24, Financial Times, The Washington Post + 2 more" in html
+    # the seed lists the featured article's outlet (France 24, on its card) among the "more"
+    assert "Financial Times, The Washington Post, The New York Times + 2 more" in html
     assert "5 articles on this topic" in html
     assert "3 min read" in html and "Curated by Erin Editor" in html
     csp = response.headers["Content-Security-Policy"]

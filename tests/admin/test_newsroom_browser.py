@@ -117,6 +117,7 @@ def type_list(page: Page, field: str, items: list[str]) -> None:
         page.fill(f"#{field}-{i}", text)
 
 
+@pytest.mark.slow
 def test_compose_schedule_in_new_york_and_watch_it_send(
         newsroom_page, live_server, db, runtime, smtp, artifacts):
     page, base = newsroom_page, live_server.url
@@ -225,6 +226,7 @@ def test_compose_schedule_in_new_york_and_watch_it_send(
     assert page.problems == []  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 def test_pause_and_resume_in_the_middle_of_a_larger_edition(
         newsroom_page, live_server, db, runtime, smtp, artifacts):
     page, base = newsroom_page, live_server.url

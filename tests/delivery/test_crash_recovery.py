@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 
 from newsletter.delivery.settings import SendSettings
@@ -15,6 +16,7 @@ from tests.factories import make_topic
 from tests.support.delivery import bulk_subscribers, scheduled_edition, statuses
 
 
+@pytest.mark.slow
 def test_a_killed_worker_loses_no_delivery_and_resends_at_most_its_unflushed_rows(
         db, runtime, settings, smtp, tmp_path):
     topics = [make_topic(db, s) for s in ("world", "climate", "tech")]

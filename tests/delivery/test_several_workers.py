@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from rq import Worker
 from rq.job import Job
 from rq.registry import FinishedJobRegistry
@@ -16,6 +17,7 @@ from tests.factories import make_topic
 from tests.support.delivery import bulk_subscribers, scheduled_edition, statuses
 
 
+@pytest.mark.slow
 def test_three_workers_deliver_5000_messages_exactly_once(db, runtime, settings, smtp, tmp_path):
     topics = [make_topic(db, s) for s in ("world", "climate", "tech")]
     emails = bulk_subscribers(db, 5000, topics)

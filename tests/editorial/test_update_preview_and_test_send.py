@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from newsletter.editorial.composer import preview_html
 from newsletter.editorial.edition_preview import TrialSendFailed, send_test
 from newsletter.editorial.updates import SourceInput, UpdateInput
+from newsletter.mail.postman import Postman
 from newsletter.models import TopicUpdate, UpdateSource
 from tests.factories import make_editor, make_topic, make_update
 from tests.support.smtp import free_port
@@ -37,7 +38,7 @@ def test_a_refused_test_send_is_reported_as_the_mail_servers_fault(db, settings)
     nowhere = dataclasses.replace(settings, smtp_url=f"smtp://127.0.0.1:{free_port()}",
                                   smtp_timeout=2)
     with pytest.raises(TrialSendFailed) as caught:
-        send_test(nowhere, "Subject", [update], "desk@example.org")
+        send_test(nowhere, Postman.from_settings(nowhere), "Subject", [update], "desk@example.org")
     assert caught.value.status_code == 502
 
 
@@ -45,4 +46,4 @@ def test_a_test_send_needs_at_least_one_update(settings):
     from newsletter.errors import ValidationError
 
     with pytest.raises(ValidationError):
-        send_test(settings, "Subject", [], "desk@example.org")
+        send_test(settings, Postman.from_settings(settings), "Subject", [], "desk@example.org")

@@ -131,7 +131,8 @@ def test_the_assembled_bytes_mean_what_email_would_build(sent, db, runtime):
     rendered = prepare(edition, identity(runtime)).rendered
     ann = db.scalars(select(Subscriber).where(Subscriber.email == "ann@example.com")).one()
     link = links(runtime)
-    text, html = rendered.stamp(0b101, link.preferences(ann.id), link.unsubscribe(ann.id))
+    text, html = rendered.stamp(0b101, link.preferences(ann.id), link.unsubscribe(ann.id),
+                                link.web_copy(edition.id, 0b101))
 
     reference = EmailMessage(policy=SMTP_POLICY)
     for name in ("Date", "Message-ID", "To", "List-Unsubscribe", "List-Unsubscribe-Post", "From",

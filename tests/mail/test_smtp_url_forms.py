@@ -16,7 +16,6 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import func, select
 
 from newsletter.config import Settings
-from newsletter.jobs import identity
 from newsletter.mail.transport import LoginRefused, SMTPTransport, TemporaryFailure
 from newsletter.models import Delivery, Edition
 from tests.factories import make_topic
@@ -202,7 +201,7 @@ def test_the_envelope_sender_comes_from_envelope_from(db, runtime, smtp, setting
 
     Sender(runtime, smtp.url).drain(edition_id)
 
-    assert identity(runtime).envelope_from == "bounces+edition@news.example.test"
+    assert runtime.postman().envelope_from == "bounces+edition@news.example.test"
     assert sorted(m.rcpt_tos[0] for m in smtp.messages) == sorted(emails)
     # VERP: the configured address plus a signed tag per copy
     assert all(m.mail_from.startswith("bounces+edition+") and m.mail_from.endswith(

@@ -21,11 +21,14 @@ def token(purpose: Purpose, subscriber_id: int) -> str:
     return Tokens(SECRET).make(purpose, subscriber_id)
 
 
-def post_form(client: FlaskClient, page: str, data: dict, action: str | None = None):  # type: ignore[no-untyped-def]
+def post_form(client: FlaskClient, page: str, data: dict, action: str | None = None,  # type: ignore[no-untyped-def]
+              *, follow: bool = False):
     """GET the page for its CSRF token, then POST `data` to `action` (default: the page)."""
     html = client.get(page).get_data(as_text=True)
-    return client.post(action or page, data={**data, "csrf_token": csrf_token(html)})
+    return client.post(action or page, data={**data, "csrf_token": csrf_token(html)},
+                       follow_redirects=follow)
 
 
 def sign_up(client: FlaskClient, email: str, topics: list[str]):  # type: ignore[no-untyped-def]
-    return post_form(client, "/subscribe", {"email": email, "topics": topics})
+    """Submit the sign-up form and follow its redirect to the check-your-inbox page."""
+    return post_form(client, "/subscribe", {"email": email, "topics": topics}, follow=True)

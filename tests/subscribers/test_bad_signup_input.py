@@ -72,7 +72,8 @@ def test_the_honeypot_pretends_success_but_stores_nothing(client, db, smtp, work
     from tests.subscribers.pages import post_form
 
     response = post_form(client, "/subscribe", {
-        "email": "bot@example.com", "topics": ["world"], "website": "http://spam.example"})
+        "email": "bot@example.com", "topics": ["world"], "website": "http://spam.example"},
+        follow=True)
     assert response.status_code == 200
     assert "Check your inbox" in response.get_data(as_text=True)
     work()

@@ -33,7 +33,7 @@ def test_every_page_has_the_security_headers(client, urls) -> None:
         assert "frame-ancestors 'none'" in csp, url
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp, url
         assert response.headers.get("X-Content-Type-Options") == "nosniff", url
-        assert response.headers.get("Referrer-Policy") == "no-referrer", url
+        assert response.headers.get("Referrer-Policy") == "same-origin", url
         assert response.headers.get("X-Frame-Options") == "DENY", url
 
 

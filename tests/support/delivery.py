@@ -18,6 +18,7 @@ from newsletter.delivery.sender import BatchResult, send_batch
 from newsletter.delivery.settings import SendSettings
 from newsletter.editorial.editions import create_edition
 from newsletter.jobs import identity, links
+from newsletter.mail.postman import Postman
 from newsletter.mail.transport import SMTPTransport, Transport
 from newsletter.models import Delivery, Subscriber, Subscription, Topic, utcnow
 from newsletter.runtime import Runtime
@@ -86,9 +87,14 @@ class Sender:
     def transport(self) -> Transport:
         return SMTPTransport(self.smtp_url, timeout=10)
 
+    def postman(self, transport: Transport | None = None) -> Postman:
+        """The service's postman (runtime settings) over this sink or the given transport."""
+        return Postman.from_settings(self.runtime.settings, self.runtime.redis,
+                                     transport=transport or self.transport())
+
     def batch(self, edition_id: int, transport: Transport | None = None) -> BatchResult:
         return send_batch(
-            self.runtime.Session, self.runtime.redis, edition_id, transport or self.transport(),
+            self.runtime.Session, self.runtime.redis, edition_id, self.postman(transport),
             identity(self.runtime), links(self.runtime), self.settings, clock=self.clock,
         )
 

@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from newsletter.delivery.throttle import RateLimiter
+from newsletter.mail.rate import RateLimiter
 
 
 class FakeTime:
