@@ -11,7 +11,8 @@ readers and an edition whose send time falls in the middle of the burst.
 
 The generator is open-loop: visitor i starts at exactly t0 + i/rate whatever the server
 does, each from its own X-Forwarded-For address, over its own keep-alive connection:
-GET /subscribe (the form and its CSRF cookie), then POST /subscribe. Latencies are measured
+GET /subscribe (the form and its CSRF cookie), POST /subscribe, then the check-your-inbox
+page it redirects to (`inbox_p99_ms`). Latencies are measured
 from the moment the request is written; `lag_ms` says how late the generator itself started
 visitors (it is the bottleneck if that grows), and `gen_cpu` is its own share of one core.
 
@@ -244,13 +245,24 @@ async def visitor(i: int, port: int, stats: dict) -> None:
                + b"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "
                + str(len(form)).encode() + b"\r\n\r\n" + form)
         t = time.perf_counter()
-        status, _, _ = await request(reader, writer, raw)
+        cookie = headers[b"cookie"]
+        status, headers, _ = await request(reader, writer, raw)
         stats["post"].append(time.perf_counter() - t)
         stats["last_post"] = time.time()
-        if status in (200, 303):  # 303: on to the check-your-inbox page
-            stats["accepted"] += 1
-        else:
+        if status not in (200, 303):
             stats["errors"][f"POST {status}"] = stats["errors"].get(f"POST {status}", 0) + 1
+            return
+        stats["accepted"] += 1
+        if status == 303:  # a browser follows on to the check-your-inbox page
+            path = headers[b"location"].split(b"://", 1)[-1]
+            path = path[path.index(b"/"):] if b"://" in headers[b"location"] else path
+            t = time.perf_counter()
+            status, _, _ = await request(reader, writer, b"GET " + path + b" HTTP/1.1\r\n"
+                                         + common + b"Cookie: " + (headers[b"cookie"] or cookie)
+                                         + b"\r\n\r\n")
+            stats["inbox"].append(time.perf_counter() - t)
+            if status != 200:
+                stats["errors"][f"INBOX {status}"] = stats["errors"].get(f"INBOX {status}", 0) + 1
     except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
         stats["errors"][type(exc).__name__] = stats["errors"].get(type(exc).__name__, 0) + 1
     finally:
@@ -258,7 +270,7 @@ async def visitor(i: int, port: int, stats: dict) -> None:
 
 
 async def generate(port: int, rate: float, seconds: float) -> dict:
-    stats: dict = {"get": [], "post": [], "errors": {}, "accepted": 0, "lag": 0.0,
+    stats: dict = {"get": [], "post": [], "inbox": [], "errors": {}, "accepted": 0, "lag": 0.0,
                    "last_post": 0.0}
     loop = asyncio.get_running_loop()
     total = int(rate * seconds)
@@ -416,6 +428,7 @@ def main() -> None:
             "post_p50_ms": round(pct(stats["post"], 50) * 1000, 1),
             "post_p99_ms": round(pct(stats["post"], 99) * 1000, 1),
             "get_p99_ms": round(pct(stats["get"], 99) * 1000, 1),
+            "inbox_p99_ms": round(pct(stats["inbox"], 99) * 1000, 1),
             "confirmed": sent["addresses"], "extra_copies": sent["extra"],
             "confirm_s": round(sent["last"] - last_post, 1) if done else None,
             "edition_delay_s": round(delay, 1) if delay is not None else None,
