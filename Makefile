@@ -12,7 +12,7 @@ AXE_VERSION := 4.10.3
 AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint browser-deps axe migration bench clean
+.PHONY: help run test lint browser-deps mail-server-deps axe migration bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,7 +44,14 @@ axe: $(AXE) ## install axe-core for the accessibility checks (npm, into .venv/no
 lint: $(TEST_STAMP) ## ruff
 	$(BIN)/ruff check .
 
-test: $(TEST_STAMP) browser-deps $(AXE) ## the whole suite (PostgreSQL + Redis on 127.0.0.1, embedded defaults too)
+mail-server-deps: ## install Debian's dovecot for the bounce-mailbox tests when it is missing
+	@test -x /usr/sbin/dovecot || { \
+	  echo "Installing Debian dovecot (IMAPS/POP3S) for the bounce-mailbox tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    dovecot-imapd dovecot-pop3d >/dev/null; }
+
+test: $(TEST_STAMP) browser-deps mail-server-deps $(AXE) ## the whole suite (PostgreSQL + Redis on 127.0.0.1, embedded defaults too)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

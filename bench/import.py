@@ -59,8 +59,13 @@ def main() -> None:
     try:
         upgrade(url)
         engine = make_engine(url)
-        from sqlalchemy.orm import Session
+        from functools import partial
 
+        from sqlalchemy.orm import Session as PlainSession
+
+        from newsletter.subscribers.suppression import INFO_KEY, derive_key
+
+        Session = partial(PlainSession, info={INFO_KEY: derive_key("bench-secret")})  # noqa: N806
         with Session(engine) as session:
             session.add_all(Topic(slug=s, name=s.title()) for s in SLUGS)
             for i in range(SUPPRESSED):

@@ -129,7 +129,14 @@ def tick(now: datetime | None = None) -> dict[str, int]:
             enqueue_batches(runtime, edition_id, math.ceil(waiting / s.batch_size))
     _poll_due_feeds(runtime, now)
     _recover_signups(runtime)
+    _poll_bounce_mailbox(runtime)
     return {"started": started, "recovered": recovered, "resumed_subscribers": resumed}
+
+
+def _poll_bounce_mailbox(runtime: Runtime) -> None:
+    from .bounces.jobs import enqueue_mailbox_poll
+
+    enqueue_mailbox_poll(runtime)
 
 
 def _poll_due_feeds(runtime: Runtime, now: datetime) -> None:
@@ -152,8 +159,8 @@ def send_subscriber_mail(subscriber_id: int, kind: str) -> str | None:
             subscriber = subscribers.get_subscriber(session, subscriber_id)
         except NotFound:  # erased meanwhile: nothing to send
             return None
-        to = subscriber.email
-    message_id, data = _subscriber_mail(runtime, subscriber_id, to, kind)
+        to, version = subscriber.email, subscriber.token_version
+    message_id, data = _subscriber_mail(runtime, subscriber_id, to, kind, version)
     try:
         with runtime.postman() as postman:
             postman.send(to, data, copy=Copy(subscriber_id))
@@ -172,13 +179,13 @@ def send_import_confirmations(subscriber_ids: list[int]) -> int:
     """
     runtime = current()
     with runtime.session() as session:
-        people = [(sid, email) for sid, (email, status) in
-                  ledger.recipients(session, subscriber_ids).items()
-                  if status == SubscriberStatus.PENDING]
+        people = [(sid, r.email, r.token_version)
+                  for sid, r in ledger.recipients(session, subscriber_ids).items()
+                  if r.status == SubscriberStatus.PENDING]
     sent = 0
     with runtime.postman() as postman:
-        for subscriber_id, to in people:
-            _, data = _subscriber_mail(runtime, subscriber_id, to, "confirm")
+        for subscriber_id, to, version in people:
+            _, data = _subscriber_mail(runtime, subscriber_id, to, "confirm", version)
             try:
                 postman.send(to, data, copy=Copy(subscriber_id))
                 sent += 1
@@ -189,17 +196,22 @@ def send_import_confirmations(subscriber_ids: list[int]) -> int:
 
 
 def _subscriber_mail(runtime: Runtime, subscriber_id: int, to: str, kind: str,
-                     message_key: str | None = None) -> tuple[str, bytes]:
+                     version: int = 0, message_key: str | None = None,
+                     topics: list[str] | None = None) -> tuple[str, bytes]:
     """(Message-ID, bytes) of a confirmation or 'manage your topics' email."""
     s = runtime.settings
     link = links(runtime)
     urls = {
-        "action": link.confirm(subscriber_id) if kind == "confirm" else link.preferences(
-            subscriber_id),
-        "preferences": link.preferences(subscriber_id),
-        "unsubscribe": link.unsubscribe(subscriber_id),
+        "action": link.confirm(subscriber_id, version) if kind == "confirm"
+        else link.preferences(subscriber_id, version),
+        "preferences": link.preferences(subscriber_id, version),
+        "unsubscribe": link.unsubscribe(subscriber_id, version),
     }
+    if topics is None:  # batch senders look them up for the whole batch at once
+        with runtime.Session() as session:
+            topics = subscribers.topic_names(session, subscriber_id)
     return build_transactional(
         kind, to=to, subscriber_id=subscriber_id, urls=urls, list_name=s.list_name,
-        base_url=s.base_url, mail_from=s.mail_from, list_id=s.list_id, message_key=message_key,
+        base_url=s.base_url, mail_from=s.mail_from, list_id=s.list_id, topics=topics,
+        message_key=message_key,
     )

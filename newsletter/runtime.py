@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .config import Settings
 from .mail.postman import Postman
+from .subscribers.suppression import INFO_KEY, derive_key
 
 _current: Runtime | None = None
 
@@ -59,7 +60,9 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.engine = make_engine(settings.database_url)
-        self.Session = sessionmaker(self.engine, expire_on_commit=False)
+        # Suppression entries are keyed hashes: the key goes wherever a session goes.
+        self.Session = sessionmaker(self.engine, expire_on_commit=False,
+                                    info={INFO_KEY: derive_key(settings.secret_key)})
 
     @property
     def is_sqlite(self) -> bool:

@@ -16,7 +16,8 @@ from ..web.db import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 OPEN_ENDPOINTS = {"admin.login"}
-ADMIN_PREFIXES = ("admin.editors", "admin.settings")  # endpoints only the admin role may use
+# endpoints only the admin role may use
+ADMIN_PREFIXES = ("admin.editors", "admin.settings", "admin.subscribers_revoke")
 
 
 def is_admin_endpoint(endpoint: str | None) -> bool:
@@ -51,6 +52,7 @@ def init_app(app: Flask) -> None:
         feeds,
         profile,
         settings,
+        subscriber,
         subscribers,
         tokens,
         topics,

@@ -1,10 +1,11 @@
-"""The editors' home: recent editions and topics at a glance."""
+"""The editors' home: subscriber numbers, last and next editions, feeds in error, next steps."""
 
 from __future__ import annotations
 
 from flask import render_template
 from sqlalchemy import select
 
+from ..editorial.overview import overview
 from ..editorial.topics import list_topics
 from ..models import Edition
 from ..subscribers.service import count_by_topic
@@ -18,5 +19,5 @@ def dashboard():  # type: ignore[no-untyped-def]
     editions = list(session.scalars(select(Edition).order_by(Edition.created_at.desc()).limit(20)))
     return render_template(
         "admin/dashboard.html", editions=editions, topics=list_topics(session),
-        counts=count_by_topic(session),
+        counts=count_by_topic(session), overview=overview(session),
     )

@@ -17,6 +17,7 @@ from ..feeds.catalog import DEFAULT_POLL_MINUTES, MAX_POLL_MINUTES, MIN_POLL_MIN
 from ..models import Article, Feed, Topic
 from ..web.db import db, runtime
 from . import bp
+from .forms import is_id
 
 
 class FeedForm(FlaskForm):
@@ -182,7 +183,7 @@ def feeds_inbox(slug: str):  # type: ignore[no-untyped-def]
 
 def _form_int(name: str) -> int:
     raw = request.form.get(name, "").strip()
-    if not raw.isdigit():
+    if not is_id(raw):
         raise ValidationError(f"Choose a {name} story.", field=name)
     return int(raw)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import request
 
 from ..errors import ValidationError
+from ..lookup import is_db_id
 
 
 def text(name: str) -> str:
@@ -24,12 +25,9 @@ def lines(name: str) -> list[str]:
     return [i for i in items if i]
 
 
-MAX_ID = 2_147_483_647  # the database's integer range
-
-
 def is_id(raw: str) -> bool:
     raw = raw.strip()
-    return raw.isdigit() and int(raw) <= MAX_ID
+    return raw.isdigit() and is_db_id(int(raw))
 
 
 def int_list(name: str) -> list[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
-from flask import Response, render_template, request, stream_with_context
+from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms.validators import ValidationError as CSRFInvalid
 
@@ -13,7 +13,7 @@ from ..errors import NewsletterError
 from ..extensions import csrf
 from ..jobs import send_import_confirmations
 from ..models import SubscriberStatus
-from ..subscribers import exporter, importer
+from ..subscribers import access, exporter, importer
 from ..web.db import db, runtime
 from . import bp
 from .forms import page_arg
@@ -40,6 +40,17 @@ def subscribers():  # type: ignore[no-untyped-def]
         statuses=list(SubscriberStatus), by_status=exporter.counts_by_status(session),
         topic_counts=exporter.topic_counts(session),
     )
+
+
+@bp.post("/subscribers/<int:subscriber_id>/revoke-links")
+def subscribers_revoke_links(subscriber_id: int):  # type: ignore[no-untyped-def]
+    """Admin only: every link in this reader's past emails stops working (e.g. a forwarded
+    email let someone else into their preferences). Their next email has working links."""
+    session = db()
+    subscriber = access.revoke_links(session, subscriber_id)
+    session.commit()
+    flash(f"Links sent to {subscriber.email} so far no longer work.", "success")
+    return redirect(url_for("admin.subscribers", q=subscriber.email_key))
 
 
 @bp.get("/subscribers/export.csv")

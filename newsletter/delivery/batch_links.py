@@ -12,7 +12,7 @@ from itsdangerous import URLSafeSerializer
 from itsdangerous.encoding import base64_encode
 
 from ..subscribers.links import Links
-from ..subscribers.tokens import Purpose
+from ..subscribers.tokens import Purpose, payload
 
 _CHECK_IDS = (1, 42, 987_654_321)
 
@@ -31,28 +31,31 @@ class BatchLinks:
                 self._signers = {}
 
     def _agrees(self) -> bool:
-        return all(self.preferences(i) == self.links.preferences(i)
-                   and self.unsubscribe(i) == self.links.unsubscribe(i) for i in _CHECK_IDS)
+        return all(self.preferences(i, v) == self.links.preferences(i, v)
+                   and self.unsubscribe(i, v) == self.links.unsubscribe(i, v)
+                   for i in _CHECK_IDS for v in (0, 3))
 
     @property
     def fast(self) -> bool:
         return bool(self._signers)
 
-    def _token(self, purpose: str, subscriber_id: int) -> str:
+    def _token(self, purpose: str, subscriber_id: int, version: int) -> str:
         serializer, sep, algorithm, key = self._signers[purpose]
-        payload = serializer.dump_payload(subscriber_id)
-        signature = base64_encode(algorithm.get_signature(key, payload))  # type: ignore[attr-defined]
-        return (payload + sep + signature).decode("ascii")
+        value = serializer.dump_payload(payload(subscriber_id, version))
+        signature = base64_encode(algorithm.get_signature(key, value))  # type: ignore[attr-defined]
+        return (value + sep + signature).decode("ascii")
 
-    def preferences(self, subscriber_id: int) -> str:
+    def preferences(self, subscriber_id: int, version: int = 0) -> str:
         if not self._signers:
-            return self.links.preferences(subscriber_id)
-        return f"{self.links.base_url}/preferences/{self._token(Purpose.PREFERENCES, subscriber_id)}"
+            return self.links.preferences(subscriber_id, version)
+        token = self._token(Purpose.PREFERENCES, subscriber_id, version)
+        return f"{self.links.base_url}/preferences/{token}"
 
     def web_copy(self, edition_id: int, mask: int) -> str:
         return self.links.web_copy(edition_id, mask)
 
-    def unsubscribe(self, subscriber_id: int) -> str:
+    def unsubscribe(self, subscriber_id: int, version: int = 0) -> str:
         if not self._signers:
-            return self.links.unsubscribe(subscriber_id)
-        return f"{self.links.base_url}/unsubscribe/{self._token(Purpose.UNSUBSCRIBE, subscriber_id)}"
+            return self.links.unsubscribe(subscriber_id, version)
+        token = self._token(Purpose.UNSUBSCRIBE, subscriber_id, version)
+        return f"{self.links.base_url}/unsubscribe/{token}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import (
     String,
@@ -138,14 +139,20 @@ def claim(session: Session, edition_id: int, limit: int, now: datetime) -> list[
     return sorted((Claimed(*r) for r in rows), key=lambda c: c.id)
 
 
-def recipients(session: Session, subscriber_ids: list[int]) -> dict[int, tuple[str, str]]:
-    """subscriber id → (email, status), read at send time so late unsubscribes are honoured."""
+class Recipient(NamedTuple):
+    email: str
+    status: str
+    token_version: int
+
+
+def recipients(session: Session, subscriber_ids: list[int]) -> dict[int, Recipient]:
+    """subscriber id → (email, status, token_version), read at send time so late
+    unsubscribes (and revoked links) are honoured."""
     rows = session.execute(
-        select(Subscriber.id, Subscriber.email, Subscriber.status).where(
-            Subscriber.id.in_(subscriber_ids)
-        )
+        select(Subscriber.id, Subscriber.email, Subscriber.status, Subscriber.token_version)
+        .where(Subscriber.id.in_(subscriber_ids))
     )
-    return {sid: (email, status) for sid, email, status in rows}
+    return {sid: Recipient(email, status, version) for sid, email, status, version in rows}
 
 
 def mark_sent(session: Session, ids: list[int], now: datetime,
@@ -289,3 +296,12 @@ def unfinished(session: Session, edition_id: int) -> int:
 
 def editions_sending(session: Session) -> list[int]:
     return list(session.scalars(select(Edition.id).where(Edition.status == "sending")))
+
+
+def history(session: Session, subscriber_id: int, limit: int = 50) -> list[tuple[Delivery, Edition]]:
+    """One reader's copies, newest edition first: what their page in the admin lists."""
+    return [(d, e) for d, e in session.execute(
+        select(Delivery, Edition).join(Edition, Edition.id == Delivery.edition_id)
+        .where(Delivery.subscriber_id == subscriber_id)
+        .order_by(Edition.send_at.desc(), Edition.id.desc()).limit(limit)
+    ).all()]

@@ -78,10 +78,10 @@ class PreparedEdition:
         return url
 
     def message(self, links: Links | BatchLinks, subscriber_id: int, email: str, mask: int,
-                date: str) -> bytes:
-        unsubscribe = links.unsubscribe(subscriber_id)
-        text, html = self.encoded.stamp(mask, links.preferences(subscriber_id), unsubscribe,
-                                        self.web_copy(links, mask))
+                date: str, version: int = 0) -> bytes:
+        unsubscribe = links.unsubscribe(subscriber_id, version)
+        text, html = self.encoded.stamp(mask, links.preferences(subscriber_id, version),
+                                        unsubscribe, self.web_copy(links, mask))
         return self.template.render_encoded(
             to=email,
             msg_id=self.ids.copy(self.id_prefix, subscriber_id),
@@ -195,11 +195,11 @@ def send_batch(
         for row in rows:
             if row.id in inactive:
                 continue
-            email = people[row.subscriber_id][0]
+            email, _status, version = people[row.subscriber_id]
             login_refused = None
             try:
                 data = prepared.message(batch_links, row.subscriber_id, email, row.topics_mask,
-                                        date)
+                                        date, version)
                 postman.send(email, data, copy=Copy(row.subscriber_id, edition_id))
                 outcomes.sent.append(row.id)
                 transient_streak = 0

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..bounces.policy import edition_bounces
 from ..delivery import ledger
 from ..errors import ValidationError
-from ..lookup import get_or_404
+from ..lookup import get_or_404, is_db_id
 from ..mail.edition import MAX_ITEMS
 from ..models import (
     Delivery,
@@ -32,6 +32,9 @@ from ..subscribers.service import count_by_topic
 from .text import clean_text
 
 PAST_TOLERANCE = timedelta(minutes=1)
+# Far enough for any real plan; near enough that showing the time in any zone, or a reader's
+# local delivery day, never runs past year 9999 (which raised OverflowError: a 500).
+MAX_AHEAD = timedelta(days=3653)
 
 
 def parse_send_at(value: str | None, tz_name: str = "UTC", now: datetime | None = None
@@ -40,10 +43,7 @@ def parse_send_at(value: str | None, tz_name: str = "UTC", now: datetime | None 
     now = now or utcnow()
     if value in (None, ""):
         return now
-    try:
-        zone = ZoneInfo(tz_name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValidationError(f"Unknown time zone '{str(tz_name)[:64]}'.", field="timezone") from exc
+    zone = ZoneInfo(check_timezone(tz_name or "UTC"))
     if not isinstance(value, str):
         raise ValidationError("send_at must be an ISO-8601 date and time.", field="send_at")
     try:
@@ -52,7 +52,12 @@ def parse_send_at(value: str | None, tz_name: str = "UTC", now: datetime | None 
         raise ValidationError("send_at must be an ISO-8601 date and time.", field="send_at") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    moment = moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError as exc:  # 9999-12-31T23:59 east of UTC falls past year 9999
+        raise ValidationError("send_at is too far in the future.", field="send_at") from exc
+    if moment > now + MAX_AHEAD:
+        raise ValidationError("send_at is more than ten years away.", field="send_at")
     if moment < now - PAST_TOLERANCE:
         raise ValidationError("The send time is in the past.", field="send_at")
     return moment
@@ -79,7 +84,9 @@ def validate_updates(session: Session, update_ids: object) -> list[TopicUpdate]:
         raise ValidationError("Choose at least one topic update.", field="update_ids")
     if len(ids) > MAX_ITEMS:
         raise ValidationError(f"An edition holds at most {MAX_ITEMS} updates.", field="update_ids")
-    found = {u.id: u for u in session.scalars(select(TopicUpdate).where(TopicUpdate.id.in_(ids)))}
+    in_range = [i for i in ids if is_db_id(i)]
+    found = {u.id: u for u in session.scalars(
+        select(TopicUpdate).where(TopicUpdate.id.in_(in_range)))} if in_range else {}
     missing = [i for i in ids if i not in found]
     if missing:
         raise ValidationError(f"Unknown update ids: {missing[:10]}", field="update_ids")
@@ -95,7 +102,7 @@ def check_timezone(tz_name: object) -> str:
         raise ValidationError("Choose a time zone.", field="timezone")
     try:
         ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValidationError(f"Unknown time zone '{tz_name[:64]}'.", field="timezone") from exc
     return tz_name
 

@@ -75,7 +75,7 @@ class UpdateInput:
                                   or not 0 <= count <= 100000):
             raise ValidationError("article_count must be a whole number.", field="article_count")
         status = data.get("status", UpdateStatus.PUBLISHED)
-        if status not in set(UpdateStatus):
+        if not isinstance(status, str) or status not in set(UpdateStatus):
             raise ValidationError("status must be draft or published.", field="status")
         return cls(
             headline=data.get("headline"),  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ from ..editorial.topics import get_topic
 from ..errors import Conflict, ValidationError
 from ..lookup import get_or_404
 from ..models import Feed, FeedStatus, utcnow
+from ..urls import normalize_url
 from .ssrf import UnsafeURL, check_url
 
 MIN_POLL_MINUTES = 1
@@ -40,6 +41,10 @@ def clean_feed_url(value: object, allow_private: bool) -> str:
     url = clean_text(value, "url", max_len=2000)
     try:
         check_url(url, allow_private, resolve_host=False)
+        clean = normalize_url(url)
+        if clean is None:
+            raise ValidationError("url must be an absolute http(s) URL.", field="url")
+        url = clean
         check_url(url, allow_private)
     except UnsafeURL as exc:
         if "resolve" not in str(exc):

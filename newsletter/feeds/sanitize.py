@@ -9,9 +9,10 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from urllib.parse import urljoin, urlsplit
 
 import nh3
+
+from ..urls import normalize_url
 
 ALLOWED_TAGS = {
     "p", "br", "a", "em", "strong", "b", "i", "u", "ul", "ol", "li", "blockquote", "q",
@@ -24,26 +25,8 @@ _SPACE = re.compile(r"\s+")
 
 
 def safe_url(value: object, base: str | None = None) -> str | None:
-    """An absolute http(s) URL, or None: no javascript:, data:, relative or credentialed URLs."""
-    if not isinstance(value, str):
-        return None
-    text = _CONTROL.sub("", value).strip()
-    if not text:
-        return None
-    if base:
-        text = urljoin(base, text)
-    try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
-        return None
-    if parts.username or parts.password:
-        return None
-    if len(text) > 2000:
-        return None
-    return text
+    """An absolute, percent-encoded http(s) URL, or None (see newsletter.urls)."""
+    return normalize_url(value, base)
 
 
 def plain_text(value: object, max_len: int | None = None) -> str:

@@ -14,8 +14,10 @@ from pathlib import Path
 import jinja2
 import mjml
 import premailer
+from markupsafe import Markup, escape
 
 from ..errors import ValidationError
+from ..urls import normalize_url
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[2] / "templates"
 EMAIL_TEMPLATES = TEMPLATE_ROOT / "email"
@@ -38,7 +40,26 @@ def email_env() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["outlets"] = outlets_line
+    env.filters["url"] = url_attribute
+    env.filters["mj_url"] = mj_url_attribute
+    env.filters["mj_attr"] = mj_attribute
     return env
+
+
+def url_attribute(value: object) -> str:
+    """A link as it may go into an attribute: cleaned again at render time, so a row stored
+    before URLs were cleaned cannot break out of its quotes; "" when it is no http(s) URL."""
+    return normalize_url(value) or ""
+
+
+def mj_attribute(value: object) -> Markup:
+    """For attributes of MJML components (mj-image src and alt, mj-button href): MJML decodes
+    their entities once and writes the value back raw, so escape twice to keep one level."""
+    return escape(str(escape(value)))
+
+
+def mj_url_attribute(value: object) -> Markup:
+    return mj_attribute(url_attribute(value))
 
 
 def text_env() -> jinja2.Environment:

@@ -6,6 +6,7 @@ Each kind is rendered once per process with placeholders and then stamped, like 
 from __future__ import annotations
 
 from functools import lru_cache
+from html import escape
 
 from .message import MessageTemplate
 from .message_ids import MessageIds
@@ -14,6 +15,7 @@ from .render import render_mjml, render_text
 ACTION = "{{action_url}}"
 PREFERENCES = "{{preferences_url}}"
 UNSUBSCRIBE = "{{unsubscribe_url}}"
+TOPICS = "{{topic_names}}"
 SUBJECTS = {
     "confirm": "Confirm your subscription to {list_name}",
     "manage": "Your topics at {list_name}: change, pause or leave",
@@ -31,6 +33,7 @@ def _rendered(kind: str, list_name: str, base_url: str) -> tuple[str, str]:
         "action_url": ACTION,
         "preferences_url": PREFERENCES,
         "unsubscribe_url": UNSUBSCRIBE,
+        "topic_names": TOPICS,
     }
     return render_text(f"{kind}.txt", **context), render_mjml(f"{kind}.mjml", **context)
 
@@ -45,14 +48,20 @@ def build_transactional(
     base_url: str,
     mail_from: str,
     list_id: str,
+    topics: list[str] | None = None,
     message_key: str | None = None,
 ) -> tuple[str, bytes]:
-    """(Message-ID, message bytes). `urls` has action, preferences and unsubscribe.
+    """(Message-ID, message bytes). `urls` has action, preferences and unsubscribe;
+    `topics` are the names of the topics the reader chose, in the order shown on the site.
 
     `message_key` makes the Message-ID stable: a message sent again after a crash (the
     one whose acceptance could not be recorded) is then the same message to the receiver.
     """
     text, html = _rendered(kind, list_name, base_url)
+    names = topics or []
+    text = text.replace(TOPICS, "\n".join(f"  - {name}" for name in names) or "  (none yet)")
+    html = html.replace(TOPICS, ", ".join(f"<strong>{escape(name)}</strong>" for name in names)
+                        or "none yet")
     for placeholder, key in ((ACTION, "action"), (PREFERENCES, "preferences"),
                              (UNSUBSCRIBE, "unsubscribe")):
         text = text.replace(placeholder, urls.get(key, base_url))

@@ -23,6 +23,8 @@ class Editor(UserMixin, Base):
     role: Mapped[str] = mapped_column(String(16), default=EditorRole.EDITOR)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Part of the login cookie; raising it (logout, disable, new password) ends every session.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="editor")
 

@@ -29,6 +29,8 @@ class Subscriber(Base):
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_mail_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     bounce_reason: Mapped[str | None] = mapped_column(String(500))
+    # Part of every signed link; raising it revokes all links sent so far (see tokens.py).
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     subscriptions: Mapped[list[Subscription]] = relationship(
         back_populates="subscriber", cascade="all, delete-orphan"

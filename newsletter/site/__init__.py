@@ -13,8 +13,10 @@ def longdate(value: datetime) -> str:
 
 def init_app(app: Flask) -> None:
     from ..mail.render import outlets_line
+    from . import freshness
     from .views import bp
 
+    freshness.listen()
     app.add_template_filter(longdate, "longdate")
     app.add_template_filter(outlets_line, "outlets")
     app.register_blueprint(bp)

@@ -5,6 +5,7 @@ Thin views: `pages` picks what the public may see, templates lay it out in the s
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from ..errors import InvalidToken, NotFound
 from ..models import Edition, TopicUpdate
 from ..subscribers.tokens import Tokens
 from ..web.db import db, runtime
-from . import atom, pages
+from . import atom, freshness, pages
 from .caching import cacheable
 from .pictures import get_picture
 from .seo import meta
@@ -75,6 +76,12 @@ def home() -> Response:
 
 @bp.get("/topics/<slug>")
 def topic(slug: str) -> Response:
+    body, modified = freshness.cache_for(runtime()).get(runtime(), ("topic", slug),
+                                                        lambda: _topic_page(slug))
+    return cacheable(body, modified=modified)
+
+
+def _topic_page(slug: str) -> tuple[str, datetime]:
     page = pages.topic_page(db(), slug)
     latest = page.latest
     topic = page.topic
@@ -86,8 +93,7 @@ def topic(slug: str) -> Response:
         image=featured.image_url if featured else None,
         feeds=[(f"{topic.name} updates", f"/topics/{topic.slug}/feed.atom")],
     )
-    return cacheable(render_template("site/topic.html", page=page, meta=page_meta),
-                     modified=page.modified)
+    return render_template("site/topic.html", page=page, meta=page_meta), page.modified
 
 
 @bp.get("/topics/<slug>/feed.atom")

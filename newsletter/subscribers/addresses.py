@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from email_validator import EmailNotValidError, validate_email
 
 from ..errors import ValidationError
@@ -39,8 +37,3 @@ def normalize_email(raw: str) -> str:
 
 def email_key(address: str) -> str:
     return address.lower()
-
-
-def email_hash(address: str) -> str:
-    """What suppression keeps after erasure: enough to recognise the address, not to read it."""
-    return hashlib.sha256(email_key(address).encode()).hexdigest()

@@ -31,6 +31,11 @@ class SubscribeForm(FlaskForm):
     website = StringField("Leave this field empty", validators=[Length(max=0)])
 
 
+class NewLinkForm(FlaskForm):
+    email = EmailField("Email address", validators=[
+        InputRequired("Enter your email address."), Length(max=320, message=TOO_LONG)])
+
+
 class ActionForm(FlaskForm):
     """A button that changes state: only CSRF to check."""
 

@@ -21,8 +21,9 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from ..errors import ValidationError
-from ..models import Subscriber, SubscriberStatus, Subscription, Suppression, Topic, utcnow
-from .addresses import email_hash, email_key, normalize_email
+from ..models import Subscriber, SubscriberStatus, Subscription, Topic, utcnow
+from .addresses import email_key, normalize_email
+from .suppression import suppressed_among
 
 IMPORT_STATUSES = (SubscriberStatus.ACTIVE, SubscriberStatus.PENDING)
 CHUNK = 5000
@@ -178,11 +179,7 @@ def import_subscribers(session: Session, lines: Iterable[str], status: str,
         raise ValidationError("The file has no subscriber rows.", field="file")
 
     keys = list(people)
-    hashes = {email_hash(k): k for k in keys}
-    suppressed: set[str] = set()
-    for chunk in _chunks(list(hashes)):
-        suppressed.update(hashes[h] for h in session.scalars(
-            select(Suppression.email_hash).where(Suppression.email_hash.in_(chunk))))
+    suppressed = suppressed_among(session, keys)
     report.suppressed = len(suppressed)
 
     wanted = [k for k in keys if k not in suppressed]

@@ -17,19 +17,23 @@ import logging
 import time
 from collections.abc import Callable
 
+from rq import Retry
+
 from ..bounces.verp import Copy
 from ..claims import alive, my_name
+from ..errors import ValidationError
 from ..jobs import _subscriber_mail
 from ..mail.postman import Postman
 from ..mail.transport import LoginRefused, PermanentFailure, TemporaryFailure
 from ..runtime import Runtime, current
-from . import intake, outbox
+from . import intake, outbox, service
 
 log = logging.getLogger(__name__)
 SIGNUP_BATCH = 500  # sign-ups recorded per transaction
 MAIL_BATCH = 200  # rows claimed at a time; one SMTP connection serves the whole job
 JOB_SECONDS = 2.0  # then the job queues its continuation and lets other queues go first
 KICK_TTL = 120  # a lost job (Redis restarted) is queued again by the tick after this
+SIGNUP_RETRY = Retry(max=3, interval=[10, 60, 300])
 
 
 def _kick_key(runtime: Runtime, job: Callable[[], int]) -> str:
@@ -96,8 +100,11 @@ def send_outgoing_mail() -> int:
                     break
                 if postman is None:
                     postman = stack.enter_context(runtime.postman())
+                topics = service.topic_names_of(session, [x.subscriber_id for x in letters])
+                session.commit()
                 for letter in letters:
-                    sent += _send_one(runtime, session, postman, letter)
+                    sent += _send_one(runtime, session, postman, letter,
+                                      topics.get(letter.subscriber_id, []))
                 if time.monotonic() >= deadline:
                     break
         finally:
@@ -109,12 +116,13 @@ def send_outgoing_mail() -> int:
 
 
 def _send_one(runtime: Runtime, session, postman: Postman,  # noqa: ANN001
-              letter: outbox.Letter) -> int:
+              letter: outbox.Letter, topics: list[str]) -> int:
     if not letter.wanted:  # confirmed, left or bounced since it was asked for
         outbox.mark_done(session, letter.id)
         return 0
     _, data = _subscriber_mail(runtime, letter.subscriber_id, letter.email, letter.kind,
-                               message_key=f"m{letter.id}")
+                               letter.token_version, message_key=f"m{letter.id}",
+                               topics=topics)
     try:
         postman.send(letter.email, data, copy=Copy(letter.subscriber_id))
     except TemporaryFailure as exc:
@@ -146,3 +154,30 @@ def recover(runtime: Runtime) -> None:
         if outbox.waiting(session) or set(holders) - alive(runtime.redis, holders):
             kick(runtime, send_outgoing_mail)
         outbox.purge(session)
+
+
+def enqueue_mail(runtime: Runtime, subscriber_id: int, kind: str) -> None:
+    """One email decided by a view (expired link, undo): it leaves through the outbox and
+    the mail job too, so every subscriber email has the same path and the same guarantees."""
+    with runtime.session() as session:
+        outbox.add(session, subscriber_id, kind)
+    kick(runtime, send_outgoing_mail)
+
+
+def enqueue_link_request(runtime: Runtime, address: str) -> None:
+    runtime.signup_queue.enqueue(send_new_link, address, retry=SIGNUP_RETRY)
+
+
+def send_new_link(address: str) -> str:
+    """A new preferences or confirmation link for whoever owns this address (if anyone)."""
+    runtime = current()
+    with runtime.session() as session:
+        try:
+            subscriber_id, mail = service.request_new_link(session, address)
+        except ValidationError:
+            return "invalid"
+        if subscriber_id is not None and mail is not service.MailToSend.NONE:
+            outbox.add(session, subscriber_id, mail.value)  # decided and recorded together
+    if subscriber_id is not None and mail is not service.MailToSend.NONE:
+        kick(runtime, send_outgoing_mail)
+    return mail.value

@@ -34,6 +34,7 @@ class Letter:
     email: str
     status: str
     attempts: int
+    token_version: int
 
     @property
     def wanted(self) -> bool:
@@ -69,7 +70,7 @@ def claim(session: Session, me: str, dead: list[str], limit: int,
     session.execute(update(OutgoingMail).where(OutgoingMail.id.in_(ids)).values(claimed_by=me))
     rows = session.execute(
         select(OutgoingMail.id, OutgoingMail.subscriber_id, OutgoingMail.kind, Subscriber.email,
-               Subscriber.status, OutgoingMail.attempts)
+               Subscriber.status, OutgoingMail.attempts, Subscriber.token_version)
         .join(Subscriber, Subscriber.id == OutgoingMail.subscriber_id)
         .where(OutgoingMail.id.in_(ids)).order_by(OutgoingMail.id))
     return [Letter(*row) for row in rows]

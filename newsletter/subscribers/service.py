@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
-from ..models import Subscriber, SubscriberStatus, Subscription, Suppression, Topic, utcnow
-from .addresses import email_hash, email_key, normalize_email
+from ..models import Subscriber, SubscriberStatus, Subscription, Topic, utcnow
+from . import suppression
+from .addresses import email_key, normalize_email
 from .signups import RESEND_INTERVAL, MailToSend, SignUp, subscribe, throttle
 
 __all__ = ["RESEND_INTERVAL", "MailToSend", "SignUp", "subscribe"]  # recorded in signups.py
@@ -90,9 +91,25 @@ def _check_slugs(slugs: list[str], live: Collection[str]) -> list[str]:
 
 
 def is_suppressed(session: Session, address: str) -> bool:
-    return session.scalar(
-        select(Suppression.id).where(Suppression.email_hash == email_hash(address))
-    ) is not None
+    return suppression.find(session, address) is not None
+
+
+def topic_names(session: Session, subscriber_id: int) -> list[str]:
+    """Names of the live topics a subscriber follows, in the site's order (for their emails)."""
+    return topic_names_of(session, [subscriber_id]).get(subscriber_id, [])
+
+
+def topic_names_of(session: Session, subscriber_ids: list[int]) -> dict[int, list[str]]:
+    """topic_names for many subscribers in one query (a batch of confirmations)."""
+    names: dict[int, list[str]] = {}
+    for sid, name in session.execute(
+        select(Subscription.subscriber_id, Topic.name)
+        .join(Topic, Subscription.topic_id == Topic.id)
+        .where(Subscription.subscriber_id.in_(subscriber_ids), Topic.archived_at.is_(None))
+        .order_by(Topic.position, Topic.name)
+    ):
+        names.setdefault(sid, []).append(name)
+    return names
 
 
 def find_by_email(session: Session, address: str) -> Subscriber | None:
@@ -135,6 +152,27 @@ def request_confirmation(
     return mail
 
 
+def request_new_link(session: Session, raw_email: str, now: datetime | None = None
+                     ) -> tuple[int | None, MailToSend]:
+    """Someone with a broken or lost link asks for a new one by typing their address.
+
+    Readers get their 'manage your topics' email, people who never confirmed (or left) a
+    fresh confirmation; anyone else gets nothing. The caller answers the same either way.
+    """
+    subscriber = find_by_email(session, normalize_email(raw_email))
+    if subscriber is None or is_suppressed(session, subscriber.email):
+        return None, MailToSend.NONE
+    if subscriber.status in (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED):
+        mail = MailToSend.MANAGE
+    elif subscriber.status in (SubscriberStatus.PENDING, SubscriberStatus.UNSUBSCRIBED):
+        mail = MailToSend.CONFIRM
+    else:
+        return None, MailToSend.NONE
+    mail = throttle(subscriber, mail, now or utcnow())
+    session.flush()
+    return subscriber.id, mail
+
+
 def _lock(session: Session, subscriber_id: int) -> Subscriber:
     """The subscriber row, locked until commit and freshly read (topics included).
 
@@ -171,11 +209,13 @@ def _replace_topics(session: Session, subscriber: Subscriber, topics: list[Topic
 
 
 def confirm(session: Session, subscriber_id: int, now: datetime | None = None) -> Subscriber:
+    """Consent, recorded as confirmed_at (a new one each time someone comes back)."""
     subscriber = get_subscriber(session, subscriber_id)
     if subscriber.status in (SubscriberStatus.PENDING, SubscriberStatus.UNSUBSCRIBED):
         subscriber.status = SubscriberStatus.ACTIVE
         subscriber.confirmed_at = now or utcnow()
         subscriber.unsubscribed_at = None
+        suppression.lift_erasure(session, subscriber.email)
     return subscriber
 
 
@@ -246,17 +286,15 @@ def export_data(session: Session, subscriber_id: int) -> dict[str, Any]:
 
 
 def erase(session: Session, subscriber_id: int) -> None:
-    """Delete the person; keep only a hash so an import cannot re-add them by mistake."""
+    """Delete the person; keep only a keyed hash so an import cannot re-add them by mistake."""
     subscriber = get_subscriber(session, subscriber_id)
-    suppress(session, subscriber.email, reason="erased")
+    suppression.suppress(session, subscriber.email, reason=suppression.ERASED)
     session.delete(subscriber)
     session.flush()
 
 
 def suppress(session: Session, address: str, reason: str) -> None:
-    digest = email_hash(address)
-    if session.scalar(select(Suppression.id).where(Suppression.email_hash == digest)) is None:
-        session.add(Suppression(email_hash=digest, reason=reason))
+    suppression.suppress(session, address, reason)
 
 
 def resume_due_pauses(session: Session, now: datetime | None = None) -> int:

@@ -17,8 +17,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..errors import ValidationError
-from ..models import Subscriber, SubscriberStatus, Subscription, Suppression, Topic, utcnow
-from .addresses import email_hash, email_key
+from ..models import Subscriber, SubscriberStatus, Subscription, Topic, utcnow
+from . import suppression
+from .addresses import email_key
 
 RESEND_INTERVAL = timedelta(minutes=10)
 
@@ -60,9 +61,7 @@ def subscribe_many(
         slugs = list(dict.fromkeys(s for s in request.slugs if s))
         if slugs and all(s in live for s in slugs):
             wanted[email_key(request.address)] = (request.address, [live[s] for s in slugs])
-    hashes = {email_hash(address): key for key, (address, _) in wanted.items()}
-    suppressed = {hashes[h] for h in session.scalars(
-        select(Suppression.email_hash).where(Suppression.email_hash.in_(list(hashes))))}
+    suppressed = _blocked(session, [address for address, _ in wanted.values()])
     keys = [key for key in wanted if key not in suppressed]
     people = _insert_and_lock(session, {k: wanted[k][0] for k in keys}, now)
     mails: dict[str, MailToSend] = {}
@@ -93,6 +92,18 @@ def subscribe_many(
             answered.add(key)
             results.append(SignUp(people[key], mails[key]))
     return results
+
+
+def _blocked(session: Session, addresses: list[str]) -> set[str]:
+    """Keys of the addresses a sign-up must not touch. Someone who erased their data may
+    come back (a new sign-up, a new confirmation; only confirming lifts the erasure entry);
+    other suppressions (complaints) are final."""
+    blocked = set()
+    for address in suppression.suppressed_among(session, addresses):
+        entry = suppression.find(session, address)
+        if entry is not None and entry.reason != suppression.ERASED:
+            blocked.add(email_key(address))
+    return blocked
 
 
 def subscribe(

@@ -24,18 +24,20 @@ from ..errors import InvalidToken, NotFound, ValidationError
 from ..extensions import csrf, limiter
 from ..models import SubscriberStatus
 from ..web.db import db, runtime
-from . import outbox, service
+from . import access, outbox, service
 from .addresses import email_key, normalize_email
 from .catalog import CardCache, TopicCard, load_cards
 from .forms import (
     ActionForm,
     EraseForm,
+    NewLinkForm,
     PauseForm,
     PreferencesForm,
     SubscribeForm,
     topic_choices,
 )
-from .jobs import accept_signup, kick, send_outgoing_mail
+from .jobs import accept_signup, enqueue_link_request, enqueue_mail, kick, send_outgoing_mail
+from .schedule import next_briefing
 from .tokens import ExpiredToken, Purpose, Tokens
 
 bp = Blueprint("public", __name__)
@@ -43,6 +45,16 @@ bp = Blueprint("public", __name__)
 
 def tokens() -> Tokens:
     return Tokens(runtime().settings.secret_key)
+
+
+def _open(purpose: Purpose, token: str) -> int:
+    """The id of the subscriber this link is for, if it is valid and not revoked."""
+    return access.open_link(db(), tokens(), purpose, token).id
+
+
+def _link_token(purpose: Purpose, subscriber) -> str:  # type: ignore[no-untyped-def]
+    """A link of the subscriber's current generation, for the pages that link onwards."""
+    return tokens().make(purpose, subscriber.id, subscriber.token_version)
 
 
 def _email_limit_key() -> str:
@@ -105,10 +117,12 @@ def subscribe():  # type: ignore[no-untyped-def]
     return _check_inbox_redirect(address, slugs)
 
 
-def _check_inbox_redirect(address: str, slugs: list[str]) -> Response:
+def _check_inbox_redirect(address: str, slugs: list[str], *, new_link: bool = False
+                         ) -> Response:
     """Redirect after POST: a refresh does not sign up again. The address rides in the
     (signed) session cookie, never in the URL, and the page is the same for every address."""
-    flask_session[SIGNUP_KEY] = {"email": address.strip()[:320], "topics": slugs[:50]}
+    flask_session[SIGNUP_KEY] = {"email": address.strip()[:320], "topics": slugs[:50],
+                                 "new_link": new_link}
     return redirect(url_for("public.check_inbox"), code=303)
 
 
@@ -147,32 +161,53 @@ def resend():  # type: ignore[no-untyped-def]
         return redirect(url_for("public.subscribe"), code=303)
     if signup.get("topics"):
         accept_signup(runtime(), signup["email"], list(signup["topics"]))
+    elif signup.get("new_link"):
+        enqueue_link_request(runtime(), signup["email"])
     flash("Sent again. Give it a minute, and look in your spam folder too.", "success")
     return redirect(url_for("public.check_inbox"), code=303)
 
 
+@bp.route("/links/new", methods=["GET", "POST"])
+@limiter.limit(_ip_limit, methods=["POST"])
+@limiter.limit(_email_limit, key_func=_email_limit_key, methods=["POST"])
+def new_link():  # type: ignore[no-untyped-def]
+    """The way out of a broken or expired link: type your address, get a fresh link by email."""
+    form = NewLinkForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                address = normalize_email(form.email.data or "")
+            except ValidationError as exc:
+                form.email.errors = [*form.email.errors, exc.message]
+            else:
+                enqueue_link_request(runtime(), address)
+                return _check_inbox_redirect(address, [], new_link=True)
+        return render_template("new_link.html", form=form), 422
+    return render_template("new_link.html", form=form)
+
+
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str):  # type: ignore[no-untyped-def]
+    session = db()
     try:
-        subscriber_id = tokens().read(Purpose.CONFIRM, token)
+        subscriber = access.open_link(session, tokens(), Purpose.CONFIRM, token)
     except ExpiredToken as exc:
         return _expired(exc.subscriber_id)
+    subscriber_id = subscriber.id
     form = ActionForm()
-    session = db()
     if request.method == "GET":
-        subscriber = service.get_subscriber(session, subscriber_id)
         already = subscriber.status in (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED)
         return render_template(
             "confirm.html", form=form, already=already,
-            preferences_token=tokens().make(Purpose.PREFERENCES, subscriber_id),
+            preferences_token=_link_token(Purpose.PREFERENCES, subscriber),
         )
     if not form.validate_on_submit():
         raise CSRFError()
     service.confirm(session, subscriber_id)
     session.commit()
     flash("Your subscription is confirmed. Welcome!", "success")
-    return redirect(url_for("public.preferences", token=tokens().make(Purpose.PREFERENCES,
-                                                                        subscriber_id)))
+    return redirect(url_for("public.preferences",
+                            token=_link_token(Purpose.PREFERENCES, subscriber)))
 
 
 def _expired(subscriber_id: int):  # type: ignore[no-untyped-def]
@@ -195,9 +230,9 @@ def _expired(subscriber_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/preferences/<token>", methods=["GET", "POST"])
 def preferences(token: str):  # type: ignore[no-untyped-def]
-    subscriber_id = tokens().read(Purpose.PREFERENCES, token)
     session = db()
-    subscriber = service.get_subscriber(session, subscriber_id)
+    subscriber = access.open_link(session, tokens(), Purpose.PREFERENCES, token)
+    subscriber_id = subscriber.id
     topics = list_topics(session)
     form = PreferencesForm()
     form.topics.choices = topic_choices(topics)
@@ -220,14 +255,15 @@ def preferences(token: str):  # type: ignore[no-untyped-def]
 def _preferences_page(token, subscriber, topics, form, pause_form, changes):  # type: ignore[no-untyped-def]
     return render_template(
         "preferences.html", token=token, subscriber=subscriber, topics=load_cards(db()),
+        next_briefing=next_briefing(db(), subscriber),
         form=form, pause_form=pause_form, action_form=ActionForm(), erase_form=EraseForm(),
-        changes=changes, unsubscribe_token=tokens().make(Purpose.UNSUBSCRIBE, subscriber.id),
+        changes=changes, unsubscribe_token=_link_token(Purpose.UNSUBSCRIBE, subscriber),
     )
 
 
 @bp.post("/preferences/<token>/pause")
 def pause(token: str):  # type: ignore[no-untyped-def]
-    subscriber_id = tokens().read(Purpose.PREFERENCES, token)
+    subscriber_id = _open(Purpose.PREFERENCES, token)
     form = PauseForm()
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
@@ -242,7 +278,7 @@ def pause(token: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/preferences/<token>/resume")
 def resume(token: str):  # type: ignore[no-untyped-def]
-    subscriber_id = tokens().read(Purpose.PREFERENCES, token)
+    subscriber_id = _open(Purpose.PREFERENCES, token)
     if not ActionForm().validate_on_submit():
         raise CSRFError()
     session = db()
@@ -254,7 +290,7 @@ def resume(token: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/preferences/<token>/export")
 def export(token: str) -> Response:
-    subscriber_id = tokens().read(Purpose.PREFERENCES, token)
+    subscriber_id = _open(Purpose.PREFERENCES, token)
     if not ActionForm().validate_on_submit():
         raise CSRFError()
     data = service.export_data(db(), subscriber_id)
@@ -267,7 +303,7 @@ def export(token: str) -> Response:
 
 @bp.post("/preferences/<token>/erase")
 def erase(token: str):  # type: ignore[no-untyped-def]
-    subscriber_id = tokens().read(Purpose.PREFERENCES, token)
+    subscriber_id = _open(Purpose.PREFERENCES, token)
     form = EraseForm()
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
@@ -283,48 +319,52 @@ def erase(token: str):  # type: ignore[no-untyped-def]
 @csrf.exempt
 def unsubscribe(token: str):  # type: ignore[no-untyped-def]
     one_click = request.method == "POST" and request.form.get("List-Unsubscribe") == "One-Click"
-    try:
-        subscriber_id = tokens().read(Purpose.UNSUBSCRIBE, token)
-    except InvalidToken:
-        if one_click:
-            return Response("invalid link\n", status=400, mimetype="text/plain")
-        raise
     session = db()
+    try:
+        subscriber = access.open_link(session, tokens(), Purpose.UNSUBSCRIBE, token)
+    except (InvalidToken, NotFound) as exc:
+        if not one_click:
+            raise
+        if isinstance(exc, NotFound):
+            return Response("not subscribed\n", status=200, mimetype="text/plain")
+        return Response("invalid link\n", status=400, mimetype="text/plain")
+    subscriber_id = subscriber.id
     if one_click:
         # RFC 8058: the token is the authority; no cookie, no CSRF, no redirect.
-        try:
-            service.unsubscribe(session, subscriber_id)
-        except NotFound:
-            return Response("not subscribed\n", status=200, mimetype="text/plain")
+        service.unsubscribe(session, subscriber_id)
         session.commit()
         return Response("unsubscribed\n", status=200, mimetype="text/plain")
-    subscriber = service.get_subscriber(session, subscriber_id)
     form = ActionForm()
     page = {"form": form, "subscriber": subscriber, "token": token,
-            "preferences_token": tokens().make(Purpose.PREFERENCES, subscriber_id)}
+            "preferences_token": _link_token(Purpose.PREFERENCES, subscriber)}
     if request.method == "GET":
-        return render_template("unsubscribe.html", done=False, **page)
+        return render_template("unsubscribe.html", done=False, undo=None, **page)
     try:
         validate_csrf(request.form.get("csrf_token"))
     except FormValidationError as exc:
         raise CSRFError() from exc
     service.unsubscribe(session, subscriber_id)
     session.commit()
-    return render_template("unsubscribe.html", done=True, **page)
+    # Only whoever just pressed the button gets the undo: one day, one use.
+    return render_template("unsubscribe.html", done=True,
+                           undo=access.undo_token(tokens(), subscriber), **page)
 
 
 @bp.post("/unsubscribe/<token>/undo")
 def resubscribe(token: str):  # type: ignore[no-untyped-def]
-    subscriber_id = tokens().read(Purpose.UNSUBSCRIBE, token)
+    """Undo right after unsubscribing; later (or for anyone else) a fresh confirmation email."""
+    session = db()
+    subscriber = access.open_link(session, tokens(), Purpose.UNSUBSCRIBE, token)
     if not ActionForm().validate_on_submit():
         raise CSRFError()
-    session = db()
-    subscriber = service.resubscribe(session, subscriber_id)
-    session.commit()
-    if subscriber.status == SubscriberStatus.ACTIVE:
+    if access.undo_unsubscribe(session, tokens(), subscriber, request.form.get("undo", "")):
+        session.commit()
         flash("You are subscribed again.", "success")
-    else:
-        flash("This address was never confirmed. Sign up again to get a confirmation email.",
-              "warning")
-    return redirect(url_for("public.preferences",
-                            token=tokens().make(Purpose.PREFERENCES, subscriber_id)))
+        return redirect(url_for("public.preferences",
+                                token=_link_token(Purpose.PREFERENCES, subscriber)))
+    mail = service.request_confirmation(session, subscriber.id)
+    session.commit()
+    if mail is service.MailToSend.CONFIRM:
+        enqueue_mail(runtime(), subscriber.id, mail.value)
+    # The same page whether or not a mail went out (throttled, already active).
+    return render_template("check_inbox.html", again=True)

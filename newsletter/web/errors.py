@@ -6,7 +6,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ..errors import NewsletterError
+from ..errors import InvalidToken, NewsletterError
 
 
 def wants_json() -> bool:
@@ -20,9 +20,19 @@ def error_response(status: int, message: str, title: str | None = None):  # type
                            message=message), status
 
 
+def bad_link(exc: InvalidToken):  # type: ignore[no-untyped-def]
+    """A link from an email that does not work: not a dead end, the next step is on the page."""
+    from ..subscribers.forms import NewLinkForm
+
+    return render_template("bad_link.html", message=exc.message, form=NewLinkForm(),
+                           status=exc.status_code), exc.status_code
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(NewsletterError)
     def domain_error(exc: NewsletterError):  # type: ignore[no-untyped-def]
+        if isinstance(exc, InvalidToken) and not wants_json():
+            return bad_link(exc)
         return error_response(exc.status_code, exc.message)
 
     @app.errorhandler(CSRFError)

@@ -208,3 +208,14 @@ def test_a_source_row_keeps_only_links_to_this_topics_articles(as_editor, db):
     assert response.status_code == 302
     update = db.scalar(select(TopicUpdate))
     assert [s.article_id for s in update.sources] == [articles[0].id, None, None]
+
+
+def test_hand_entered_image_url_is_stored_percent_encoded(as_editor, db):
+    inbox_topic(db)
+    form = {**SEED_FORM, "status": "published", "source_url": ["https://a.example/1"],
+            "source_title": ["First"], "source_outlet": [""],
+            "source_image_url": ['https://img.example/a.jpg" onerror="alert(1)'],
+            "source_minutes": [""], "source_article_id": [""], "featured": "row:0"}
+    assert as_editor.post("/admin/topics/ukraine/updates/new", form).status_code == 302
+    update = db.scalar(select(TopicUpdate))
+    assert update.featured.image_url == "https://img.example/a.jpg%22%20onerror=%22alert(1)"

@@ -36,3 +36,14 @@ def test_huge_ids_in_forms_are_bad_input(as_admin, db):
     assert as_admin.post("/admin/topics/world/updates/new", {
         "headline": "x", "status": "draft", "source_url": ["https://a.example"],
         "source_title": ["t"], "source_article_id": [HUGE]}).status_code == 302
+
+
+@pytest.mark.parametrize("target, source", [(HUGE, "1"), ("2147483648", "1"), ("1", HUGE)])
+def test_a_merge_with_a_story_beyond_the_id_range_is_bad_input(as_admin, db, target, source):
+    from tests.factories import make_topic
+
+    make_topic(db, "world")
+    db.commit()
+    response = as_admin.post("/admin/topics/world/stories/merge",
+                             {"target": target, "source": source})
+    assert response.status_code == 422

@@ -129,3 +129,49 @@ def test_ids_beyond_the_database_range_are_not_found(client, auth, path):
     response = client.get(path, headers=auth)
     assert response.status_code == 404
     assert "error" in response.json
+
+
+@pytest.mark.parametrize("update_id", [99999999999999999999, 2147483648, -1, 0])
+def test_update_ids_beyond_the_database_range_are_unknown(client, db, auth, update_id):
+    response = client.post("/api/v1/editions", json={"update_ids": [update_id]}, headers=auth)
+    assert response.status_code == 422, response.json
+    assert "Unknown update" in response.json["error"]
+    assert count(db, Edition) == 0
+
+
+@pytest.mark.parametrize("status", [["x"], {"a": 1}, 5, None])
+def test_an_update_status_that_is_not_text_is_rejected(client, db, auth, status):
+    make_topic(db, "world")
+    db.commit()
+    response = client.post("/api/v1/topics/world/updates", json={"headline": "H",
+                                                                 "status": status}, headers=auth)
+    assert response.status_code == 422, response.json
+    assert "status" in response.json["error"]
+    assert count(db, TopicUpdate) == 0
+
+
+@pytest.mark.parametrize("send_at", [None, "2099-01-01T09:00"])
+@pytest.mark.parametrize("timezone", [5, ["UTC"], {"tz": "UTC"}, True])
+def test_a_timezone_that_is_not_text_is_rejected(client, db, auth, send_at, timezone):
+    update = make_update(db, make_topic(db, "world"))
+    db.commit()
+    response = client.post("/api/v1/editions", json={
+        "update_ids": [update.id], "send_at": send_at, "timezone": timezone}, headers=auth)
+    assert response.status_code == 422, response.json
+    assert "time zone" in response.json["error"]
+    assert count(db, Edition) == 0
+
+
+@pytest.mark.parametrize("send_at, timezone", [("9999-12-31T23:59", "Pacific/Kiritimati"),
+                                               ("9999-12-31T23:59", "America/New_York"),
+                                               ("2999-01-01T00:00", "Asia/Tokyo"),
+                                               ("9999-12-31T23:59:59+14:00", "UTC")])
+def test_a_send_time_past_the_last_representable_date_is_rejected(client, db, auth, send_at,
+                                                                  timezone):
+    update = make_update(db, make_topic(db, "world"))
+    db.commit()
+    response = client.post("/api/v1/editions", json={
+        "update_ids": [update.id], "send_at": send_at, "timezone": timezone}, headers=auth)
+    assert response.status_code == 422, response.json
+    assert "send_at" in response.json["error"]
+    assert count(db, Edition) == 0

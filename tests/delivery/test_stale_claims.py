@@ -16,7 +16,7 @@ def test_the_tick_recovers_stale_claims_and_requeues_them(runtime, smtp, work, e
     stale = runtime.settings.stale_claim_seconds
     with runtime.session() as s:  # a worker claimed 5 rows long ago, then died
         dead = ledger.claim(s, edition_id, 5, utcnow() - timedelta(seconds=stale + 60))
-        dead_emails = [email for email, _ in ledger.recipients(
+        dead_emails = [r.email for r in ledger.recipients(
             s, [c.subscriber_id for c in dead]).values()]
     with runtime.session() as s:  # another claimed 3 just now and is still working
         ledger.claim(s, edition_id, 3, utcnow())

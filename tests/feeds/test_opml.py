@@ -50,3 +50,12 @@ def test_unreadable_or_dangerous_opml_is_refused(db, topic, data):
     with pytest.raises(ValidationError):
         import_opml(db, "climate", data)
     assert list_feeds(db, "climate") == []
+
+
+def test_imported_feed_urls_are_stored_percent_encoded(db, topic):
+    data = (b'<?xml version="1.0"?><opml version="2.0"><body>'
+            b'<outline text="Q" xmlUrl="https://feeds.example/rss?q=&quot;a b&quot;&lt;x&gt;"/>'
+            b"</body></opml>")
+    assert import_opml(db, "climate", data).added == 1
+    (feed,) = list_feeds(db, "climate")
+    assert feed.url == "https://feeds.example/rss?q=%22a%20b%22%3Cx%3E"

@@ -75,3 +75,34 @@ def test_topic_page_runs_a_fixed_number_of_queries(client, db, runtime):
     with count_queries(runtime.engine) as many:
         assert client.get("/topics/second").status_code == 200
     assert len(few) == len(many) == 3
+
+
+def test_a_repeated_topic_page_is_served_without_a_query(client, db, runtime):
+    seed_topic(db)
+    db.commit()
+    first = client.get("/topics/ukraine")
+    with count_queries(runtime.engine) as statements:
+        again = client.get("/topics/ukraine")
+    assert statements == []
+    assert again.get_data() == first.get_data()
+
+
+def test_an_edited_update_shows_at_once_despite_the_page_cache(client, db):
+    _, latest = seed_topic(db)
+    db.commit()
+    assert "Can Diplomacy" in client.get("/topics/ukraine").get_data(as_text=True)
+    latest.headline = "Talks collapse in Geneva"
+    db.commit()
+    html = client.get("/topics/ukraine").get_data(as_text=True)
+    assert "Talks collapse in Geneva" in html and "Can Diplomacy" not in html
+
+
+def test_archiving_a_topic_takes_its_cached_page_down_at_once(client, db):
+    topic, _ = seed_topic(db)
+    db.commit()
+    assert client.get("/topics/ukraine").status_code == 200
+    from newsletter.models import utcnow
+
+    topic.archived_at = utcnow()
+    db.commit()
+    assert client.get("/topics/ukraine").status_code == 404

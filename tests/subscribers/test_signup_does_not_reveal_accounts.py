@@ -13,7 +13,7 @@ from newsletter.subscribers.service import suppress
 from tests.factories import make_subscriber, make_topic
 from tests.subscribers.pages import post_form, sign_up
 
-STATES = ["new", "pending", "active", "paused", "unsubscribed", "suppressed", "bounced"]
+STATES = ["new", "pending", "active", "paused", "unsubscribed", "suppressed", "erased", "bounced"]
 
 
 @pytest.fixture
@@ -24,6 +24,8 @@ def addresses(db) -> dict[str, str]:  # type: ignore[no-untyped-def]
         address = f"{state}@example.com"
         out[state] = address
         if state == "suppressed":
+            suppress(db, address, reason="complaint")
+        elif state == "erased":
             suppress(db, address, reason="erased")
         elif state != "new":
             make_subscriber(db, address, [topic], status=state)
@@ -65,6 +67,7 @@ def test_only_the_emails_differ(client, addresses, smtp, work) -> None:
         "active": ["Your topics at The Briefing: change, pause or leave"],
         "paused": ["Your topics at The Briefing: change, pause or leave"],
         "suppressed": [],
+        "erased": ["Confirm your subscription to The Briefing"],  # may come back, with consent
         "bounced": [],
     }
 

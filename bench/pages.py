@@ -1,0 +1,191 @@
+"""Public topic page under load: gunicorn on PostgreSQL, an open-loop load generator.
+
+    .venv/bin/python bench/pages.py                    # 200 req/s for 15 s on /topics/ukraine
+    .venv/bin/python bench/pages.py --rate 300 --seconds 20
+
+Creates a throwaway PostgreSQL database (like tests/support/services.py), migrates it, loads
+the demo newsroom plus earlier updates (a full timeline), starts gunicorn as the Procfile
+does (2 workers × 4 threads), then sends requests on a fixed schedule: one every 1/rate s,
+whatever the server's answers (open loop, so a slow server cannot slow the generator down
+and hide its own queueing). Each latency runs from the request's *scheduled* time to the
+last byte of the answer, so queueing counts. Requests go over a pool of keep-alive HTTP/1.1
+connections, 64 at most (asyncio, no third-party client). Ends with one JSON line:
+{"path", "rate", "seconds", "requests", "errors", "achieved_rps", "median_ms", "p99_ms",
+ "max_ms", "gunicorn_workers", "load_avg_before"}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from newsletter.demo import load_demo  # noqa: E402
+from newsletter.migrate import upgrade  # noqa: E402
+from newsletter.models import Topic, utcnow  # noqa: E402
+from newsletter.runtime import make_engine  # noqa: E402
+from tests.factories import make_update  # noqa: E402
+from tests.support.services import PostgresDatabase, RedisDatabase  # noqa: E402
+
+WORKERS = 2
+THREADS = 4
+CONNECTIONS = 64  # keep-alive connections at most, like a browser fleet behind a proxy
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def seed(url: str) -> None:
+    engine = make_engine(url)
+    with Session(engine) as session:
+        load_demo(session, base_url="http://127.0.0.1")
+        ukraine = session.scalar(select(Topic).where(Topic.slug == "ukraine"))
+        for i in range(12):  # a realistic timeline under the latest update
+            update = make_update(session, ukraine, f"Earlier development number {i + 1}")
+            update.published_at = utcnow() - timedelta(days=i + 1)
+        session.commit()
+    engine.dispose()
+
+
+class Connection:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    async def get(self, request: bytes) -> int:
+        self.writer.write(request)
+        await self.writer.drain()
+        status_line = await self.reader.readline()
+        status = int(status_line.split()[1])
+        length = 0
+        while True:
+            line = await self.reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        await self.reader.readexactly(length)
+        return status
+
+
+async def load(port: int, path: str, rate: float, seconds: float) -> tuple[list[float], int, float]:
+    request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+               "User-Agent: bench/pages.py\r\nAccept: text/html\r\n\r\n").encode()
+    idle: list[Connection] = []
+    latencies: list[float] = []
+    errors = 0
+    slots = asyncio.Semaphore(CONNECTIONS)
+
+    async def one(scheduled: float) -> None:
+        async with slots:  # waiting for a free connection counts in the latency
+            await send(scheduled)
+
+    async def send(scheduled: float) -> None:
+        nonlocal errors
+        conn = idle.pop() if idle else Connection(*await asyncio.open_connection("127.0.0.1", port))
+        try:
+            status = await conn.get(request)
+        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+            errors += 1
+            conn.writer.close()
+            return
+        latencies.append(time.perf_counter() - scheduled)
+        if status != 200:
+            errors += 1
+        idle.append(conn)
+
+    interval = 1 / rate
+    total = int(rate * seconds)
+    tasks = []
+    start = time.perf_counter() + 0.05
+    for i in range(total):
+        scheduled = start + i * interval
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(scheduled)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    for conn in idle:
+        conn.writer.close()
+    return latencies, errors, elapsed
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--path", default="/topics/ukraine")
+    args = parser.parse_args()
+    load_before = os.getloadavg()
+
+    database, redis_db = PostgresDatabase(), RedisDatabase()
+    url = database.create()
+    redis_db.acquire()
+    port = free_port()
+    server = None
+    try:
+        upgrade(url)
+        seed(url)
+        env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_db.url,
+               "SECRET_KEY": "bench-secret", "BASE_URL": f"http://127.0.0.1:{port}",
+               "NEWSLETTER_INSTANCE": tempfile.mkdtemp(prefix="bench-pages-")}
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(WORKERS),
+             "--threads", str(THREADS), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+             "newsletter:create_app()"], cwd=ROOT, env=env)
+        deadline = time.time() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise SystemExit("gunicorn did not start") from None
+                time.sleep(0.2)
+        asyncio.run(load(port, args.path, 50, 2))  # warm up: imports, templates, pool
+        latencies, errors, elapsed = asyncio.run(load(port, args.path, args.rate, args.seconds))
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+        redis_db.release()
+        database.drop()
+
+    ms = [v * 1000 for v in latencies]
+    print(json.dumps({
+        "path": args.path, "rate": args.rate, "seconds": args.seconds,
+        "requests": int(args.rate * args.seconds),
+        "errors": errors, "achieved_rps": round(len(ms) / elapsed, 1),
+        "median_ms": round(statistics.median(ms), 2), "p99_ms": round(percentile(ms, 0.99), 2),
+        "max_ms": round(max(ms), 2), "gunicorn_workers": f"{WORKERS}x{THREADS}",
+        "load_avg_before": [round(x, 2) for x in load_before],
+    }))
+
+
+if __name__ == "__main__":
+    main()

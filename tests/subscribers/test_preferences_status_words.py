@@ -1,0 +1,47 @@
+"""The preferences page says the status in words and when the next briefing comes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from newsletter.editorial.editions import create_edition
+from newsletter.models import utcnow
+from newsletter.subscribers.tokens import Purpose
+from tests.factories import make_subscriber, make_topic, make_update
+from tests.subscribers.pages import token
+
+
+def _page(client, subscriber_id: int) -> str:  # type: ignore[no-untyped-def]
+    return client.get(f"/preferences/{token(Purpose.PREFERENCES, subscriber_id)}").get_data(
+        as_text=True)
+
+
+def test_the_next_briefing_is_the_first_scheduled_edition_on_the_readers_topics(client, db):
+    world, climate = make_topic(db, "world", name="World"), make_topic(db, "climate", name="Climate")
+    reader = make_subscriber(db, "reader@example.com", [climate])
+    when = (utcnow() + timedelta(days=2)).replace(hour=7, minute=30, second=0, microsecond=0)
+    create_edition(db, "Only world", [make_update(db, world).id], when - timedelta(days=1))
+    create_edition(db, "Both", [make_update(db, world).id, make_update(db, climate).id], when)
+    db.commit()
+
+    page = _page(client, reader.id)
+    assert f"Your next briefing: <strong>{when.strftime('%A %-d %B at 07:30')} UTC</strong>" in page
+    assert "with Climate." in page
+
+
+def test_without_a_scheduled_edition_the_page_says_so(client, db):
+    reader = make_subscriber(db, "reader@example.com", [make_topic(db, "world")])
+    db.commit()
+    assert "No edition is scheduled on your topics yet" in _page(client, reader.id)
+
+
+def test_statuses_are_said_in_words(client, db):
+    topic = make_topic(db, "world")
+    pending = make_subscriber(db, "p@example.com", [topic], status="pending")
+    paused = make_subscriber(db, "z@example.com", [topic], status="paused")
+    db.commit()
+    page = _page(client, pending.id)
+    assert "Waiting for confirmation" in page and "press the button in the confirmation email" in page
+    page = _page(client, paused.id)
+    assert ">Paused</span>" in page and "until you resume" in page
+    assert ">paused<" not in page and ">pending<" not in page
