@@ -11,7 +11,9 @@ import multiprocessing
 import os
 import sys
 
-TICK_SECONDS = int(os.environ.get("NEWSLETTER_TICK_SECONDS", "15"))
+from newsletter import defaults
+
+TICK_SECONDS = int(os.environ.get("NEWSLETTER_TICK_SECONDS", defaults.TICK_SECONDS))
 
 
 def run_cron(redis_url: str, queue_name: str) -> None:
@@ -22,7 +24,8 @@ def run_cron(redis_url: str, queue_name: str) -> None:
     from newsletter.jobs import tick
 
     scheduler = CronScheduler(connection=Redis.from_url(redis_url), logging_level="WARNING")
-    scheduler.register(tick, queue_name=queue_name, interval=TICK_SECONDS, job_timeout=600)
+    scheduler.register(tick, queue_name=queue_name, interval=TICK_SECONDS,
+                       job_timeout=defaults.TICK_JOB_TIMEOUT)
     scheduler.start()
 
 

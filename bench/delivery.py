@@ -244,16 +244,16 @@ def engine_child(args: argparse.Namespace) -> None:
     """--start: render once + fan-out. Otherwise: after a "go" line on stdin, drain the edition
     with direct send_batch calls (what send_batch_job does, minus RQ) until nothing is left."""
     from newsletter.delivery import editions
-    from newsletter.delivery.sender import send_batch
+    from newsletter.delivery.sender import Identity, send_batch
     from newsletter.delivery.settings import SendSettings
-    from newsletter.jobs import identity, links
     from newsletter.runtime import Runtime
+    from newsletter.subscribers.links import Links
 
     settings = settings_for(args.database_url, args.redis_url, args.smtp_url, Path(args.instance),
                             batch_size=args.batch_size)
     runtime = Runtime(settings)
     send_settings = SendSettings.from_settings(settings)
-    ident, link = identity(runtime), links(runtime)
+    ident, link = Identity.from_settings(settings), Links.from_settings(settings)
     total = sent = 0
     if args.start:
         started = time.perf_counter()

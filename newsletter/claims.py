@@ -17,15 +17,13 @@ import weakref
 
 from redis import Redis
 
+from . import keys
+
 HEARTBEAT_SECONDS = 2
 TTL_SECONDS = 10
 _lock = threading.Lock()
 _me: dict[int, str] = {}  # pid -> name (a forked child is someone else)
 _beating: weakref.WeakValueDictionary[int, Redis] = weakref.WeakValueDictionary()
-
-
-def _key(name: str) -> str:
-    return f"nl:alive:{name}"
 
 
 def my_name(redis: Redis) -> str:
@@ -39,7 +37,7 @@ def my_name(redis: Redis) -> str:
             threading.Thread(target=_beat, daemon=True, name="heartbeat").start()
         name = _me[pid]
         if id(redis.connection_pool) not in _beating:
-            redis.set(_key(name), "1", ex=TTL_SECONDS)
+            redis.set(keys.alive(name), "1", ex=TTL_SECONDS)
             _beating[id(redis.connection_pool)] = redis
         return name
 
@@ -54,7 +52,7 @@ def _beat() -> None:
             continue
         for redis in clients:
             try:
-                redis.set(_key(name), "1", ex=TTL_SECONDS)
+                redis.set(keys.alive(name), "1", ex=TTL_SECONDS)
             except Exception:  # noqa: BLE001, S112 - Redis away for a moment: next beat
                 continue
 
@@ -65,5 +63,5 @@ def alive(redis: Redis, names: list[str]) -> set[str]:
         return set()
     pipe = redis.pipeline(transaction=False)
     for name in names:
-        pipe.exists(_key(name))
+        pipe.exists(keys.alive(name))
     return {name for name, hit in zip(names, pipe.execute(), strict=True) if hit}

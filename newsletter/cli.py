@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -16,7 +17,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from .bounces.commands import bounces
 from .errors import NewsletterError
-from .feeds.commands import poll_feeds
+from .instance import write_new
 from .web.db import runtime
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,6 +117,9 @@ def run(port: int | None, access_log: bool) -> None:
     from .migrate import upgrade
     from .models import Editor
 
+    # Whatever gunicorn, the worker and the embedded Redis write under instance/ (logs,
+    # sockets, dumps) is created readable by this user only.
+    os.umask(0o077)
     rt = runtime()
     settings = rt.settings
     port = port or settings.port
@@ -129,13 +133,13 @@ def run(port: int | None, access_log: bool) -> None:
         if session.query(Editor.id).first() is None:
             password = secrets.token_urlsafe(12)
             create(session, "admin@localhost.localdomain", password, name="Admin", role="admin")
-            password_file.write_text(password + "\n")
-            password_file.chmod(0o600)
+            write_new(password_file, (password + "\n").encode())
     bin_dir = Path(sys.executable).parent
     access = "-" if access_log else str(settings.instance / "access.log")
     procs = [
         subprocess.Popen([str(bin_dir / "gunicorn"), "--workers", "2", "--threads", "4",
                           "--bind", f"127.0.0.1:{port}", "--access-logfile", access,
+                          "--logger-class", "newsletter.web.access_log.RedactingLogger",
                           "--control-socket", str(settings.instance / "gunicorn.ctl"),
                           "newsletter:create_app()"], env=env),
         subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env),
@@ -193,6 +197,31 @@ def banner(base: str, password_file: Path, newsletter: str, mail: str,
         lines.append(f"  Web access log: {access_log} (--access-log prints it here)")
     lines += ["  Stop with Ctrl+C.", ""]
     return "\n".join(lines)
+
+
+@click.command("poll-feeds")
+@click.option("--all", "every", is_flag=True, help="Poll every enabled feed, due or not.")
+@click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True)
+@with_appcontext
+def poll_feeds(every: bool, concurrency: int) -> None:
+    """Poll every due feed now and print a summary."""
+    from .feeds.scheduler import poll_now
+
+    statuses: Counter[str] = Counter()
+    new = updated = polled = 0
+    for feed_id, result in poll_now(runtime(), every=every, concurrency=concurrency):
+        polled += 1
+        if result is None:
+            statuses["busy"] += 1
+            click.echo(f"feed {feed_id}: busy (already being polled)")
+            continue
+        statuses[str(result.status)] += 1
+        new += result.new
+        updated += result.updated
+        line = f"feed {feed_id}: {result.status}, {result.new} new, {result.updated} updated"
+        click.echo(line + (f" ({result.error})" if result.error else ""))
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) or "none due"
+    click.echo(f"Polled {polled} feeds: {counts}; {new} new and {updated} updated articles.")
 
 
 COMMANDS = [init_db, create_editor, create_token, demo, run, poll_feeds, bounces]

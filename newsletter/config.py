@@ -12,14 +12,15 @@ from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
 
-DEFAULT_RETRY_DELAYS = (60, 300, 1800, 7200)
+from . import defaults
+from .instance import private_dir, write_new
+
+DEFAULT_RETRY_DELAYS = defaults.RETRY_DELAYS
 
 
 def instance_path() -> Path:
     """The folder for local state (SQLite file, embedded Redis, outbox, secret key)."""
-    path = Path(os.environ.get("NEWSLETTER_INSTANCE", "instance")).resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(Path(os.environ.get("NEWSLETTER_INSTANCE", "instance")).resolve())
 
 
 def _secret_key(instance: Path) -> str:
@@ -29,9 +30,7 @@ def _secret_key(instance: Path) -> str:
         return env
     key_file = instance / "secret_key"
     if not key_file.exists():
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
+        write_new(key_file, secrets.token_urlsafe(48).encode())
     return key_file.read_text().strip()
 
 
@@ -87,22 +86,23 @@ class Settings:
     base_url: str
     secret_key: str
     mail_from: str
-    port: int = 8000
-    list_name: str = "The Briefing"
+    port: int = defaults.PORT
+    list_name: str = defaults.LIST_NAME
     smtp_rate: float | None = None
     smtp_retry_delays: tuple[int, ...] = DEFAULT_RETRY_DELAYS
-    smtp_timeout: float = 30.0
+    smtp_timeout: float = defaults.SMTP_TIMEOUT
     envelope_from: str | None = None
     feeds_allow_private: bool = False
     trusted_proxies: int = 0
-    batch_size: int = 500
-    stale_claim_seconds: int = 300
-    failure_pause_ratio: float = 0.5
-    failure_pause_window: int = 200
+    batch_size: int = defaults.BATCH_SIZE
+    stale_claim_seconds: int = defaults.STALE_CLAIM_SECONDS
+    failure_pause_ratio: float = defaults.FAILURE_PAUSE_RATIO
+    failure_pause_window: int = defaults.FAILURE_PAUSE_WINDOW
     dkim_selector: str | None = None
     dkim_domain: str | None = None
     dkim_key_path: str | None = None
-    queue_name: str = "newsletter"
+    queue_name: str = defaults.QUEUE_NAME
+    purge_unconfirmed_days: int = 30
     bounce_mailbox: str | None = None
     bounce_soft_limit: int = 3
     bounce_pause_rate: float = 0.05
@@ -131,8 +131,8 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         instance = Path(str(overrides.pop("instance", None) or instance_path()))
-        instance.mkdir(parents=True, exist_ok=True)
-        port = int(os.environ.get("PORT", "8000"))
+        private_dir(instance)
+        port = int(os.environ.get("PORT", str(defaults.PORT)))
         rate = os.environ.get("SMTP_RATE")
         values: dict[str, object] = {
             "instance": instance,
@@ -142,20 +142,22 @@ class Settings:
             "smtp_url": os.environ.get("SMTP_URL") or None,
             "base_url": (os.environ.get("BASE_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
             "secret_key": _secret_key(instance),
-            "mail_from": os.environ.get("MAIL_FROM") or "newsletter@localhost",
+            "mail_from": os.environ.get("MAIL_FROM") or defaults.MAIL_FROM,
             "port": port,
-            "list_name": os.environ.get("LIST_NAME") or "The Briefing",
+            "list_name": os.environ.get("LIST_NAME") or defaults.LIST_NAME,
             "smtp_rate": float(rate) if rate else None,
             "smtp_retry_delays": _retry_delays(os.environ.get("SMTP_RETRY_DELAYS")),
             "envelope_from": os.environ.get("ENVELOPE_FROM") or None,
             "feeds_allow_private": _flag("FEEDS_ALLOW_PRIVATE"),
             "trusted_proxies": int(os.environ.get("TRUSTED_PROXIES", "0")),
-            "batch_size": int(os.environ.get("DELIVERY_BATCH_SIZE", "500")),
-            "stale_claim_seconds": int(os.environ.get("DELIVERY_STALE_SECONDS", "300")),
+            "batch_size": int(os.environ.get("DELIVERY_BATCH_SIZE", defaults.BATCH_SIZE)),
+            "stale_claim_seconds": int(os.environ.get("DELIVERY_STALE_SECONDS",
+                                                      defaults.STALE_CLAIM_SECONDS)),
             "dkim_selector": os.environ.get("DKIM_SELECTOR") or None,
             "dkim_domain": os.environ.get("DKIM_DOMAIN") or None,
             "dkim_key_path": os.environ.get("DKIM_PRIVATE_KEY") or None,
-            "queue_name": os.environ.get("RQ_QUEUE", "newsletter"),
+            "queue_name": os.environ.get("RQ_QUEUE", defaults.QUEUE_NAME),
+            "purge_unconfirmed_days": int(os.environ.get("PURGE_UNCONFIRMED_DAYS", "30")),
             "bounce_mailbox": os.environ.get("BOUNCE_MAILBOX") or None,
             "bounce_soft_limit": int(os.environ.get("BOUNCE_SOFT_LIMIT") or 3),
             "bounce_pause_rate": _rate(os.environ.get("BOUNCE_PAUSE_RATE")),

@@ -7,6 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from .instance import sqlite_file
+
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 
@@ -18,4 +20,5 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
+    sqlite_file(database_url)  # a new SQLite file is created private, not by SQLite
     command.upgrade(alembic_config(database_url), revision)

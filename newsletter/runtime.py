@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import Settings
+from .instance import sqlite_file
 from .mail.postman import Postman
 from .subscribers.suppression import INFO_KEY, derive_key
 
@@ -44,9 +45,7 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split(":///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        sqlite_file(url)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
@@ -142,7 +141,12 @@ def embedded_redis(instance: Path) -> Redis:
             self.logfile = str(folder / "redis.log")
             self.socket_file = self.socket_file or str(folder / "redis.socket")
 
-    return InstanceRedis(str(instance / "redis.db"))
+    # redis-server inherits the umask: its dump, log and socket are private from the start
+    previous = os.umask(0o077)
+    try:
+        return InstanceRedis(str(instance / "redis.db"))
+    finally:
+        os.umask(previous)
 
 
 def current() -> Runtime:

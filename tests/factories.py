@@ -28,10 +28,8 @@ def make_subscriber(session: Session, email: str | None = None, topics: list[Top
                     status: str = "active", **overrides: Any) -> Subscriber:
     email = email or f"reader{next(_seq)}@example.com"
     now = utcnow()
-    subscriber = Subscriber(
-        email=email, email_key=email.lower(), status=status,
-        confirmed_at=now if status != "pending" else None, **overrides,
-    )
+    overrides.setdefault("confirmed_at", now if status != "pending" else None)
+    subscriber = Subscriber(email=email, email_key=email.lower(), status=status, **overrides)
     subscriber.subscriptions = [Subscription(topic_id=t.id) for t in topics or []]
     session.add(subscriber)
     session.flush()

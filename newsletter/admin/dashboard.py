@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import select
 
+from ..bounces.health import list_health
 from ..editorial.overview import overview
 from ..editorial.topics import list_topics
 from ..models import Edition
@@ -19,5 +20,5 @@ def dashboard():  # type: ignore[no-untyped-def]
     editions = list(session.scalars(select(Edition).order_by(Edition.created_at.desc()).limit(20)))
     return render_template(
         "admin/dashboard.html", editions=editions, topics=list_topics(session),
-        counts=count_by_topic(session), overview=overview(session),
+        counts=count_by_topic(session), overview=overview(session), health=list_health(session),
     )

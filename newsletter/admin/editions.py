@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo, available_timezones
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import keys
 from ..delivery import editions as lifecycle
+from ..delivery.jobs import resume_edition, schedule_edition
 from ..editorial import edition_preview
 from ..editorial import editions as service
 from ..editorial.text import clean_text
 from ..errors import Conflict, NewsletterError, ValidationError
-from ..jobs import resume_edition, schedule_edition
 from ..models import Edition, EditionStatus, utcnow
 from ..web.db import db, runtime
 from . import bp
@@ -30,13 +31,9 @@ NONCE_TTL = 12 * 3600
 TIMEZONES = sorted(available_timezones() - {"localtime", "Factory"})
 
 
-def _nonce_key(nonce: str) -> str:
-    return f"nl:edition-form:{nonce}"
-
-
 def issue_nonce() -> str:
     nonce = secrets.token_urlsafe(18)
-    runtime().redis.set(_nonce_key(nonce), str(current_user.id), ex=NONCE_TTL)
+    runtime().redis.set(keys.edition_form(nonce), str(current_user.id), ex=NONCE_TTL)
     return nonce
 
 
@@ -45,9 +42,9 @@ def _consume_nonce(nonce: str) -> None:
     if not nonce or len(nonce) > 64:
         raise ValidationError("This form is missing its one-time key. Start again.")
     redis = runtime().redis
-    if redis.delete(_nonce_key(nonce)) == 1:
+    if redis.delete(keys.edition_form(nonce)) == 1:
         return
-    created = redis.get(_nonce_key(nonce) + ":done")
+    created = redis.get(keys.edition_form_done(nonce))
     if created:
         raise AlreadyCreated(int(created))
     raise Conflict("This form was already sent or has expired. Start a new edition.")
@@ -67,6 +64,7 @@ def _default_send_at(zone: str) -> str:
 def _values() -> dict[str, object]:
     return {
         "subject": text("subject"),
+        "subject_mode": _subject_mode(),
         "updates": request.form.getlist("updates"),
         "send_at": text("send_at"),
         "timezone": (request.form.get("timezone") or "UTC")[:64],
@@ -74,12 +72,20 @@ def _values() -> dict[str, object]:
     }
 
 
+def _subject_mode() -> str:
+    """'auto' (each copy's own subject) or 'fixed'; without a choice, a typed subject is fixed."""
+    mode = request.form.get("subject_mode", "")
+    if mode in ("auto", "fixed"):
+        return mode
+    return "fixed" if text("subject").strip() else "auto"
+
+
 def _form(values: dict[str, object] | None = None, error: NewsletterError | None = None,
           status: int = 200):  # type: ignore[no-untyped-def]
     session = db()
     candidates = service.unsent_published_updates(session)
     if values is None:
-        values = {"subject": "", "updates": [str(u.id) for u in candidates],
+        values = {"subject": "", "subject_mode": "auto", "updates": [str(u.id) for u in candidates],
                   "send_at": _default_send_at("UTC"), "timezone": "UTC", "send_now": False,
                   "auto_timezone": True}
     chosen = {str(v) for v in values.get("updates", [])}  # type: ignore[union-attr]
@@ -108,8 +114,11 @@ class Plan:
             raise ValidationError("Choose a send time, or send now.", field="send_at")
         else:
             self.send_at = service.parse_send_at(str(values["send_at"]), self.zone)
-        self.subject = clean_text(values["subject"] or service.default_subject(self.updates),
-                                  "subject", max_len=300)
+        # None: each reader's copy gets a subject from their own topics (the default)
+        self.fixed_subject: str | None = None
+        if values["subject_mode"] == "fixed":
+            self.fixed_subject = clean_text(values["subject"], "subject", max_len=300)
+        self.example_subject = service.default_subject(self.updates)
         self.local = self.send_at.astimezone(ZoneInfo(self.zone))
         self.recipients = service.estimate_recipients(session, self.update_ids)
 
@@ -165,14 +174,14 @@ def editions_create():  # type: ignore[no-untyped-def]
         flash(exc.message, "warning")
         return redirect(url_for("admin.editions_show", edition_id=exc.edition_id))
     try:
-        edition = service.create_edition(session, plan.subject, plan.update_ids, plan.send_at,
+        edition = service.create_edition(session, plan.fixed_subject, plan.update_ids, plan.send_at,
                                          current_user, timezone=plan.zone)
         session.commit()
     except NewsletterError as exc:
         session.rollback()
-        runtime().redis.set(_nonce_key(nonce), str(current_user.id), ex=NONCE_TTL)
+        runtime().redis.set(keys.edition_form(nonce), str(current_user.id), ex=NONCE_TTL)
         return _form(values, exc, exc.status_code)
-    runtime().redis.set(_nonce_key(nonce) + ":done", edition.id, ex=NONCE_TTL)
+    runtime().redis.set(keys.edition_form_done(nonce), edition.id, ex=NONCE_TTL)
     schedule_edition(runtime(), edition)
     when = "now" if values["send_now"] else f"at {plan.local:%Y-%m-%d %H:%M} {plan.zone}"
     flash(f"Edition scheduled to send {when}.", "success")
@@ -189,7 +198,7 @@ def editions_test_draft():  # type: ignore[no-untyped-def]
         return _form(values, exc, exc.status_code)
     nonce = request.form.get("nonce", "")
     try:
-        edition_preview.send_test(runtime().settings, runtime().postman(), plan.subject,
+        edition_preview.send_test(runtime().settings, runtime().postman(), plan.fixed_subject,
                                   plan.updates, text("test_email"),
                                   kicker=f"{plan.local:%A, %-d %B %Y}")
     except NewsletterError as exc:

@@ -12,7 +12,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..editorial.topics import get_topic, list_topics
 from ..errors import NewsletterError, ValidationError
-from ..feeds import catalog, grouping, inbox, opml, scheduler
+from ..feeds import catalog, grouping, inbox, locks, opml, scheduler
 from ..feeds.catalog import DEFAULT_POLL_MINUTES, MAX_POLL_MINUTES, MIN_POLL_MINUTES
 from ..models import Article, Feed, Topic
 from ..web.db import db, runtime
@@ -51,7 +51,7 @@ def _render_feeds(slug: str, form: FeedForm | None = None, error: NewsletterErro
     feeds = catalog.list_feeds(session, slug)
     counts = dict(session.execute(select(Article.feed_id, func.count()).where(
         Article.topic_id == topic.id).group_by(Article.feed_id)).all())
-    progress = {f.id: scheduler.get_progress(runtime().redis, f.id) for f in feeds}
+    progress = {f.id: locks.get_progress(runtime().redis, f.id) for f in feeds}
     return render_template("admin/feeds.html", topic=topic, feeds=feeds, counts=counts,
                            progress=progress, form=form or FeedForm(), opml_form=OpmlForm(),
                            error=error), status
@@ -109,7 +109,7 @@ def feeds_poll(feed_id: int):  # type: ignore[no-untyped-def]
     slug = _slug_of(feed.topic_id)
     queued = scheduler.enqueue_poll(runtime(), feed_id)
     if _wants_json():
-        return jsonify({"queued": queued, **scheduler.get_progress(runtime().redis, feed_id)}), 202
+        return jsonify({"queued": queued, **locks.get_progress(runtime().redis, feed_id)}), 202
     flash("Poll queued." if queued else "This feed is already being polled.", "success")
     return redirect(url_for("admin.feeds_topic", slug=slug))
 
@@ -117,7 +117,7 @@ def feeds_poll(feed_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/feeds/<int:feed_id>/status.json")
 def feeds_status(feed_id: int):  # type: ignore[no-untyped-def]
     feed = catalog.get_feed(db(), feed_id)
-    return jsonify({**scheduler.get_progress(runtime().redis, feed_id), "feed": _feed_state(feed)})
+    return jsonify({**locks.get_progress(runtime().redis, feed_id), "feed": _feed_state(feed)})
 
 
 @bp.post("/feeds/<int:feed_id>/enable")

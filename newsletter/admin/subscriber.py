@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
+from ..bounces.health import bounce_log
 from ..delivery import ledger
 from ..errors import ValidationError
 from ..models import SubscriberStatus
@@ -36,7 +37,8 @@ def subscriber_show(subscriber_id: int):  # type: ignore[no-untyped-def]
         "admin/subscriber.html", subscriber=subscriber, form=_Action(),
         topics=service.topic_names(session, subscriber_id),
         history=ledger.history(session, subscriber_id),
-        sections={},
+        sections={"bounces": "admin/_subscriber_bounces.html"},
+        bounces=bounce_log(session, subscriber_id),
     )
 
 

@@ -11,9 +11,9 @@ from wtforms.validators import ValidationError as CSRFInvalid
 
 from ..errors import NewsletterError
 from ..extensions import csrf
-from ..jobs import send_import_confirmations
 from ..models import SubscriberStatus
 from ..subscribers import access, exporter, importer
+from ..subscribers.jobs import send_import_confirmations
 from ..web.db import db, runtime
 from . import bp
 from .forms import page_arg

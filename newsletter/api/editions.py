@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import g, jsonify
 
 from ..delivery import editions as lifecycle
+from ..delivery.jobs import resume_edition, schedule_edition
 from ..editorial import editions as edition_service
 from ..errors import ValidationError
-from ..jobs import resume_edition, schedule_edition
 from ..web.db import db, runtime
 from . import bp, json_body
 

@@ -116,7 +116,9 @@ def document() -> dict[str, Any]:
                     "article_count": {"type": ["integer", "null"]},
                     "status": {"enum": ["draft", "published"]}}},
                 "Edition": {"type": "object", "required": ["update_ids"], "properties": {
-                    "subject": {"type": "string"},
+                    "subject": {"type": ["string", "null"], "description":
+                                "a fixed subject for every copy; null or absent: each copy's "
+                                "subject is that reader's first headline + N more"},
                     "update_ids": {"type": "array", "items": {"type": "integer"}},
                     "send_at": {"type": ["string", "null"], "format": "date-time"},
                     "timezone": {"type": "string"}}},

@@ -245,12 +245,19 @@ def _delivery_status(msg: Message) -> tuple[str | None, list[Recipient]]:
                 recipient.reason = "expired"
             failed.append(recipient)
         else:
-            failed.append(_recipient(address, diagnostic, status))
+            recipient = _recipient(address, diagnostic, status)
+            # failed with a 4xx status: the sending MTA retried until its queue lifetime ran out
+            if recipient.status.startswith("4") and recipient.reason in _GAVE_UP:
+                recipient.reason = "expired"
+            failed.append(recipient)
     if failed:
         return "bounce", failed
     if delivered:
         return "delivered", delivered
     return None, []
+
+
+_GAVE_UP = frozenset({"networkerror", "systemerror", "undefined", "onhold"})
 
 
 def _recipient(address: str, diagnostic: str, status: str = "",

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import ssl
 
+from .. import keys
 from ..runtime import Runtime, current
 from .intake import take_in
 from .mailbox import PollResult, poll
 
 log = logging.getLogger(__name__)
-LOCK_KEY = "nl:bounces:mailbox-poll"
+LOCK_KEY = keys.BOUNCE_MAILBOX_POLL
 LOCK_SECONDS = 600
 
 

@@ -14,7 +14,7 @@ from email.utils import getaddresses, parseaddr
 
 from flufl.bounce import all_failures
 
-from .message import header, human_text
+from .message import content_type, header, human_text, text_of, walk
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ _BOUNCE_SUBJECT = re.compile(
     r"could not be delivered|delivery failure|non[- ]?delivery|nondeliverable|"
     r"rejected|unzustellbar|non remis|no entregado|delivery problem|mail system error|"
     r"permanent error|bounce|warning: message|delayed mail|delivery delayed|"
-    r"message not delivered|notificaci[oó]n de estado|error sending)",
+    r"message not delivered|notificaci[oó]n de estado|error sending|delivery status)",
     re.IGNORECASE)
 _FAILURE_WORDS = re.compile(
     r"(unknown|not found|no such|does not exist|doesn'?t exist|invalid|rejected|refused|"
@@ -47,15 +47,20 @@ _ADDRESS = re.compile(r"<?([\w.!#$%&'*+/=?^`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9
 _ORIGINAL_MARKERS = re.compile(
     r"^\s*(-+ ?(below this line is a copy|original message|the original message|"
     r"this is a copy of|undelivered message|returned message)|"
-    r"-+\s*original message\s*-+|------ This is a copy of the message)",
+    r"-+\s*original message\s*-+|------ This is a copy of the message|"
+    r"-{2,}.*\b(original|source mail|returned|attached|copy of|headers? of|message follows)|"
+    r"original message follows)",
     re.IGNORECASE | re.MULTILINE)
+_HEADER_LINE = re.compile(r"^\s*(message-id|references|in-reply-to|x-[\w-]+|received|"
+                          r"return-path|from|sender|reply-to|list-[\w-]+)\s*:", re.IGNORECASE)
 
 
 def sent_by_mail_system(msg: Message) -> bool:
     """From a mailer daemon, or titled like a delivery report (auto-replies are neither)."""
     name, sender = parseaddr(header(msg, "From"))
     return bool(_BOUNCE_SENDER.match(sender) or _BOUNCE_SUBJECT.search(header(msg, "Subject"))
-                or re.search(r"mail delivery|mailer-daemon|postmaster", name, re.IGNORECASE)
+                or re.search(r"mail delivery|mailer-daemon|postmaster|mail server|mail system",
+                             name, re.IGNORECASE)
                 or msg.get("X-Failed-Recipients"))
 
 
@@ -87,9 +92,25 @@ def vendor_recipients(msg: Message) -> list[tuple[str, bool]]:
             if "@" in address:
                 found.setdefault(address.lower(), (address, True))
     if not found and looks_like_bounce(msg):
-        for address in _addresses_in_explanation(msg):
+        for address in _addresses_in_explanation(msg) or _original_recipient(msg):
             found.setdefault(address.lower(), (address, False))
     return list(found.values())
+
+
+def _original_recipient(msg: Message) -> list[str]:
+    """The To: of the returned original, when the explanation names nobody (one address)."""
+    for part, _ in walk(msg):
+        if content_type(part) not in ("message/rfc822", "text/rfc822-headers"):
+            continue
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else None
+        to = str(inner.get("To", "")) if isinstance(inner, Message) else ""
+        if not to:
+            match = re.search(r"^to:\s*(.+)$", text_of(part)[:50_000], re.IGNORECASE | re.MULTILINE)
+            to = match.group(1) if match else ""
+        addresses = [a for _, a in getaddresses([to]) if "@" in a]
+        return addresses if len(addresses) == 1 else []
+    return []
 
 
 def _addresses_in_explanation(msg: Message) -> list[str]:
@@ -103,6 +124,8 @@ def _addresses_in_explanation(msg: Message) -> list[str]:
     lines = text.splitlines()
     candidates: list[str] = []
     for i, line in enumerate(lines[:2000]):
+        if _HEADER_LINE.match(line):
+            continue
         for match in _ADDRESS.finditer(line):
             address = match.group(1).strip(".")
             if address.lower() in ours or _BOUNCE_SENDER.match(address):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ..errors import InvalidTransition
@@ -36,6 +36,12 @@ def _transition(session: Session, edition_id: int, sources: set[str], target: st
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)
+
+
+def due_to_start(session: Session, now: datetime) -> list[int]:
+    """Scheduled editions whose send time has come (the tick starts any the queue lost)."""
+    return list(session.scalars(select(Edition.id).where(
+        Edition.status == EditionStatus.SCHEDULED, Edition.send_at <= now)))
 
 
 def start(session: Session, edition_id: int, *, list_name: str, base_url: str,

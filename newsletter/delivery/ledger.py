@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
 
 from sqlalchemy import (
     String,
@@ -137,22 +136,6 @@ def claim(session: Session, edition_id: int, limit: int, now: datetime) -> list[
     )
     rows = session.execute(stmt).all()
     return sorted((Claimed(*r) for r in rows), key=lambda c: c.id)
-
-
-class Recipient(NamedTuple):
-    email: str
-    status: str
-    token_version: int
-
-
-def recipients(session: Session, subscriber_ids: list[int]) -> dict[int, Recipient]:
-    """subscriber id → (email, status, token_version), read at send time so late
-    unsubscribes (and revoked links) are honoured."""
-    rows = session.execute(
-        select(Subscriber.id, Subscriber.email, Subscriber.status, Subscriber.token_version)
-        .where(Subscriber.id.in_(subscriber_ids))
-    )
-    return {sid: Recipient(email, status, version) for sid, email, status, version in rows}
 
 
 def mark_sent(session: Session, ids: list[int], now: datetime,

@@ -18,6 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..bounces.verp import Copy
+from ..config import Settings
 from ..errors import InvalidTransition
 from ..mail.edition import EncodedEdition, RenderedEdition
 from ..mail.message import MessageTemplate, feedback_id, list_key
@@ -25,6 +26,7 @@ from ..mail.message_ids import MessageIds
 from ..mail.postman import Postman
 from ..mail.transport import LoginRefused, PermanentFailure, TemporaryFailure
 from ..models import Edition, EditionStatus, Subscriber, SubscriberStatus, utcnow
+from ..subscribers import service as subscribers
 from ..subscribers.links import Links
 from . import editions, ledger
 from .batch_links import BatchLinks
@@ -43,6 +45,12 @@ class Identity:
     list_id: str
     base_url: str
     secret_key: str | None = None  # lets a batch sign its links without re-deriving keys
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Identity:
+        return cls(mail_from=settings.mail_from, list_name=settings.list_name,
+                   list_id=settings.list_id, base_url=settings.base_url,
+                   secret_key=settings.secret_key)
 
 
 @dataclass
@@ -83,6 +91,7 @@ class PreparedEdition:
         text, html = self.encoded.stamp(mask, links.preferences(subscriber_id, version),
                                         unsubscribe, self.web_copy(links, mask))
         return self.template.render_encoded(
+            subject=self.encoded.copy(mask).subject,  # built once per topic combination
             to=email,
             msg_id=self.ids.copy(self.id_prefix, subscriber_id),
             text=text,
@@ -102,7 +111,7 @@ def prepare(edition: Edition, identity: Identity) -> PreparedEdition:
     key = (edition.id, nonce)
     if key not in _prepared:
         template = MessageTemplate.build(
-            subject=edition.subject,
+            subject=None,  # per copy: see EncodedEdition.copy
             mail_from=identity.mail_from,
             list_id=identity.list_id,
             feedback_id=feedback_id(f"edition-{edition.id}", identity.list_name, "edition",
@@ -172,7 +181,7 @@ def send_batch(
         if not rows:
             _finish(session, edition_id, clock)
             return result
-        people = ledger.recipients(session, [r.subscriber_id for r in rows])
+        people = subscribers.addresses(session, [r.subscriber_id for r in rows])
         # people who left or paused since the fan-out are skipped in one statement
         inactive = {r.id: people.get(r.subscriber_id, ("", "erased"))[1] for r in rows
                     if people.get(r.subscriber_id, ("", ""))[1] != SubscriberStatus.ACTIVE}

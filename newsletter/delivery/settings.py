@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import defaults
 from ..config import Settings
 
 
 @dataclass(frozen=True)
 class SendSettings:
-    batch_size: int = 500
-    flush_every: int = 100  # outcomes are written this often: the most a crash can resend
-    retry_delays: tuple[int, ...] = (60, 300, 1800, 7200)
-    stale_claim_seconds: int = 300
-    failure_pause_ratio: float = 0.5
-    failure_pause_window: int = 200
-    consecutive_transient_limit: int = 20
+    batch_size: int = defaults.BATCH_SIZE
+    flush_every: int = defaults.FLUSH_EVERY
+    retry_delays: tuple[int, ...] = defaults.RETRY_DELAYS
+    stale_claim_seconds: int = defaults.STALE_CLAIM_SECONDS
+    failure_pause_ratio: float = defaults.FAILURE_PAUSE_RATIO
+    failure_pause_window: int = defaults.FAILURE_PAUSE_WINDOW
+    consecutive_transient_limit: int = defaults.CONSECUTIVE_TRANSIENT_LIMIT
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SendSettings:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from redis import Redis
 
+from .. import defaults, keys
+
 
 class FailureWindow:
     """The last N outcomes of an edition, so a bad list or a broken relay pauses it."""
 
     def __init__(self, redis: Redis, edition_id: int, size: int, ratio: float) -> None:
         self.redis = redis
-        self.key = f"nl:edition:{edition_id}:outcomes"
+        self.key = keys.edition_outcomes(edition_id)
         self.size = size
         self.ratio = ratio
 
@@ -21,7 +23,7 @@ class FailureWindow:
         pipe = self.redis.pipeline()
         pipe.lpush(self.key, *("1" if failed else "0" for failed in outcomes))
         pipe.ltrim(self.key, 0, self.size - 1)
-        pipe.expire(self.key, 7 * 24 * 3600)
+        pipe.expire(self.key, defaults.EDITION_STATE_TTL)
         pipe.lrange(self.key, 0, -1)
         recent = pipe.execute()[-1]
         if len(recent) < self.size:

@@ -105,19 +105,20 @@ def masked_links(settings: Settings) -> tuple[str, str]:
     return f"{base}/preferences/…", f"{base}/unsubscribe/…"
 
 
-def send_test(settings: Settings, postman: Postman, subject: str, updates: list[TopicUpdate],
-              raw_address: str, kicker: str = "") -> str:
+def send_test(settings: Settings, postman: Postman, subject: str | None,
+              updates: list[TopicUpdate], raw_address: str, kicker: str = "") -> str:
     """One copy with every update to any address, marked as a test; returns the Message-ID.
 
     Renders with the edition pipeline (MJML, premailer, stamp, the same MIME assembly) so
     the test shows what subscribers will get; its links point to the sign-up page.
+    `subject` None is the automatic subject of a reader of every topic.
     """
     address = normalize_email(raw_address)
     if not updates:
         raise ValidationError("Choose at least one topic update.", field="updates")
     rendered = render_items(subject, [update_context(u) for u in updates],
                             list_name=settings.list_name, base_url=settings.base_url, kicker=kicker)
-    return _send(settings, postman, rendered, (1 << len(updates)) - 1, subject, address)
+    return _send(settings, postman, rendered, (1 << len(updates)) - 1, address)
 
 
 def send_test_of_edition(settings: Settings, postman: Postman, edition: Edition,
@@ -125,16 +126,15 @@ def send_test_of_edition(settings: Settings, postman: Postman, edition: Edition,
     address = normalize_email(raw_address)
     rendered = rendered_for(edition, settings)
     mask = (1 << len(edition.items)) - 1
-    return _send(settings, postman, rendered, mask, edition.subject, address,
-                 web_copy_link(settings, edition, mask))
+    return _send(settings, postman, rendered, mask, address, web_copy_link(settings, edition, mask))
 
 
 def _send(settings: Settings, postman: Postman, rendered: RenderedEdition, mask: int,
-          subject: str, address: str, web_copy: str | None = None) -> str:
+          address: str, web_copy: str | None = None) -> str:
     signup = f"{settings.base_url}/subscribe"
     text, html = rendered.stamp(mask, signup, signup, web_copy or f"{settings.base_url}/archive")
-    template = MessageTemplate.build(subject=TEST_PREFIX + subject, mail_from=settings.mail_from,
-                                     list_id=settings.list_id)
+    template = MessageTemplate.build(subject=TEST_PREFIX + rendered.lines(mask).subject,
+                                     mail_from=settings.mail_from, list_id=settings.list_id)
     msg_id = MessageIds.for_sender(settings.mail_from).unique("test")
     data = template.render(to=address, msg_id=msg_id, text=text, html=html,
                            date=formatdate(usegmt=True), list_unsubscribe=None)

@@ -14,6 +14,7 @@ from ..delivery import ledger
 from ..errors import ValidationError
 from ..lookup import get_or_404, is_db_id
 from ..mail.edition import MAX_ITEMS
+from ..mail.headings import auto_subject
 from ..models import (
     Delivery,
     DeliveryStatus,
@@ -64,13 +65,15 @@ def parse_send_at(value: str | None, tz_name: str = "UTC", now: datetime | None 
 
 
 def default_subject(updates: list[TopicUpdate]) -> str:
-    heads = [u.headline for u in updates]
-    if not heads:
-        return ""
-    subject = heads[0]
-    if len(heads) > 1:
-        subject += f" + {len(heads) - 1} more"
-    return subject[:300]
+    """The automatic subject of a reader who follows every topic of these updates."""
+    return auto_subject([u.headline for u in updates])
+
+
+def fixed_subject(subject: object) -> str | None:
+    """The editor's own subject, or None (absent, null or blank) for a subject per copy."""
+    if subject is None or (isinstance(subject, str) and not subject.strip()):
+        return None
+    return clean_text(subject, "subject", max_len=300)
 
 
 def validate_updates(session: Session, update_ids: object) -> list[TopicUpdate]:
@@ -110,10 +113,12 @@ def check_timezone(tz_name: object) -> str:
 def create_edition(session: Session, subject: str | None, update_ids: list[int],
                    send_at: datetime, editor: Editor | None = None, timezone: str = "UTC"
                    ) -> Edition:
+    """`subject` None (or blank) builds each copy's subject from that reader's own topics."""
     updates = validate_updates(session, update_ids)
-    subject = clean_text(subject or default_subject(updates), "subject", max_len=300)
+    fixed = fixed_subject(subject)
     edition = Edition(
-        subject=subject, send_at=send_at, status=EditionStatus.SCHEDULED,
+        subject=fixed or default_subject(updates), auto_subject=fixed is None, send_at=send_at,
+        status=EditionStatus.SCHEDULED,
         editor_id=editor.id if editor else None, timezone=check_timezone(timezone or "UTC"),
         items=[EditionItem(update_id=u.id, position=i) for i, u in enumerate(updates)],
     )
@@ -134,7 +139,7 @@ def edition_status(session: Session, edition_id: int) -> dict[str, object]:
         data["total"] = estimate_recipients(session, [i.update_id for i in edition.items])
         data["pending"] = data["total"]
     data["send_at"] = edition.send_at.isoformat()
-    data["subject"] = edition.subject
+    data["subject"] = None if edition.auto_subject else edition.subject  # null: one per copy
     data["pause_reason"] = edition.pause_reason
     data.update(edition_bounces(session, edition_id).as_dict())
     return data

@@ -5,6 +5,6 @@ Modules, in the order a poll uses them: `ssrf` (which addresses we may reach), `
 `sanitize` (nh3 allow-list), `urls` (canonical URLs for dedupe), `store` (upsert articles),
 `grouping` (stories, split and merge), `service` (one poll, recorded on the Feed),
 `scheduler` and `jobs` (RQ, per-feed lock, progress). Around them: `catalog` (adding and
-listing feeds), `inbox` (articles and stories for editors), `opml`, `commands` (CLI) and
-`settings` (fetch limits).
+listing feeds), `inbox` (articles and stories for editors), `opml` and `settings` (fetch limits).
+The package knows nothing of Flask: the `poll-feeds` command lives in newsletter/cli.py.
 """

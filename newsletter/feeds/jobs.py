@@ -8,7 +8,7 @@ import httpx
 
 from ..errors import NotFound
 from ..runtime import Runtime, current
-from . import scheduler
+from . import locks
 from .service import PollResult, poll_feed
 from .settings import FeedSettings
 
@@ -23,19 +23,19 @@ def locked_poll(runtime: Runtime, feed_id: int, token: str | None = None, *,
     """
     fs = FeedSettings.from_settings(runtime.settings)
     redis = runtime.redis
-    if token is None or not scheduler.holds(redis, feed_id, token):
-        token = scheduler.acquire(redis, feed_id, fs.lock_seconds + fs.job_timeout)
+    if token is None or not locks.holds(redis, feed_id, token):
+        token = locks.acquire(redis, feed_id, fs.lock_seconds + fs.job_timeout)
         if token is None:
             return None
-    scheduler.set_progress(redis, feed_id, "running")
+    locks.set_progress(redis, feed_id, "running")
     result: PollResult | None = None
     try:
         with runtime.Session() as session:
             result = poll_feed(session, feed_id, fs, client=client)
         return result
     finally:
-        scheduler.release(redis, feed_id, token)
-        scheduler.set_progress(redis, feed_id, "done", result.as_dict() if result else None)
+        locks.release(redis, feed_id, token)
+        locks.set_progress(redis, feed_id, "done", result.as_dict() if result else None)
 
 
 def poll_feed_job(feed_id: int, lock_token: str | None = None) -> dict[str, object]:

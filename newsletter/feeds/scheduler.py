@@ -1,67 +1,29 @@
 """Which feeds are due, and enqueuing one RQ job per feed without ever polling one twice at once.
 
-A Redis lock per feed (SET NX EX) is taken when the job is enqueued and released by the job,
-so a feed waiting in the queue or running is not enqueued again by the next tick or by the
-"poll now" button. The lock expires on its own if a worker dies. Each feed is its own job,
-with its own timeout, so a slow or dead feed holds one worker slot at most.
+The feed's lock (locks.py) is taken when the job is enqueued and released by the job. Each
+feed is its own job, with its own timeout, so a slow or dead feed holds one worker slot at
+most.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import secrets
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from redis import Redis
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..models import Feed, utcnow
 from ..runtime import Runtime
+from .fetch import make_client
+from .jobs import locked_poll, poll_feed_job
+from .locks import PROGRESS_SECONDS, acquire, release, set_progress
+from .service import PollResult
 from .settings import FeedSettings
 
 log = logging.getLogger(__name__)
-PROGRESS_SECONDS = 3600
-_RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end
-"""
-
-
-def lock_key(feed_id: int) -> str:
-    return f"nl:feed:{feed_id}:lock"
-
-
-def progress_key(feed_id: int) -> str:
-    return f"nl:feed:{feed_id}:progress"
-
-
-def acquire(redis: Redis, feed_id: int, seconds: int) -> str | None:
-    token = secrets.token_hex(8)
-    return token if redis.set(lock_key(feed_id), token, nx=True, ex=seconds) else None
-
-
-def holds(redis: Redis, feed_id: int, token: str) -> bool:
-    value = redis.get(lock_key(feed_id))
-    return value is not None and value.decode() == token
-
-
-def release(redis: Redis, feed_id: int, token: str) -> None:
-    redis.eval(_RELEASE, 1, lock_key(feed_id), token)
-
-
-def set_progress(redis: Redis, feed_id: int, state: str,
-                 result: dict[str, object] | None = None) -> None:
-    """queued → running → done, with the poll result: what the admin page shows while it waits."""
-    value = {"state": state, "at": utcnow().isoformat(), "result": result}
-    redis.set(progress_key(feed_id), json.dumps(value), ex=PROGRESS_SECONDS)
-
-
-def get_progress(redis: Redis, feed_id: int) -> dict[str, object]:
-    raw = redis.get(progress_key(feed_id))
-    if not raw:
-        return {"state": "idle", "at": None, "result": None}
-    return json.loads(raw)
 
 
 def due_feed_ids(session: Session, now: datetime | None) -> list[int]:
@@ -74,8 +36,6 @@ def due_feed_ids(session: Session, now: datetime | None) -> list[int]:
 
 def enqueue_poll(runtime: Runtime, feed_id: int) -> bool:
     """Enqueue a poll unless one is already queued or running; True when enqueued."""
-    from .jobs import poll_feed_job
-
     fs = FeedSettings.from_settings(runtime.settings)
     token = acquire(runtime.redis, feed_id, fs.lock_seconds + fs.job_timeout)
     if token is None:
@@ -99,3 +59,15 @@ def enqueue_due_feeds(runtime: Runtime, now: datetime | None = None) -> int:
         log.info("feed poll round: %s due, %s queued (%s already queued or running)",
                  len(due), queued, len(due) - queued)
     return queued
+
+
+def poll_now(runtime: Runtime, *, every: bool = False, concurrency: int = 4
+             ) -> Iterator[tuple[int, PollResult | None]]:
+    """Poll due feeds (or every enabled one) in this process, `concurrency` at a time, each
+    under its lock: (feed id, result), or None for a feed someone else is polling."""
+    fs = FeedSettings.from_settings(runtime.settings)
+    with runtime.Session() as session:
+        ids = due_feed_ids(session, None if every else utcnow())
+    with make_client(fs) as client, ThreadPoolExecutor(concurrency) as pool:
+        yield from zip(ids, pool.map(lambda i: locked_poll(runtime, i, client=client), ids),
+                       strict=True)

@@ -1,38 +1,55 @@
 """Render an edition once, then cut it into per-item blocks that messages are stamped from.
 
-The rendered edition holds placeholders instead of per-recipient links; `stamp` fills
-them in and picks the blocks a recipient chose, with plain string joins only.
+The rendered edition holds placeholders instead of per-recipient links and lines; `stamp`
+fills them in and picks the blocks a recipient chose, with plain string joins only. The
+subject, top heading and preheader depend on which items a copy holds, so they are
+placeholders too, filled from `headings.copy_lines` once per topic combination.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from markupsafe import escape
+
 from ..models import Edition, TopicUpdate
+from .headings import CopyLines, copy_lines
 from .message import qp_piece
 from .render import render_mjml, render_text
 
 PREFERENCES = "{{preferences_url}}"
 UNSUBSCRIBE = "{{unsubscribe_url}}"
 WEB_COPY = "{{web_copy_url}}"  # "View in browser": one per (edition, topics), never per reader
-_PLACEHOLDERS = (PREFERENCES, UNSUBSCRIBE, WEB_COPY)
+SUBJECT = "{{copy_subject}}"
+SUBJECT_RULE = "{{copy_subject_rule}}"  # the '=====' under the subject in the text part
+PREHEADER = "{{copy_preheader}}"
+PLACEHOLDERS = (PREFERENCES, UNSUBSCRIBE, WEB_COPY, SUBJECT, SUBJECT_RULE, PREHEADER)
 _HTML_MARK = re.compile(r"<!-- item:(\d+):start -->(.*?)<!-- item:\1:end -->", re.S)
-_LINK = re.compile("(" + "|".join(re.escape(p) for p in _PLACEHOLDERS) + ")")
+_PLACEHOLDER = re.compile("(" + "|".join(re.escape(p) for p in PLACEHOLDERS) + ")")
 _TEXT_MARK = re.compile(r"<<item:(\d+):start>>\n?(.*?)<<item:\1:end>>\n?", re.S)
 MAX_ITEMS = 62  # one bit per item in Delivery.topics_mask (a signed 64-bit integer)
+MAX_CACHED_COPIES = 4096  # distinct topic combinations kept per edition and process
 
 
 @dataclass(frozen=True)
 class RenderedEdition:
-    subject: str
+    """The edition's HTML and text, cut into head, items and tail, plus what each copy's
+    subject and preheader are built from. `subject` is the editor's fixed subject, or None
+    for a subject per copy."""
+
+    subject: str | None
     html_head: str
     html_items: list[str]
     html_tail: str
     text_head: str
     text_items: list[str]
     text_tail: str
+    list_name: str = ""
+    headlines: list[str] = field(default_factory=list)
+    topic_names: list[str] = field(default_factory=list)
+    ledes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -41,34 +58,66 @@ class RenderedEdition:
     def from_dict(cls, data: dict[str, Any]) -> RenderedEdition:
         return cls(**data)
 
+    def picked(self, mask: int) -> list[int]:
+        return [i for i in range(len(self.html_items)) if mask >> i & 1]
+
+    def lines(self, mask: int) -> CopyLines:
+        """Subject and preheader of the copy holding these items."""
+        picked = [i for i in self.picked(mask) if i < len(self.headlines)]
+        return copy_lines(
+            fixed_subject=self.subject, headlines=[self.headlines[i] for i in picked],
+            topic_names=[self.topic_names[i] for i in picked],
+            ledes=[self.ledes[i] for i in picked if self.ledes[i]], list_name=self.list_name,
+        )
+
     def stamp(self, mask: int, preferences_url: str, unsubscribe_url: str,
               web_copy_url: str = "#") -> tuple[str, str]:
         """(text, html) for one recipient: their items in editorial order plus their links."""
-        picked = [i for i in range(len(self.html_items)) if mask >> i & 1]
-        urls = (preferences_url, unsubscribe_url, web_copy_url)
-        html = "".join(
-            (
-                _links(self.html_head, *urls),
-                *(self.html_items[i] for i in picked),
-                _links(self.html_tail, *urls),
-            )
-        )
-        text = "".join(
-            (
-                _links(self.text_head, *urls),
-                *(self.text_items[i] for i in picked),
-                _links(self.text_tail, *urls),
-            )
-        )
+        picked = self.picked(mask)
+        lines = self.lines(mask)
+        urls = {PREFERENCES: preferences_url, UNSUBSCRIBE: unsubscribe_url, WEB_COPY: web_copy_url}
+        html_values = {**urls, **_html_lines(lines)}
+        text_values = {**urls, **_text_lines(lines)}
+        html = "".join((_fill(self.html_head, html_values), *(self.html_items[i] for i in picked),
+                        _fill(self.html_tail, html_values)))
+        text = "".join((_fill(self.text_head, text_values), *(self.text_items[i] for i in picked),
+                        _fill(self.text_tail, text_values)))
         return text, html
 
 
-Pieces = tuple[bytes | str, ...]  # bytes: encoded once; str: a link placeholder
+def _html_lines(lines: CopyLines) -> dict[str, str]:
+    return {SUBJECT: str(escape(lines.subject)), PREHEADER: str(escape(lines.preheader)),
+            SUBJECT_RULE: ""}
+
+
+def _text_lines(lines: CopyLines) -> dict[str, str]:
+    return {SUBJECT: lines.subject, SUBJECT_RULE: "=" * len(lines.subject),
+            PREHEADER: lines.preheader}
+
+
+def _fill(part: str, values: dict[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], part)
+
+
+Pieces = tuple[bytes | str, ...]  # bytes: encoded once; str: a placeholder
 
 
 def _encode_pieces(part: str) -> Pieces:
-    return tuple(p if p in _PLACEHOLDERS else qp_piece(p)
-                 for p in _LINK.split(part) if p)
+    return tuple(p if p in PLACEHOLDERS else qp_piece(p) for p in _PLACEHOLDER.split(part) if p)
+
+
+@dataclass(frozen=True)
+class CopyParts:
+    """One topic combination's subject and its lines, already encoded for each part."""
+
+    subject: str
+    html: dict[str, bytes]
+    text: dict[str, bytes]
+
+    @classmethod
+    def of(cls, lines: CopyLines) -> CopyParts:
+        return cls(lines.subject, {k: qp_piece(v) for k, v in _html_lines(lines).items()},
+                   {k: qp_piece(v) for k, v in _text_lines(lines).items()})
 
 
 @dataclass(frozen=True)
@@ -76,7 +125,8 @@ class EncodedEdition:
     """The edition's blocks already quoted-printable encoded: what each copy is joined from.
 
     Built once per edition and process; a copy costs two small encodes (its links) and
-    two joins, never a render or a whole-body encode.
+    two joins, never a render or a whole-body encode. Subject and preheader are encoded
+    once per topic combination and kept (`copy`).
     """
 
     html_head: Pieces
@@ -85,6 +135,8 @@ class EncodedEdition:
     text_head: Pieces
     text_items: tuple[bytes, ...]
     text_tail: Pieces
+    source: RenderedEdition | None = None
+    copies: dict[int, CopyParts] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, rendered: RenderedEdition) -> EncodedEdition:
@@ -98,29 +150,39 @@ class EncodedEdition:
             _encode_pieces(rendered.text_head),
             tuple(qp_piece(i) for i in rendered.text_items),
             tail(rendered.text_tail),
+            rendered,
         )
+
+    def copy(self, mask: int) -> CopyParts:
+        """Subject and lines for this topic combination, built on first use."""
+        parts = self.copies.get(mask)
+        if parts is None:
+            if len(self.copies) >= MAX_CACHED_COPIES:
+                self.copies.clear()
+            assert self.source is not None
+            parts = self.copies[mask] = CopyParts.of(self.source.lines(mask))
+        return parts
 
     def stamp(self, mask: int, preferences_url: str, unsubscribe_url: str,
               web_copy_url: str = "#") -> tuple[bytes, bytes]:
         """(text, html) bodies for one recipient, encoded, their items in editorial order."""
+        parts = self.copy(mask)
         links = {PREFERENCES: qp_piece(preferences_url), UNSUBSCRIBE: qp_piece(unsubscribe_url),
                  WEB_COPY: qp_piece(web_copy_url)}
+        html_values = {**links, **parts.html}
+        text_values = {**links, **parts.text}
         picked = [i for i in range(len(self.html_items)) if mask >> i & 1]
 
-        def join(head: Pieces, items: tuple[bytes, ...], tail: Pieces) -> bytes:
+        def join(head: Pieces, items: tuple[bytes, ...], tail: Pieces,
+                 values: dict[str, bytes]) -> bytes:
             return b"".join((
-                *(links[p] if isinstance(p, str) else p for p in head),
+                *(values[p] if isinstance(p, str) else p for p in head),
                 *(items[i] for i in picked),
-                *(links[p] if isinstance(p, str) else p for p in tail),
+                *(values[p] if isinstance(p, str) else p for p in tail),
             ))
 
-        return (join(self.text_head, self.text_items, self.text_tail),
-                join(self.html_head, self.html_items, self.html_tail))
-
-
-def _links(part: str, preferences_url: str, unsubscribe_url: str, web_copy_url: str) -> str:
-    return (part.replace(PREFERENCES, preferences_url).replace(UNSUBSCRIBE, unsubscribe_url)
-            .replace(WEB_COPY, web_copy_url))
+        return (join(self.text_head, self.text_items, self.text_tail, text_values),
+                join(self.html_head, self.html_items, self.html_tail, html_values))
 
 
 def update_context(update: TopicUpdate) -> dict[str, Any]:
@@ -150,18 +212,21 @@ def update_context(update: TopicUpdate) -> dict[str, Any]:
 
 
 def render_items(
-    subject: str, items: list[dict[str, Any]], *, list_name: str, base_url: str, kicker: str = ""
+    subject: str | None, items: list[dict[str, Any]], *, list_name: str, base_url: str,
+    kicker: str = "",
 ) -> RenderedEdition:
-    """MJML + premailer run here, once; the result is cut at the item markers."""
+    """MJML + premailer run here, once; the result is cut at the item markers.
+
+    `subject` None means each copy's subject is built from its own items.
+    """
     # pictures the service stores are site paths; an email needs them absolute
     items = [{**i, "curator_image_url": base_url.rstrip("/") + i["curator_image_url"]}
              if (i.get("curator_image_url") or "").startswith("/") else i for i in items]
     context = {
-        "subject": subject,
-        "title": subject,
-        # The inbox preview line is shared by every copy, so it must not list headlines of
-        # topics a reader did not choose.
-        "preview": f"Your {list_name} briefing: the latest on the topics you follow.",
+        "subject": SUBJECT,
+        "subject_rule": SUBJECT_RULE,
+        "title": SUBJECT,
+        "preview": PREHEADER,
         "items": items,
         "list_name": list_name,
         "kicker": kicker,
@@ -174,13 +239,18 @@ def render_items(
     text = render_text("edition.txt", **context)
     html_head, html_items, html_tail = split_blocks(html, _HTML_MARK, len(items))
     text_head, text_items, text_tail = split_blocks(text, _TEXT_MARK, len(items))
-    return RenderedEdition(subject, html_head, html_items, html_tail, text_head, text_items, text_tail)
+    return RenderedEdition(
+        subject or None, html_head, html_items, html_tail, text_head, text_items, text_tail,
+        list_name=list_name, headlines=[i["headline"] for i in items],
+        topic_names=[i["topic_name"] for i in items], ledes=[i.get("lede") or "" for i in items],
+    )
 
 
 def render_edition(edition: Edition, *, list_name: str, base_url: str) -> RenderedEdition:
     items = [update_context(item.update) for item in edition.items]
     kicker = edition.send_at.strftime("%A, %-d %B %Y")
-    return render_items(edition.subject, items, list_name=list_name, base_url=base_url, kicker=kicker)
+    subject = None if edition.auto_subject else edition.subject
+    return render_items(subject, items, list_name=list_name, base_url=base_url, kicker=kicker)
 
 
 def split_blocks(rendered: str, marker: re.Pattern[str], count: int) -> tuple[str, list[str], str]:

@@ -131,18 +131,19 @@ class MessageTemplate:
     def build(
         cls,
         *,
-        subject: str,
+        subject: str | None,
         mail_from: str,
         list_id: str,
         feedback_id: str | None = None,
         extra_headers: dict[str, str] | None = None,
     ) -> MessageTemplate:
+        """`subject` None: each copy brings its own (`render(subject=…)`)."""
         from_header, sender = format_sender(mail_from)
         # "=_" can never start a quoted-printable line, so the boundary never occurs in a body
         boundary = "=_nl_" + secrets.token_hex(16)
         headers = [
             ("From", from_header),
-            ("Subject", encode_header(subject)),
+            *([("Subject", encode_header(subject))] if subject is not None else []),
             ("MIME-Version", "1.0"),
             ("List-Id", encode_list_id(list_id)),
         ]
@@ -173,10 +174,11 @@ class MessageTemplate:
         date: str | None = None,
         list_unsubscribe: str | None = None,
         one_click: bool = True,
+        subject: str | None = None,
     ) -> bytes:
         return self.render_encoded(
             to=to, msg_id=msg_id, text=qp_body(text), html=qp_body(html), date=date,
-            list_unsubscribe=list_unsubscribe, one_click=one_click,
+            list_unsubscribe=list_unsubscribe, one_click=one_click, subject=subject,
         )
 
     def render_encoded(
@@ -189,13 +191,17 @@ class MessageTemplate:
         date: str | None = None,
         list_unsubscribe: str | None = None,
         one_click: bool = True,
+        subject: str | None = None,
     ) -> bytes:
-        """The message from bodies already quoted-printable encoded (see `qp_piece`)."""
+        """The message from bodies already quoted-printable encoded (see `qp_piece`);
+        `subject` is this copy's, for a template built without one."""
         lines = [
             b"Date: " + (date or formatdate(localtime=False, usegmt=True)).encode("ascii"),
             b"Message-ID: " + msg_id.encode("ascii"),
             b"To: " + clean_header(to, "To").encode("ascii"),
         ]
+        if subject is not None:
+            lines.append(b"Subject: " + encode_header(subject).encode("ascii"))
         if list_unsubscribe:
             lines.append(b"List-Unsubscribe: " + clean_header(list_unsubscribe).encode("ascii"))
             if one_click:

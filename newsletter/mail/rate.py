@@ -7,12 +7,14 @@ from collections.abc import Callable
 
 from redis import Redis
 
+from .. import keys
+
 
 class RateLimiter:
     """At most `rate` messages per second across every worker sharing this Redis."""
 
     def __init__(
-        self, redis: Redis, rate: float | None, key: str = "nl:smtp-rate",
+        self, redis: Redis, rate: float | None, key: str = keys.SMTP_RATE,
         clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.redis = redis

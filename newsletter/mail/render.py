@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import textwrap
 from functools import lru_cache
 from pathlib import Path
 
@@ -117,7 +118,22 @@ def mjml_to_inlined_html(source: str) -> str:
     )
     if not html.lstrip().lower().startswith("<!doctype"):
         html = "<!doctype html>\n" + html.lstrip()
-    return compact_html(html)
+    return compact_html(with_dark_mode(html))
+
+
+@lru_cache(maxsize=1)
+def _dark_head() -> str:
+    css = (EMAIL_TEMPLATES / "dark-mode.css").read_text()
+    return ('<meta name="color-scheme" content="light dark">\n'
+            '<meta name="supported-color-schemes" content="light dark">\n'
+            f'<style type="text/css">\n{css}</style>\n')
+
+
+def with_dark_mode(html: str) -> str:
+    """Declare light and dark support and add the dark colours, after premailer has run
+    (premailer would strip the !important that lets them beat inline styles)."""
+    at = html.lower().rfind("</head>")
+    return html if at < 0 else html[:at] + _dark_head() + html[at:]
 
 
 def compact_html(html: str) -> str:
@@ -131,4 +147,24 @@ def render_mjml(template: str, **context: object) -> str:
 
 
 def render_text(template: str, **context: object) -> str:
-    return text_env().get_template(template).render(**context)
+    return wrap_text(text_env().get_template(template).render(**context))
+
+
+TEXT_WIDTH = 78  # RFC 5322's recommended line length for the plain-text part
+_LIST_PREFIX = re.compile(r"^(\s*(?:[*-] )?)")
+
+
+def wrap_text(text: str, width: int = TEXT_WIDTH) -> str:
+    """Wrap long lines at `width`, keeping bullet indents; a URL (or any word longer than a
+    line) is never broken, so it stays clickable."""
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        prefix = _LIST_PREFIX.match(line).group(1)  # type: ignore[union-attr]
+        out.append(textwrap.fill(
+            line[len(prefix):], width=width, initial_indent=prefix,
+            subsequent_indent=" " * len(prefix), break_long_words=False, break_on_hyphens=False,
+        ))
+    return "\n".join(out)

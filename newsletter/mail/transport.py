@@ -18,6 +18,8 @@ from types import TracebackType
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
+from ..instance import private_dir, write_new
+
 _BAD_MAILBOX = re.compile(r"\b5\.1\.\d{1,3}\b")
 
 
@@ -54,8 +56,7 @@ class OutboxTransport:
     """Writes each message as an .eml file: the default when SMTP_URL is unset."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = private_dir(folder)
 
     def __enter__(self) -> OutboxTransport:
         return self
@@ -74,7 +75,7 @@ class OutboxTransport:
         name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}.eml"
         tmp = self.folder / f".{name}.tmp"
         envelope = f"X-Envelope-From: <{sender}>\r\nX-Envelope-To: <{recipient}>\r\n"
-        tmp.write_bytes(envelope.encode("ascii") + data)
+        write_new(tmp, envelope.encode("ascii") + data)  # 0600: mail is personal data
         os.replace(tmp, self.folder / name)  # readers never see half a file
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
@@ -100,7 +100,10 @@ class Edition(Base):
     __table_args__ = (Index("ix_edition_status_send_at", "status", "send_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The subject as shown to editors and in the archive. With auto_subject each copy gets
+    # its own (the reader's first headline + N more); this one is then a reader of all topics.
     subject: Mapped[str] = mapped_column(String(300))
+    auto_subject: Mapped[bool] = mapped_column(default=False, server_default=false())
     send_at: Mapped[datetime] = mapped_column(UTCDateTime)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     status: Mapped[str] = mapped_column(String(16), default=EditionStatus.SCHEDULED)

@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from ..errors import InvalidToken, NotFound
+from ..mail.headings import auto_subject
 from ..models import Edition, TopicUpdate
 from ..subscribers.tokens import Tokens
 from ..web.db import db, runtime
@@ -147,10 +148,13 @@ def _edition_page(edition: Edition, updates: list[TopicUpdate], path: str,
     lead = updates[0] if updates else None
     image = lead.featured.image_url if lead and lead.featured else None
     description = "; ".join(u.headline for u in updates) or edition.subject
-    page_meta = meta(edition.subject, description, path, kind="article", image=image,
+    # a reader's copy carries the subject built from its own items, so its web copy does too
+    heading = (auto_subject([u.headline for u in updates]) if web_copy and edition.auto_subject
+               else "") or edition.subject
+    page_meta = meta(heading, description, path, kind="article", image=image,
                      noindex=web_copy)
     return render_template("site/edition.html", edition=edition, updates=updates,
-                           meta=page_meta, web_copy=web_copy)
+                           meta=page_meta, web_copy=web_copy, heading=heading)
 
 
 @bp.get("/web/<token>")

@@ -221,7 +221,11 @@
           var pct = s.total ? Math.round(100 * done / s.total) : (s.status === "sent" ? 100 : 0);
           bar.textContent = pct + "%";
           setText("[data-stat=percent]", pct + "%");
-          ["total", "sent", "failed", "pending"].forEach(function (k) { setText("[data-stat=" + k + "]", s[k].toLocaleString()); });
+          ["total", "sent", "failed", "pending", "bounced", "complained"].forEach(function (k) {
+            if (s[k] !== undefined) { setText("[data-stat=" + k + "]", s[k].toLocaleString()); }
+          });
+          if (s.bounce_rate !== undefined) { setText("[data-stat=bounce_rate]", (100 * s.bounce_rate).toFixed(1) + "%"); }
+          if (s.complaint_rate !== undefined) { setText("[data-stat=complaint_rate]", (100 * s.complaint_rate).toFixed(2) + "%"); }
           var badge = $("#edition-status");
           badge.textContent = s.status;
           badge.className = "badge badge-" + s.status;

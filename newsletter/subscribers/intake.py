@@ -19,7 +19,7 @@ from redis.exceptions import ResponseError
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from .. import claims
+from .. import claims, keys
 from ..models import OutgoingMail, utcnow
 from .signups import MailToSend, Request, subscribe_many
 
@@ -27,7 +27,7 @@ GROUP = "recorders"
 
 
 def stream_key(queue_name: str) -> str:
-    return f"nl:{queue_name}:signups"
+    return keys.signup_stream(queue_name)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Sign-up jobs: record sign-ups a batch at a time, then send what they call for.
+"""Subscribers' jobs: record sign-ups a batch at a time, then send the mail they call for
+(confirm, manage topics), and the one-off mail a reader asks for.
 
 The web form only validates and appends to the sign-up stream (see intake), so its answer
 and its timing are the same for a new, pending, active, unsubscribed or suppressed
@@ -19,14 +20,17 @@ from collections.abc import Callable
 
 from rq import Retry
 
+from .. import keys
 from ..bounces.verp import Copy
 from ..claims import alive, my_name
-from ..errors import ValidationError
-from ..jobs import _subscriber_mail
+from ..errors import NotFound, ValidationError
 from ..mail.postman import Postman
-from ..mail.transport import LoginRefused, PermanentFailure, TemporaryFailure
+from ..mail.transactional import build_transactional
+from ..mail.transport import DeliveryError, LoginRefused, PermanentFailure, TemporaryFailure
+from ..models import SubscriberStatus
 from ..runtime import Runtime, current
 from . import intake, outbox, service
+from .links import Links
 
 log = logging.getLogger(__name__)
 SIGNUP_BATCH = 500  # sign-ups recorded per transaction
@@ -37,7 +41,7 @@ SIGNUP_RETRY = Retry(max=3, interval=[10, 60, 300])
 
 
 def _kick_key(runtime: Runtime, job: Callable[[], int]) -> str:
-    return f"nl:{runtime.settings.queue_name}:queued:{job.__name__}"
+    return keys.job_waiting(runtime.settings.queue_name, job.__name__)
 
 
 def kick(runtime: Runtime, job: Callable[[], int]) -> bool:
@@ -181,3 +185,74 @@ def send_new_link(address: str) -> str:
     if subscriber_id is not None and mail is not service.MailToSend.NONE:
         kick(runtime, send_outgoing_mail)
     return mail.value
+
+
+def record_signup(address: str, slugs: list[str]) -> None:
+    """A sign-up job queued by the previous release (one job per address): into the stream."""
+    accept_signup(current(), address, slugs)
+
+
+def send_subscriber_mail(subscriber_id: int, kind: str) -> str | None:
+    """Confirmation or 'manage your topics' email; returns the Message-ID."""
+    runtime = current()
+    with runtime.session() as session:
+        try:
+            subscriber = service.get_subscriber(session, subscriber_id)
+        except NotFound:  # erased meanwhile: nothing to send
+            return None
+        to, version = subscriber.email, subscriber.token_version
+    message_id, data = _subscriber_mail(runtime, subscriber_id, to, kind, version)
+    try:
+        with runtime.postman() as postman:
+            postman.send(to, data, copy=Copy(subscriber_id))
+    except DeliveryError:
+        log.exception("could not send %s mail to subscriber %s", kind, subscriber_id)
+        raise
+    log.info("%s mail sent to subscriber %s", "confirmation" if kind == "confirm" else kind,
+             subscriber_id)
+    return message_id
+
+
+def send_import_confirmations(subscriber_ids: list[int]) -> int:
+    """Confirmation emails for imported pending people, over one connection per batch.
+
+    Anyone who confirmed, left or was erased since the import is skipped.
+    """
+    runtime = current()
+    with runtime.session() as session:
+        people = [(sid, r.email, r.token_version)
+                  for sid, r in service.addresses(session, subscriber_ids).items()
+                  if r.status == SubscriberStatus.PENDING]
+    sent = 0
+    with runtime.postman() as postman:
+        for subscriber_id, to, version in people:
+            _, data = _subscriber_mail(runtime, subscriber_id, to, "confirm", version)
+            try:
+                postman.send(to, data, copy=Copy(subscriber_id))
+                sent += 1
+            except DeliveryError as exc:  # one refused address must not stop the others
+                log.warning("import confirmation to subscriber %s not sent: %s", subscriber_id, exc)
+    log.info("import: %s of %s confirmation mails sent", sent, len(people))
+    return sent
+
+
+def _subscriber_mail(runtime: Runtime, subscriber_id: int, to: str, kind: str,
+                     version: int = 0, message_key: str | None = None,
+                     topics: list[str] | None = None) -> tuple[str, bytes]:
+    """(Message-ID, bytes) of a confirmation or 'manage your topics' email."""
+    s = runtime.settings
+    link = Links.from_settings(s)
+    urls = {
+        "action": link.confirm(subscriber_id, version) if kind == "confirm"
+        else link.preferences(subscriber_id, version),
+        "preferences": link.preferences(subscriber_id, version),
+        "unsubscribe": link.unsubscribe(subscriber_id, version),
+    }
+    if topics is None:  # batch senders look them up for the whole batch at once
+        with runtime.Session() as session:
+            topics = service.topic_names(session, subscriber_id)
+    return build_transactional(
+        kind, to=to, subscriber_id=subscriber_id, urls=urls, list_name=s.list_name,
+        base_url=s.base_url, mail_from=s.mail_from, list_id=s.list_id, topics=topics,
+        message_key=message_key,
+    )

@@ -6,14 +6,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .tokens import Purpose, Tokens
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 
 @dataclass(frozen=True)
 class Links:
     tokens: Tokens
     base_url: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Links:
+        return cls(Tokens(settings.secret_key), settings.base_url)
 
     def confirm(self, subscriber_id: int, version: int = 0) -> str:
         token = self.tokens.make(Purpose.CONFIRM, subscriber_id, version)

@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
 from ..models import Subscriber, SubscriberStatus, Subscription, Topic, utcnow
-from . import suppression
+from . import retention, suppression
 from .addresses import email_key, normalize_email
 from .signups import RESEND_INTERVAL, MailToSend, SignUp, subscribe, throttle
 
@@ -282,6 +282,7 @@ def export_data(session: Session, subscriber_id: int) -> dict[str, Any]:
         "confirmed_at": iso(subscriber.confirmed_at),
         "unsubscribed_at": iso(subscriber.unsubscribed_at),
         "paused_until": iso(subscriber.paused_until),
+        **retention.activity(session, subscriber),
     }
 
 
@@ -345,3 +346,19 @@ def complain(session: Session, subscriber_id: int, now: datetime | None = None) 
     unsubscribe(session, subscriber_id, now)
     suppress(session, subscriber.email, reason="complaint")
     return subscriber
+
+
+class Recipient(NamedTuple):
+    email: str
+    status: str
+    token_version: int
+
+
+def addresses(session: Session, subscriber_ids: list[int]) -> dict[int, Recipient]:
+    """subscriber id → (email, status, token_version), read at send time so late
+    unsubscribes (and revoked links) are honoured."""
+    rows = session.execute(
+        select(Subscriber.id, Subscriber.email, Subscriber.status, Subscriber.token_version)
+        .where(Subscriber.id.in_(subscriber_ids))
+    )
+    return {sid: Recipient(email, status, version) for sid, email, status, version in rows}

@@ -43,6 +43,16 @@ from .tokens import ExpiredToken, Purpose, Tokens
 bp = Blueprint("public", __name__)
 
 
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    """Pages opened by a personal link (or showing the address just typed) are nobody
+    else's: no browser, proxy or CDN may keep a copy."""
+    if (request.view_args and "token" in request.view_args) \
+            or request.endpoint == "public.check_inbox":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def tokens() -> Tokens:
     return Tokens(runtime().settings.secret_key)
 

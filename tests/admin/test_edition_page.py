@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
+from newsletter.delivery.jobs import schedule_edition
 from newsletter.editorial.editions import create_edition
-from newsletter.jobs import schedule_edition
 from newsletter.models import Edition, Subscriber, Subscription, utcnow
 from tests.factories import make_subscriber, make_topic, make_update
 

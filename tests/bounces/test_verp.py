@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from newsletter.bounces.verp import Verp
-from newsletter.jobs import send_subscriber_mail
 from newsletter.models import Subscriber
+from newsletter.subscribers.jobs import send_subscriber_mail
 from tests.factories import make_subscriber
 
 from .conftest import ENVELOPE

@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
+from newsletter.delivery.jobs import schedule_edition
 from newsletter.delivery.settings import SendSettings
-from newsletter.jobs import schedule_edition
 from newsletter.models import Delivery, Edition
 from tests.delivery.processes import WorkerProcess, wait_for, worker_env
 from tests.factories import make_topic

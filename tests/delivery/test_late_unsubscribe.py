@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from newsletter.delivery import editions as lifecycle
+from newsletter.delivery.jobs import enqueue_batches
 from newsletter.editorial.editions import create_edition
-from newsletter.jobs import enqueue_batches
 from newsletter.models import Delivery, Subscriber, utcnow
 from newsletter.subscribers.service import pause, unsubscribe
 from tests.factories import make_subscriber, make_topic, make_update

@@ -10,7 +10,7 @@ from rq import Worker
 from rq.job import Job
 from rq.registry import FinishedJobRegistry
 
-from newsletter.jobs import schedule_edition
+from newsletter.delivery.jobs import schedule_edition
 from newsletter.models import Edition
 from tests.delivery.processes import WorkerProcess, wait_for, worker_env
 from tests.factories import make_topic

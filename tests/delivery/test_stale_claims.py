@@ -8,6 +8,7 @@ from datetime import timedelta
 from newsletter.delivery import ledger
 from newsletter.jobs import tick
 from newsletter.models import utcnow
+from newsletter.subscribers import service as subscribers
 from tests.support.delivery import statuses
 
 
@@ -16,7 +17,7 @@ def test_the_tick_recovers_stale_claims_and_requeues_them(runtime, smtp, work, e
     stale = runtime.settings.stale_claim_seconds
     with runtime.session() as s:  # a worker claimed 5 rows long ago, then died
         dead = ledger.claim(s, edition_id, 5, utcnow() - timedelta(seconds=stale + 60))
-        dead_emails = [r.email for r in ledger.recipients(
+        dead_emails = [r.email for r in subscribers.addresses(
             s, [c.subscriber_id for c in dead]).values()]
     with runtime.session() as s:  # another claimed 3 just now and is still working
         ledger.claim(s, edition_id, 3, utcnow())

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from newsletter.feeds import scheduler
+from newsletter import keys
+from newsletter.feeds import locks, scheduler
 from newsletter.feeds.jobs import locked_poll
 from newsletter.jobs import tick
 from newsletter.models import Feed, FeedStatus, utcnow
@@ -34,10 +35,10 @@ def test_a_queued_feed_is_not_enqueued_again(db, topic, runtime, feed_server):
 
 def test_a_locked_feed_is_not_polled_by_a_second_caller(db, topic, runtime, feed_server):
     feed = feed_for(db, feed_server.add("/locked.xml", Route(rss2(items(1)))))
-    token = scheduler.acquire(runtime.redis, feed.id, 60)
+    token = locks.acquire(runtime.redis, feed.id, 60)
     assert token and locked_poll(runtime, feed.id) is None
     assert feed_server.hits("/locked.xml") == []
-    scheduler.release(runtime.redis, feed.id, token)
+    locks.release(runtime.redis, feed.id, token)
     assert locked_poll(runtime, feed.id).new == 1
 
 
@@ -58,6 +59,6 @@ def test_worker_polls_due_feeds_and_a_dead_feed_does_not_block_others(db, topic,
     assert db.get(Feed, dead.id).status == FeedStatus.ERROR
     assert db.get(Feed, alive.id).status == FeedStatus.OK
     assert len(articles(db, alive)) == 3
-    assert scheduler.get_progress(runtime.redis, alive.id)["state"] == "done"
-    assert runtime.redis.get(scheduler.lock_key(alive.id)) is None
+    assert locks.get_progress(runtime.redis, alive.id)["state"] == "done"
+    assert runtime.redis.get(keys.feed_lock(alive.id)) is None
     assert scheduler.enqueue_due_feeds(runtime) == 0  # both now wait for their next attempt

@@ -13,12 +13,12 @@ from email.utils import parsedate_to_datetime
 import pytest
 from sqlalchemy import select
 
-from newsletter.delivery.sender import prepare
+from newsletter.delivery.sender import Identity, prepare
 from newsletter.editorial.editions import create_edition
 from newsletter.errors import ValidationError
-from newsletter.jobs import identity, links
 from newsletter.mail.message import MessageTemplate
 from newsletter.models import Edition, Subscriber, utcnow
+from newsletter.subscribers.links import Links
 from newsletter.subscribers.tokens import Purpose, Tokens
 from tests.factories import make_subscriber, make_token, make_topic, make_update
 from tests.mail.realistic import make_realistic_update
@@ -115,8 +115,8 @@ def test_a_non_ascii_subject_is_encoded_and_decodes_back(sent):
 def test_the_message_id_is_stable_per_edition_and_subscriber(sent, runtime, db):
     sent()
     edition = db.scalars(select(Edition)).one()
-    prepared = prepare(edition, identity(runtime))
-    link = links(runtime)
+    prepared = prepare(edition, Identity.from_settings(runtime.settings))
+    link = Links.from_settings(runtime.settings)
 
     def message_id(subscriber_id: int) -> str:
         return parse(prepared.message(link, subscriber_id, "x@example.com", 1, "date"))["Message-ID"]
@@ -128,9 +128,9 @@ def test_the_message_id_is_stable_per_edition_and_subscriber(sent, runtime, db):
 def test_the_assembled_bytes_mean_what_email_would_build(sent, db, runtime):
     ours = parse(sent("Café — today"))
     edition = db.scalars(select(Edition)).one()
-    rendered = prepare(edition, identity(runtime)).rendered
+    rendered = prepare(edition, Identity.from_settings(runtime.settings)).rendered
     ann = db.scalars(select(Subscriber).where(Subscriber.email == "ann@example.com")).one()
-    link = links(runtime)
+    link = Links.from_settings(runtime.settings)
     text, html = rendered.stamp(0b101, link.preferences(ann.id), link.unsubscribe(ann.id),
                                 link.web_copy(edition.id, 0b101))
 

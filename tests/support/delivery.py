@@ -14,14 +14,14 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from newsletter.delivery import editions
-from newsletter.delivery.sender import BatchResult, send_batch
+from newsletter.delivery.sender import BatchResult, Identity, send_batch
 from newsletter.delivery.settings import SendSettings
 from newsletter.editorial.editions import create_edition
-from newsletter.jobs import identity, links
 from newsletter.mail.postman import Postman
 from newsletter.mail.transport import SMTPTransport, Transport
 from newsletter.models import Delivery, Subscriber, Subscription, Topic, utcnow
 from newsletter.runtime import Runtime
+from newsletter.subscribers.links import Links
 from tests.factories import make_update
 
 
@@ -95,7 +95,8 @@ class Sender:
     def batch(self, edition_id: int, transport: Transport | None = None) -> BatchResult:
         return send_batch(
             self.runtime.Session, self.runtime.redis, edition_id, self.postman(transport),
-            identity(self.runtime), links(self.runtime), self.settings, clock=self.clock,
+            Identity.from_settings(self.runtime.settings), Links.from_settings(self.runtime.settings),
+            self.settings, clock=self.clock,
         )
 
     def drain(self, edition_id: int, limit: int = 1000) -> list[BatchResult]:

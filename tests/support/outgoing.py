@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from newsletter.delivery.jobs import send_batch_job
 from newsletter.editorial.edition_preview import send_test, send_test_of_edition
-from newsletter.jobs import send_batch_job, send_import_confirmations, send_subscriber_mail
 from newsletter.models import Edition
 from newsletter.runtime import Runtime
+from newsletter.subscribers.jobs import send_import_confirmations, send_subscriber_mail
 from tests.factories import make_subscriber, make_topic, make_update
 from tests.support.delivery import bulk_subscribers, scheduled_edition, start
 

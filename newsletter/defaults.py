@@ -1,0 +1,29 @@
+"""Default values of the settings and job limits, documented in one place (rq's habit).
+
+`config.Settings` and the per-subsystem settings (`delivery.settings`) take their defaults
+from here; environment variables override them as described in the README.
+"""
+
+from __future__ import annotations
+
+PORT = 8000
+LIST_NAME = "The Briefing"
+MAIL_FROM = "newsletter@localhost"
+QUEUE_NAME = "newsletter"  # RQ_QUEUE
+
+# sending (DELIVERY_BATCH_SIZE, SMTP_RETRY_DELAYS, DELIVERY_STALE_SECONDS, SMTP_TIMEOUT)
+BATCH_SIZE = 500  # rows one batch job claims
+FLUSH_EVERY = 100  # outcomes are written this often: the most a crash can resend
+RETRY_DELAYS = (60, 300, 1800, 7200)  # seconds before each retry of a 4xx; then it failed
+STALE_CLAIM_SECONDS = 300  # a claim not refreshed for this long belonged to a dead worker
+FAILURE_PAUSE_RATIO = 0.5  # pause an edition when more than this share of ...
+FAILURE_PAUSE_WINDOW = 200  # ... its last this-many outcomes failed
+CONSECUTIVE_TRANSIENT_LIMIT = 20  # 4xx in a row before the rest of a batch waits
+SMTP_TIMEOUT = 30.0  # seconds, per SMTP operation
+
+# jobs
+START_JOB_TIMEOUT = 600  # seconds: render once and write the delivery rows
+BATCH_JOB_TIMEOUT = 3600  # seconds: one batch, at the slowest SMTP_RATE
+EDITION_STATE_TTL = 7 * 24 * 3600  # an edition's Redis counters outlive its sending
+TICK_SECONDS = 15  # NEWSLETTER_TICK_SECONDS: how often the cron tick runs
+TICK_JOB_TIMEOUT = 600

@@ -1,0 +1,1 @@
+"""Sending editions: the ledger of copies, batches, their jobs and the edition life cycle."""

@@ -1,0 +1,99 @@
+"""RQ jobs of the sending side: start an edition, send its batches, keep it moving.
+
+They take ids only and find their resources with runtime.current(), so they never depend
+on Flask; the cron tick (newsletter/jobs.py) calls `start_edition_job` and `keep_sending`
+as its safety net.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import datetime
+
+from .. import defaults, keys
+from ..models import Edition, EditionStatus, utcnow
+from ..runtime import Runtime, current
+from ..subscribers.links import Links
+from . import editions, ledger
+from .sender import Identity, send_batch
+from .settings import SendSettings
+
+log = logging.getLogger(__name__)
+
+
+def schedule_edition(runtime: Runtime, edition: Edition) -> None:
+    """Enqueue the start at send_at (RQ scheduler); the tick starts it too if this is lost."""
+    timeout = defaults.START_JOB_TIMEOUT
+    if edition.send_at <= utcnow():
+        runtime.queue.enqueue(start_edition_job, edition.id, job_timeout=timeout)
+    else:
+        runtime.queue.enqueue_at(edition.send_at, start_edition_job, edition.id,
+                                 job_timeout=timeout)
+
+
+def enqueue_batches(runtime: Runtime, edition_id: int, count: int) -> None:
+    if count <= 0:
+        return
+    runtime.redis.incrby(keys.edition_queued(edition_id), count)
+    runtime.redis.expire(keys.edition_queued(edition_id), defaults.EDITION_STATE_TTL)
+    for _ in range(count):
+        runtime.queue.enqueue(send_batch_job, edition_id, job_timeout=defaults.BATCH_JOB_TIMEOUT)
+
+
+def start_edition_job(edition_id: int) -> int:
+    runtime = current()
+    s = runtime.settings
+    with runtime.session() as session:
+        total = editions.start(session, edition_id, list_name=s.list_name, base_url=s.base_url)
+        if total:
+            log.info("edition %s: started, %s copies to send", edition_id, f"{total:,}")
+        elif session.get(Edition, edition_id).status == EditionStatus.SENT:
+            log.info("edition %s: no active reader follows its topics; nothing to send", edition_id)
+    if total:
+        enqueue_batches(runtime, edition_id, math.ceil(total / s.batch_size))
+    return total
+
+
+def send_batch_job(edition_id: int) -> dict[str, object]:
+    runtime = current()
+    s = runtime.settings
+    runtime.redis.decr(keys.edition_queued(edition_id))
+    result = send_batch(
+        runtime.Session, runtime.redis, edition_id, runtime.postman(),
+        Identity.from_settings(s), Links.from_settings(s), SendSettings.from_settings(s),
+    )
+    if result.retried:
+        log.info("edition %s: %s copies deferred by the mail server; next retry wave at %s",
+                 edition_id, f"{result.retried:,}",
+                 result.next_retry.strftime("%H:%M:%S UTC") if result.next_retry else "once due")
+    if result.next_retry is not None:
+        runtime.queue.enqueue_at(result.next_retry, send_batch_job, edition_id,
+                                 job_timeout=defaults.BATCH_JOB_TIMEOUT)
+    return {"claimed": result.claimed, "sent": result.sent, "failed": result.failed,
+            "retried": result.retried, "stopped": result.stopped}
+
+
+def resume_edition(runtime: Runtime, edition_id: int) -> Edition:
+    """Resume and make sure someone works on it again."""
+    with runtime.session() as session:
+        edition = editions.resume(session, edition_id)
+    if edition.status == EditionStatus.SENDING:
+        with runtime.session() as session:
+            due = ledger.due_pending(session, edition_id, utcnow())
+        enqueue_batches(runtime, edition_id, math.ceil(due / runtime.settings.batch_size))
+    else:
+        schedule_edition(runtime, edition)
+    return edition
+
+
+def keep_sending(runtime: Runtime, edition_id: int, now: datetime) -> None:
+    """Finish a sending edition that is done, or enqueue batches when rows wait and no
+    batch job is queued (a lost job, a retry wave that came due)."""
+    with runtime.session() as session:
+        waiting = ledger.due_pending(session, edition_id, now)
+        if editions.finish_if_done(session, edition_id, now):
+            log.info("%s; finished", editions.summary(session, edition_id))
+    queued = int(runtime.redis.get(keys.edition_queued(edition_id)) or 0)
+    if waiting and queued <= 0:
+        enqueue_batches(runtime, edition_id, math.ceil(waiting / runtime.settings.batch_size))

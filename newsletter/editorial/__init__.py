@@ -1,0 +1,1 @@
+"""What editors make: topics, topic updates, editions and their previews."""

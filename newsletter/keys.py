@@ -1,0 +1,58 @@
+"""Every Redis key the service writes, in one place (as rq keeps its own in keys.py).
+
+Keys share the `nl:` prefix so that the service's state is easy to find, and to tell from
+RQ's own `rq:` keys, in one Redis database.
+"""
+
+from __future__ import annotations
+
+PREFIX = "nl"
+SMTP_RATE = f"{PREFIX}:smtp-rate"  # + ":<window>": sends granted in that window, all workers
+
+
+def edition_queued(edition_id: int) -> str:
+    """How many batch jobs of an edition wait in the queue (the tick tops up when none)."""
+    return f"{PREFIX}:edition:{edition_id}:queued"
+
+
+def edition_outcomes(edition_id: int) -> str:
+    """The edition's recent outcomes (failure window that pauses a failing edition)."""
+    return f"{PREFIX}:edition:{edition_id}:outcomes"
+
+
+def edition_form(nonce: str) -> str:
+    """A submitted edition form, so a double submit creates one edition."""
+    return f"{PREFIX}:edition-form:{nonce}"
+
+
+def edition_form_done(nonce: str) -> str:
+    """The edition a submitted form created, so a repeated submit shows that one."""
+    return f"{PREFIX}:edition-form:{nonce}:done"
+
+
+def feed_lock(feed_id: int) -> str:
+    """Held from enqueue to the end of a poll: a feed is never polled twice at once."""
+    return f"{PREFIX}:feed:{feed_id}:lock"
+
+
+def feed_progress(feed_id: int) -> str:
+    """queued, running or done, with the result, for the admin page's progress."""
+    return f"{PREFIX}:feed:{feed_id}:progress"
+
+
+BOUNCE_MAILBOX_POLL = f"{PREFIX}:bounces:mailbox-poll"  # one BOUNCE_MAILBOX poll at a time
+
+
+def signup_stream(queue_name: str) -> str:
+    """Sign-up requests waiting to be recorded: a stream read through one consumer group."""
+    return f"{PREFIX}:{queue_name}:signups"
+
+
+def job_waiting(queue_name: str, job_name: str) -> str:
+    """Set while a job of that name waits in the queue: another is queued only when none does."""
+    return f"{PREFIX}:{queue_name}:queued:{job_name}"
+
+
+def alive(name: str) -> str:
+    """A process's heartbeat: what it claimed stays its own while this key lives."""
+    return f"{PREFIX}:alive:{name}"

@@ -1,0 +1,1 @@
+"""Mail as bytes and the one way out: rendering, MIME, DKIM, rate limit, transports, postman."""

@@ -1,0 +1,1 @@
+"""Readers: sign-up, confirmation, preferences, tokens and links, import and export."""
