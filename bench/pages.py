@@ -93,6 +93,7 @@ async def load(port: int, path: str, rate: float, seconds: float) -> tuple[list[
     idle: list[Connection] = []
     latencies: list[float] = []
     errors = 0
+    kinds: dict[str, int] = {}
     slots = asyncio.Semaphore(CONNECTIONS)
 
     async def one(scheduled: float) -> None:
@@ -101,16 +102,28 @@ async def load(port: int, path: str, rate: float, seconds: float) -> tuple[list[
 
     async def send(scheduled: float) -> None:
         nonlocal errors
+        reused = bool(idle)
         conn = idle.pop() if idle else Connection(*await asyncio.open_connection("127.0.0.1", port))
         try:
-            status = await conn.get(request)
-        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+            try:
+                status = await conn.get(request)
+            except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+                if not reused:
+                    raise
+                # the server closed an idle keep-alive connection: retry once on a new one,
+                # as HTTP clients do for idempotent requests (the wait still counts)
+                conn.writer.close()
+                conn = Connection(*await asyncio.open_connection("127.0.0.1", port))
+                status = await conn.get(request)
+        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError) as exc:
             errors += 1
+            kinds[type(exc).__name__] = kinds.get(type(exc).__name__, 0) + 1
             conn.writer.close()
             return
         latencies.append(time.perf_counter() - scheduled)
         if status != 200:
             errors += 1
+            kinds[str(status)] = kinds.get(str(status), 0) + 1
         idle.append(conn)
 
     interval = 1 / rate
@@ -127,6 +140,8 @@ async def load(port: int, path: str, rate: float, seconds: float) -> tuple[list[
     elapsed = time.perf_counter() - start
     for conn in idle:
         conn.writer.close()
+    if kinds:
+        print("errors:", kinds, file=sys.stderr)
     return latencies, errors, elapsed
 
 

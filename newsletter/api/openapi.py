@@ -98,7 +98,9 @@ def document() -> dict[str, Any]:
                     "slug": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$",
                              "maxLength": 64},
                     "name": {"type": "string", "maxLength": 120},
-                    "description": {"type": "string", "maxLength": 500}}},
+                    "description": {"type": "string", "maxLength": 500},
+                    "public": {"type": "boolean", "default": True,
+                               "description": "has a page, feed and home-page place on the public site"}}},
                 "TopicList": {"type": "array", "items": {"$ref": "#/components/schemas/Topic"}},
                 "Article": {"type": "object", "required": ["url", "title"], "properties": {
                     "url": {"type": "string", "format": "uri"},

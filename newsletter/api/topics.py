@@ -24,13 +24,16 @@ def create_topic():  # type: ignore[no-untyped-def]
     data = json_body()
     if not isinstance(data, dict):
         raise ValidationError("Body must be a JSON object.")
+    public = data.get("public", True)
+    if not isinstance(public, bool):
+        raise ValidationError("public must be true or false.", field="public")
     session = db()
     topic = topic_service.create_topic(
-        session, data.get("slug"), data.get("name"), data.get("description", "")
+        session, data.get("slug"), data.get("name"), data.get("description", ""), public=public
     )
     session.commit()
     return jsonify({"slug": topic.slug, "name": topic.name,
-                    "description": topic.description}), 201
+                    "description": topic.description, "public": topic.public}), 201
 
 
 @bp.post("/topics/<slug>/updates")

@@ -26,10 +26,18 @@ def clean_text(value: object, field: str, *, max_len: int, required: bool = True
         c for c in text if c in allowed or unicodedata.category(c) not in _CONTROL or c == "\u200d"
     )
     if required and not text:
-        raise ValidationError(f"{field} is required.", field=field)
+        raise ValidationError(missing(field), field=field)
     if len(text) > max_len:
         raise ValidationError(f"{field} is longer than {max_len} characters.", field=field)
     return text
+
+
+def missing(field: str) -> str:
+    """What to do about an empty required field, said as an instruction: "Add a headline."."""
+    if field[:1].isupper():  # a composed label such as "Source 1 title"
+        return f"Add the {field[0].lower()}{field[1:]}."
+    article = "an" if field[:1] in "aeiou" else "a"
+    return f"Add {article} {field}."
 
 
 def clean_url(value: object, field: str, *, required: bool = True) -> str | None:

@@ -17,7 +17,7 @@ from ..models import Edition, TopicUpdate
 from ..subscribers.tokens import Tokens
 from ..web.db import db, runtime
 from . import atom, freshness, pages
-from .caching import cacheable
+from .caching import cacheable, etag_of
 from .pictures import get_picture
 from .seo import meta
 
@@ -77,12 +77,12 @@ def home() -> Response:
 
 @bp.get("/topics/<slug>")
 def topic(slug: str) -> Response:
-    body, modified = freshness.cache_for(runtime()).get(runtime(), ("topic", slug),
-                                                        lambda: _topic_page(slug))
-    return cacheable(body, modified=modified)
+    body, modified, etag = freshness.cache_for(runtime()).get(runtime(), ("topic", slug),
+                                                              lambda: _topic_page(slug))
+    return cacheable(body, modified=modified, etag=etag)
 
 
-def _topic_page(slug: str) -> tuple[str, datetime]:
+def _topic_page(slug: str) -> tuple[str, datetime, str]:
     page = pages.topic_page(db(), slug)
     latest = page.latest
     topic = page.topic
@@ -94,7 +94,8 @@ def _topic_page(slug: str) -> tuple[str, datetime]:
         image=featured.image_url if featured else None,
         feeds=[(f"{topic.name} updates", f"/topics/{topic.slug}/feed.atom")],
     )
-    return render_template("site/topic.html", page=page, meta=page_meta), page.modified
+    body = render_template("site/topic.html", page=page, meta=page_meta)
+    return body, page.modified, etag_of(body)
 
 
 @bp.get("/topics/<slug>/feed.atom")

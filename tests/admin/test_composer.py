@@ -112,7 +112,7 @@ def test_a_missing_headline_is_refused_and_nothing_is_written(as_editor, db):
     response = as_editor.post("/admin/topics/ukraine/updates/new",
                               {**SEED_FORM, "headline": " ", "status": "published"})
     assert response.status_code == 422
-    assert "headline is required" in response.get_data(as_text=True)
+    assert "Add a headline." in response.get_data(as_text=True)
     assert SEED_FORM["lede"] in response.get_data(as_text=True)  # the editor's text survives
     assert count(db, TopicUpdate) == 0 and count(db, UpdateSource) == 0
 
@@ -133,7 +133,7 @@ def test_bad_source_rows_are_refused_with_the_row_named(as_editor, db):
     inbox_topic(db)
     for row, message in [
         ({"source_url": ["javascript:alert(1)"], "source_title": ["x"]}, "Source 1 URL"),
-        ({"source_url": ["https://a.example"], "source_title": [""]}, "Source 1 title is required"),
+        ({"source_url": ["https://a.example"], "source_title": [""]}, "Add the source 1 title."),
         ({"source_url": ["https://a.example"], "source_title": ["x"], "source_minutes": ["0"]},
          "1 to 600 minutes"),
     ]:
@@ -175,7 +175,7 @@ def test_the_preview_explains_what_is_missing(as_editor, db):
     inbox_topic(db)
     response = as_editor.post("/admin/topics/ukraine/updates/preview", {"headline": ""})
     assert response.status_code == 422
-    assert "headline is required" in response.get_data(as_text=True)
+    assert "Add a headline." in response.get_data(as_text=True)
 
 
 def test_a_link_from_the_inbox_prechecks_a_storys_articles(as_editor, db):

@@ -12,7 +12,7 @@ from tests.factories import make_subscriber, make_topic, make_update
 
 
 def _stat(html: str, label: str) -> int:
-    match = re.search(r'<span class="stat-value">([\d,]+)</span><span class="stat-label">'
+    match = re.search(r'<span class="glance-value">([\d,]+)</span><span class="glance-label">'
                       + re.escape(label), html)
     assert match, label
     return int(match.group(1).replace(",", ""))

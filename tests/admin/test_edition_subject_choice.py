@@ -54,5 +54,5 @@ def test_fixed_without_a_subject_is_a_clear_error(as_editor, db):
     response = as_editor.post("/admin/editions/new", form(updates, subject=" ",
                                                           subject_mode="fixed"))
     assert response.status_code == 422
-    assert "subject is required" in response.get_data(as_text=True)
+    assert "Add a subject." in response.get_data(as_text=True)
     assert editions(db) == []

@@ -95,3 +95,18 @@ def test_non_public_unsent_and_unknown_editions_are_a_404(client, db):
         response = client.get(path)
         assert response.status_code == 404, path
         assert "We could not find that page" in response.get_data(as_text=True)
+
+
+def test_a_topic_created_over_the_api_can_stay_off_the_site(client, db):
+    from tests.factories import make_token
+
+    token = make_token(db)
+    db.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    made = client.post("/api/v1/topics", json={"slug": "inside", "name": "Inside", "public": False},
+                       headers=headers)
+    assert made.status_code == 201 and made.json["public"] is False
+    assert client.get("/topics/inside").status_code == 404
+    bad = client.post("/api/v1/topics", json={"slug": "x", "name": "X", "public": "no"},
+                      headers=headers)
+    assert bad.status_code == 422 and "public" in bad.json["error"]
