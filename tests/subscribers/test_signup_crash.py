@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,35 +12,6 @@ from newsletter.models import Subscriber, SubscriberStatus
 from newsletter.subscribers.jobs import accept_signup
 from tests.delivery.processes import WorkerProcess, wait_for, worker_env
 from tests.factories import make_topic
-
-
-def descendants(pid: int) -> list[int]:
-    """pid and every process below it (a forking worker's horse is in its own group)."""
-    found, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        found.append(p)
-        with contextlib.suppress(OSError):
-            for task in Path(f"/proc/{p}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-def kill_tree(worker: WorkerProcess) -> list[int]:
-    pids = descendants(worker.proc.pid)
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    worker.kill()  # the process group too, and reap the worker
-    return pids
 
 
 @pytest.mark.slow
@@ -59,11 +26,8 @@ def test_a_worker_killed_mid_burst_leaves_one_pending_subscriber_and_one_email_e
     env = worker_env(settings, tmp_path / "instance", NEWSLETTER_TICK_SECONDS="1")
     first = WorkerProcess(env, tmp_path / "first.log")
     wait_for(lambda: len(smtp.messages) >= 50, 60, "the first confirmations", [first])
-    pids = kill_tree(first)
-    deadline = time.monotonic() + 5
-    while any(alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert len(pids) >= 2 and not [p for p in pids if alive(p)]
+    first.kill()  # SIGKILL to the worker and every process under it
+    assert len(first.killed) >= 2 and first.survivors() == []
     at_kill = len(smtp.messages)
     assert at_kill < len(addresses), "the kill came too late to be mid-burst"
 
