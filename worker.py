@@ -1,4 +1,4 @@
-"""Start an RQ worker for the newsletter queue, with RQ's scheduler and the cron tick.
+"""Start an RQ worker for the newsletter queues, with RQ's scheduler and the cron tick.
 
 `python worker.py` (Procfile `worker:`). Several can run against the same Redis and
 database; claims in the delivery ledger keep them from sending the same row twice.
@@ -27,11 +27,10 @@ def run_cron(redis_url: str, queue_name: str, tick_seconds: int) -> None:
 
 
 def main() -> int:
-    from rq import Worker
-
-    import newsletter.jobs  # noqa: F401 - imported once here so each forked work horse starts warm
+    import newsletter.jobs  # noqa: F401 - imported once, before the first job
+    import newsletter.subscribers.jobs  # noqa: F401
     from newsletter.config import Settings
-    from newsletter.runtime import Runtime
+    from newsletter.runtime import WORKER_CLASS, Runtime
 
     # RQ's own per-job lines stay at LOG_LEVEL (WARNING); the project's one line per edition
     # start/finish/pause, retry wave, feed poll round and confirmation mail shows at INFO.
@@ -45,7 +44,8 @@ def main() -> int:
     )
     cron.start()
     try:
-        worker = Worker([runtime.queue], connection=runtime.redis)
+        # the main queue first: the tick, editions and feed polls never wait behind sign-ups
+        worker = WORKER_CLASS(runtime.queues, connection=runtime.redis)
         worker.work(with_scheduler=True, logging_level=level)
     finally:
         cron.terminate()

@@ -124,6 +124,12 @@ class Settings:
         return self.instance / "outbox"
 
     @property
+    def signup_queue_name(self) -> str:
+        """Sign-ups and their confirmations: listened to after the main queue, so a burst
+        never delays the tick, an edition or a feed poll by more than one short job."""
+        return f"{self.queue_name}-signups"
+
+    @property
     def list_id(self) -> str:
         """RFC 2919 List-Id: a name plus a stable dotted id under the sender's domain."""
         domain = self.mail_from.rsplit("@", 1)[-1].strip("> ") or "localhost"
