@@ -11,6 +11,8 @@ Bounded: a fixed number of examples per operation, a fixed seed, no shrinking.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
@@ -23,7 +25,8 @@ from newsletter.feeds.catalog import add_feed
 from newsletter.models import utcnow
 from tests.factories import make_token, make_topic, make_update
 
-EXAMPLES_PER_OPERATION = 15
+# FUZZ_EXAMPLES=500 for a deeper run by hand; the suite keeps it short.
+EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 
 
 # The rows `seeded` makes (ids restart at 1 for each test: tables are truncated with RESTART
