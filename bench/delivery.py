@@ -267,12 +267,14 @@ def workers_path(database_url: str, redis_url: str, sink: Sink, instance: Path,
     token = api_token(database_url)
     workers = Workers(env, count)
     sink.accepted(instance)  # forget earlier parts' copies
+    sink_cpu = sink.cpu_seconds()
     try:
         startup = workers.start(redis_url)
         res = send_through_api(env, token, update_ids, workers)
     finally:
         workers.stop()
     rate = res["sent"] / res["seconds"]
+    sink_cpu = sink.cpu_seconds() - sink_cpu
     latency = claim_to_accept_ms(database_url, res["edition_id"], sink.accepted(instance))
     size = delivery_table_size(database_url)
     print(f"(d) workers: {res['sent']:,} of {res['total']:,} sent ({res['failed']:,} failed) in "
@@ -281,7 +283,7 @@ def workers_path(database_url: str, redis_url: str, sink: Sink, instance: Path,
           f"accept p50 {latency.get('p50_ms')} ms, p99 {latency.get('p99_ms')} ms over "
           f"{latency['matched']:,} copies; worker peak RSS {workers.peak_process_mb:.1f} MB per "
           f"process ({workers.peak_tree_mb:.1f} MB worker+horse+cron tree); worker CPU "
-          f"{res['worker_cpu_s']:.1f} s; delivery table {size['delivery_mb']} MB for "
+          f"{res['worker_cpu_s']:.1f} s, sink {sink_cpu:.1f} s; delivery table {size['delivery_mb']} MB for "
           f"{size['delivery_rows']:,} rows = {size['db_mb_per_million_deliveries']} MB per "
           "million", flush=True)
     figures.update(workers_seconds=round(res["seconds"], 2), workers_sent=res["sent"],
@@ -290,7 +292,10 @@ def workers_path(database_url: str, redis_url: str, sink: Sink, instance: Path,
                    claim_to_accept_p99_ms=latency.get("p99_ms"),
                    workers_peak_rss_mb=round(workers.peak_process_mb, 1),
                    workers_tree_peak_rss_mb=round(workers.peak_tree_mb, 1),
-                   workers_cpu_s=round(res["worker_cpu_s"], 1), **size)
+                   workers_cpu_s=round(res["worker_cpu_s"], 1),
+                   # CPU per copy does not depend on how much of the shared machine we got
+                   workers_cpu_ms_per_msg=round(res["worker_cpu_s"] * 1000 / max(res["sent"], 1), 3),
+                   sink_cpu_s=round(sink_cpu, 1), **size)
     return rate, int(res["edition_id"])
 
 
