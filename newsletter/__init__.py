@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
         SUBSCRIBE_LIMIT_IP="10 per minute;100 per hour",
         SUBSCRIBE_LIMIT_EMAIL="5 per hour",
         LOGIN_LIMIT="10 per minute",
+        LOGIN_LIMIT_ACCOUNT="5 per 15 minutes;20 per day",  # failed logins per account
     )
     if test_config:
         app.config.update(test_config)

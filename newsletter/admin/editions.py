@@ -88,7 +88,10 @@ def _form(values: dict[str, object] | None = None, error: NewsletterError | None
         values = {"subject": "", "subject_mode": "auto", "updates": [str(u.id) for u in candidates],
                   "send_at": _default_send_at("UTC"), "timezone": "UTC", "send_now": False,
                   "auto_timezone": True}
-    chosen = {str(v) for v in values.get("updates", [])}  # type: ignore[union-attr]
+    order = [str(v) for v in values.get("updates", [])]  # type: ignore[union-attr]
+    chosen = set(order)
+    # chosen updates first, in the editor's order (the order the email uses), then the rest
+    candidates.sort(key=lambda u: order.index(str(u.id)) if str(u.id) in chosen else len(order))
     shown = {u.id for u in candidates}
     others = [u for u in service.published_updates(session) if u.id not in shown][:50]
     return render_template(

@@ -54,6 +54,8 @@ class Classification:
     message_id: str = ""
     subject: str = ""
     sender: str = ""
+    # RFC 5965 Feedback-Type of a complaint ("abuse", "auth-failure", …); "" when not given
+    feedback_type: str = ""
 
     def as_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "recipients": [r.public() for r in self.recipients]}
@@ -82,7 +84,19 @@ def classify(raw: bytes) -> Classification:
             result.kind = kind
             result.recipients = _dedupe(recipients)[:MAX_RECIPIENTS]
             break
+    if result.kind == "complaint":
+        result.feedback_type = _feedback_type(msg)
     return result
+
+
+def _feedback_type(msg: Message) -> str:
+    for part, _ in walk(msg):
+        if content_type(part) == "message/feedback-report":
+            payload = part.get_payload()
+            fields = payload[0] if isinstance(payload, list) and payload else _header_block(text_of(part))
+            if isinstance(fields, Message):
+                return str(fields.get("Feedback-Type", "")).strip().lower()[:32]
+    return ""
 
 
 def _dedupe(recipients: list[Recipient]) -> list[Recipient]:
@@ -303,10 +317,12 @@ def _near(text: str, address: str, others: tuple[str, ...] = (), span: int = 700
 # --- RFC 3834 automatic responses --------------------------------------------------------
 
 _AUTO_SUBJECT = re.compile(
-    r"^(auto(matic)?[ -]?(reply|response|antwort|respon\w*)|out of (the )?office|"
-    r"(i am |i'm )?(away|on vacation|on holiday)|vacation|abwesen\w*|absence|"
-    r"r[ée]ponse automatique|respuesta autom[áa]tica|risposta automatica|"
-    r"automatisch antwoord|autosvar|automaattinen vastaus|\[?auto\]?:|ooo\b)",
+    r"^(auto(matic)?[ -]?(reply|response|antwort|respon\w*)|automatische antwort|autoresponder|"
+    r"out of (the )?office|(i am |i'm )?(away|on vacation|on holiday|on leave)|vacation|"
+    r"abwesen\w*|absence|r[ée]ponse automatique|respuesta autom[áa]tica|risposta automatica|"
+    r"resposta autom[áa]tica|fuera de la oficina|automatisch antwoord|afwezig|autosvar|"
+    r"automaattinen vastaus|odpowied[zź] automatyczna|automatick[áa] odpov[ěe]d[’']?|"
+    r"自動応答|自动回复|\[?auto\]?:|ooo\b)",
     re.IGNORECASE,
 )
 
@@ -318,6 +334,8 @@ def _auto_reply(msg: Message) -> tuple[str | None, list[Recipient]]:
         auto.startswith("auto-replied")
         or msg.get("X-Autoreply") is not None
         or msg.get("X-Autorespond") is not None
+        or msg.get("X-Autoresponder") is not None
+        or str(msg.get("X-Auto-Response", "")).strip() != ""
         or str(msg.get("Precedence", "")).strip().lower() == "auto_reply"
         or bool(_AUTO_SUBJECT.search(subject.strip()))
     )

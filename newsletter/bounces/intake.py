@@ -23,6 +23,9 @@ from .policy import BouncePolicy, apply
 from .providers import ProviderEvent
 from .verp import Verp
 
+# RFC 5965 / 6591 reports that are about the message, not a reader asking to stop
+NOT_FROM_THE_READER = frozenset({"auth-failure", "not-spam", "virus"})
+
 
 @dataclass
 class Received:
@@ -131,7 +134,10 @@ def record(session: Session, classification: Classification, digest: str, *, sou
         result.matched_by = match.matched_by
         result.subscriber_id = subscriber.id
         result.edition_id = match.edition_id
-        result.outcome = apply(session, subscriber, tied_row, policy, now)
+        if classification.feedback_type in NOT_FROM_THE_READER:
+            result.outcome = "none"  # a DMARC failure or virus report: kept, nobody complained
+        else:
+            result.outcome = apply(session, subscriber, tied_row, policy, now)
         tied_row.outcome = result.outcome
     return result
 

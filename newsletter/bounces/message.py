@@ -53,18 +53,24 @@ def content_type(part: Message) -> str:
 
 
 def header(part: Message, name: str) -> str:
-    """A header as text; encoded-words decoded, broken ones kept as they are."""
-    value = part.get(name)
-    if value is None:
+    """A header as text; encoded-words decoded, raw 8-bit values read as UTF-8 (else Latin-1)."""
+    raw = next((v for k, v in part.raw_items() if k.lower() == name.lower()), None)
+    if raw is None:
         return ""
+    if isinstance(raw, str) and not raw.isascii():  # 8-bit bytes kept as surrogate escapes
+        data = raw.encode("ascii", "surrogateescape")
+        try:
+            return data.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            return data.decode("latin-1").strip()
     try:
-        parts = email.header.decode_header(str(value))
+        parts = email.header.decode_header(str(raw))
         return "".join(
             text.decode(charset or "utf-8", "replace") if isinstance(text, bytes) else text
             for text, charset in parts
         ).strip()
     except (LookupError, ValueError, TypeError, email.errors.HeaderParseError):
-        return str(value).strip()
+        return str(raw).strip()
 
 
 def text_of(part: Message) -> str:

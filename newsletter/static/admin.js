@@ -162,15 +162,27 @@
   /* Live preview: the composer form is posted into the preview iframe as you type. */
   var composer = $("#composer"), previewButton = $("#preview-button"), frame = $("#composer-preview");
   if (composer && previewButton && frame) {
-    var state = $("#preview-state");
+    var state = $("#preview-state"), problem = null;
+    /* The frame is sandboxed (no script can read it), so the same form is also fetched to
+       learn whether the preview is an email or a problem notice, and the status says which. */
     var refresh = debounce(function () {
       if (state) { state.textContent = "Updating preview…"; }
-      composer.requestSubmit(previewButton);
+      fetch(previewButton.formAction, { method: "POST", body: new FormData(composer),
+                                        credentials: "same-origin" })
+        .then(function (r) { return r.text().then(function (t) { return { ok: r.ok, text: t }; }); })
+        .then(function (res) {
+          problem = res.ok ? null :
+            (new DOMParser().parseFromString(res.text, "text/html").body.textContent || "").trim();
+        })
+        .catch(function () { problem = null; })
+        .then(function () { composer.requestSubmit(previewButton); });
     }, 600);
     composer.addEventListener("input", refresh);
     composer.addEventListener("change", refresh);
     frame.addEventListener("load", function () {
-      if (state) { state.textContent = "Preview is up to date."; }
+      if (!state) { return; }
+      state.textContent = problem ? "Preview not updated: " + problem : "Preview is up to date.";
+      state.classList.toggle("preview-problem", Boolean(problem));
     });
     refresh();
   }
@@ -187,6 +199,24 @@
       });
     });
   });
+
+  /* Edition form: move updates up and down; the form posts them in this order. */
+  var order = $("#update-order");
+  if (order) {
+    $all(".move-buttons", order).forEach(function (b) { b.hidden = false; });
+    order.addEventListener("click", function (ev) {
+      var button = ev.target.closest("[data-move]");
+      if (!button) { return; }
+      var row = button.closest(".update-row");
+      if (button.getAttribute("data-move") === "up" && row.previousElementSibling) {
+        order.insertBefore(row, row.previousElementSibling);
+      } else if (button.getAttribute("data-move") === "down" && row.nextElementSibling) {
+        order.insertBefore(row.nextElementSibling, row);
+      }
+      button.focus();
+      order.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+  }
 
   /* Edition form: the editor's own time zone, and a live recipient estimate. */
   var tz = $("#timezone");

@@ -6,8 +6,8 @@ from newsletter.bounces.classify import Classification, Recipient
 from newsletter.bounces.intake import Match, record
 from newsletter.bounces.policy import BouncePolicy
 from newsletter.models import Delivery, utcnow
-from tests.delivery.conftest import bulk_subscribers, scheduled_edition, start
 from tests.factories import make_subscriber, make_topic
+from tests.support.delivery import bulk_subscribers, scheduled_edition, start
 
 
 def returned(db, subscriber_id: int, kind: str, recipient: Recipient, edition_id=None,

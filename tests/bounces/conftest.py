@@ -12,8 +12,8 @@ from sqlalchemy import select
 from newsletter.bounces.verp import Verp
 from newsletter.models import Delivery, Subscriber
 from newsletter.runtime import Runtime
-from tests.delivery.conftest import Sender, bulk_subscribers, scheduled_edition, start
 from tests.factories import make_token, make_topic
+from tests.support.delivery import Sender, bulk_subscribers, scheduled_edition, start
 
 ENVELOPE = "bounces@news.example.test"
 

@@ -103,3 +103,18 @@ def test_json_line_has_the_documented_shape():
     assert line == {"file": "x.eml", "kind": "bounce", "recipients": [
         {"address": "gone.reader@gmail.com", "status": "5.1.1", "hard": True,
          "reason": "userunknown"}]}
+
+
+def test_mangled_messages_always_get_an_answer():
+    """Truncated, bit-flipped and padded copies of every fixture: never an exception."""
+    import random
+
+    rng = random.Random(7)
+    originals = [fixture(name) for name in sorted(EXPECTED)]
+    for _ in range(400):
+        data = bytearray(rng.choice(originals))
+        for _ in range(rng.randrange(1, 30)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        if rng.random() < 0.3:
+            data = data[: rng.randrange(1, len(data))]
+        assert classify(bytes(data)).kind in ("bounce", "complaint", "auto-reply", "delivered", "other")

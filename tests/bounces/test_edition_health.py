@@ -7,8 +7,8 @@ from sqlalchemy import select, update
 
 from newsletter.bounces.intake import take_in
 from newsletter.models import Delivery, Edition, Subscriber
-from tests.delivery.conftest import bulk_subscribers, scheduled_edition, start
 from tests.factories import make_topic
+from tests.support.delivery import bulk_subscribers, scheduled_edition, start
 
 from .samples import arf, dsn
 

@@ -152,3 +152,14 @@ def test_forged_tag_is_stored_unmatched_and_changes_nothing(db, verp_runtime, ve
     row = db.scalar(select(BounceRecord))
     assert row.subscriber_id is None and row.address == email and row.hard is True
     assert db.scalar(select(func.count()).select_from(Suppression)) == 0
+
+
+def test_an_auth_failure_report_is_kept_but_unsubscribes_nobody(db, verp_runtime, verp, send_edition):
+    sent = send_edition(1)
+    email, sid = sent.emails[0], sent.subscriber_ids[sent.emails[0]]
+    raw = arf(email, to=verp.sender(sid, sent.edition_id)).replace(
+        b"Feedback-Type: abuse", b"Feedback-Type: auth-failure")
+    result = feed(db, verp_runtime, raw)
+    assert result.classification.kind == "complaint" and result.outcome == "none"
+    assert status_of(db, sid) == "active"
+    assert not is_suppressed(db, email)

@@ -1,7 +1,8 @@
 """Real `python worker.py` processes for crash and concurrency tests.
 
-Each worker runs in its own session (process group), so `kill()` takes down the worker,
-its work horse and its cron child together, like `kill -9` of the whole service would.
+`kill()` takes down the worker's whole process tree, like `kill -9` of the whole service
+would: the worker, its cron child and its work horse, which RQ moves to a process group of
+its own (`os.setpgrp()`), so killing the worker's group alone would let it finish its batch.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import psutil
 
 from newsletter.config import Settings
 
@@ -44,13 +47,36 @@ class WorkerProcess:
         self.proc = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env,
                                      stdout=self._out, stderr=subprocess.STDOUT,
                                      start_new_session=True)
+        self.killed: list[psutil.Process] = []
 
     def kill(self) -> None:
-        """SIGKILL to the whole process group: worker, work horse and cron child."""
+        """SIGKILL to the worker and every process under it, work horse included.
+
+        The worker is stopped first so it cannot fork a new horse while the tree is listed.
+        """
+        try:
+            root = psutil.Process(self.proc.pid)
+            root.suspend()
+            tree = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            tree = []
+        for process in tree:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(10)
         self._out.close()
+        self.killed += tree
+
+    def survivors(self, timeout: float = 10) -> list[psutil.Process]:
+        """Killed processes still running (a zombie waiting to be reaped runs nothing)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            alive = [p for p in self.killed if _running(p)]
+            if not alive or time.monotonic() > deadline:
+                return alive
+            time.sleep(0.1)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -63,6 +89,13 @@ class WorkerProcess:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
+
+
+def _running(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def wait_for(check: Callable[[], bool], timeout: float, what: str, workers=()) -> None:  # noqa: ANN001

@@ -1,5 +1,8 @@
-"""kill -9 of a worker in the middle of an edition, then a new worker: every delivery ends
-sent, none is skipped, and the only duplicates are rows that were in flight when it died."""
+"""kill -9 of a worker in the middle of a batch, then a new worker: every delivery ends
+sent, none is skipped, and the only duplicates are rows that were in flight when it died.
+
+The whole process tree dies (worker, cron child and the work horse sending the batch), so
+the batch in flight really is cut short; the test checks that nothing of it survives."""
 
 from __future__ import annotations
 
@@ -37,8 +40,13 @@ def test_a_killed_worker_loses_no_delivery_and_resends_at_most_its_unflushed_row
         first.kill()
 
     in_flight = statuses(runtime, edition_id).get("sending", 0)
+    assert 0 < in_flight <= 300
+    assert len(first.killed) >= 3  # the worker, its cron child and the horse with the batch
+    assert first.survivors() == []
+    # nothing of the old worker lived on to finish its batch: the rows are still in flight
+    assert statuses(runtime, edition_id).get("sending", 0) == in_flight
     sent_before = len(smtp.messages)
-    assert in_flight <= 300 and sent_before < 3000
+    assert sent_before < 3000
 
     second = WorkerProcess(env, tmp_path / "worker-2.log")
     try:

@@ -37,7 +37,10 @@ def test_poll_now_shows_progress_until_done(db, topic, live_server, feed_server,
     expect(row.locator('[data-field="entries_found"]')).to_have_text("3")
 
     feed_server.add("/browser.xml", Route(rss2(items(5))))
-    row.get_by_role("button", name="Poll now").click()
+    # the page shows "Queued…" before its POST lands: wait for the answer, so the job is
+    # in the queue before the worker runs
+    with page.expect_response(lambda r: r.url.endswith("/poll") and r.request.method == "POST"):
+        row.get_by_role("button", name="Poll now").click()
     expect(row.locator('[data-field="progress"]')).to_have_text("Queued…")
     work()
     expect(row.locator('[data-field="progress"]')).to_have_text("Done: ok, 2 new, 0 updated")

@@ -113,3 +113,48 @@ def test_a_table_wider_than_its_card_says_it_scrolls(live_server, page, db, fold
     expect(wide.first).to_be_attached()
     expect(page.locator(".scroll-hint").first).to_be_visible()
     page.screenshot(path=str(folder / "table-scroll-phone.png"), full_page=True)
+
+
+def test_the_edition_form_reorders_updates_and_the_edition_keeps_that_order(
+        live_server, page, db, folder):  # noqa: F811
+    from sqlalchemy import select
+
+    from newsletter.models import Edition
+
+    editor = make_editor(db, "ed@example.com", name="Erin Editor")
+    world, climate = make_topic(db, "world", name="World"), make_topic(db, "climate", name="Climate")
+    first = make_update(db, world, headline="World goes first")
+    second = make_update(db, climate, headline="Climate comes second")
+    db.commit()
+    log_in_page(page, live_server.url, editor.email)
+    page.goto(f"{live_server.url}/admin/editions/new")
+    headlines = page.locator("#update-order .update-choice strong")
+    expect(headlines).to_have_text(["World goes first", "Climate comes second"])
+
+    page.get_by_role("button", name="Move “Climate comes second” up").click()
+    expect(headlines).to_have_text(["Climate comes second", "World goes first"])
+    shoot(page, folder, "edition-form-reordered")
+    page.get_by_role("button", name="Review and schedule").click()
+    expect(page.locator("ol.plain-list li")).to_have_text(
+        ["Climate Climate comes second", "World World goes first"])
+    page.click("#confirm-button")
+    expect(page.locator("h1")).to_be_visible()
+
+    edition = db.scalars(select(Edition)).one()
+    assert [item.update_id for item in edition.items] == [second.id, first.id]
+
+
+def test_the_composer_status_names_the_problem_the_preview_shows(live_server, page, db,  # noqa: F811
+                                                                   folder):
+    editor = make_editor(db, "ed@example.com", name="Erin Editor")
+    make_topic(db, "world", name="World")
+    db.commit()
+    log_in_page(page, live_server.url, editor.email)
+    page.goto(f"{live_server.url}/admin/topics/world/updates/new")
+    state = page.locator("#preview-state")
+    expect(state).to_have_text("Preview not updated: Add a headline.")
+    page.fill("#headline", "Talks resume in Geneva")
+    expect(state).to_have_text("Preview is up to date.")
+    page.fill("#headline", "")
+    expect(state).to_have_text("Preview not updated: Add a headline.")
+    shoot(page, folder, "composer-problem")

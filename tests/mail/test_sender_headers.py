@@ -11,9 +11,9 @@ from email.message import EmailMessage
 import pytest
 
 from newsletter.config import Settings
-from tests.delivery.conftest import Sender, scheduled_edition, start
 from tests.factories import make_subscriber, make_topic
 from tests.subscribers.pages import sign_up
+from tests.support.delivery import Sender, scheduled_edition, start
 
 FEEDBACK_ID = re.compile(rb"Feedback-ID: ([^\s:]+:){3}[^\s:]+")
 

@@ -103,3 +103,25 @@ def test_favicon_is_served_with_caching(client):
     assert response.status_code == 200
     assert response.get_data()[:4] == b"\x00\x00\x01\x00"  # an ICO file
     assert "max-age" in response.headers["Cache-Control"]
+
+
+def test_feeds_carry_the_elements_rfc_4287_requires(client, db):
+    _, latest = seed_topic(db)
+    sent_edition(db, [latest], "Public edition")
+    db.commit()
+    atom = "{http://www.w3.org/2005/Atom}"
+    for path in ("/topics/ukraine/feed.atom", "/archive/feed.atom"):
+        root = ET.fromstring(client.get(path).get_data())  # noqa: S314 - our own response
+        assert root.tag == f"{atom}feed"
+        for name in ("id", "title", "updated", "author"):
+            assert root.find(f"{atom}{name}") is not None, (path, name)
+        entries = root.findall(f"{atom}entry")
+        assert entries
+        ids = [e.findtext(f"{atom}id") for e in entries]
+        assert len(set(ids)) == len(ids)
+        for entry in entries:
+            for name in ("id", "title", "updated"):
+                assert entry.findtext(f"{atom}{name}"), (path, name)
+            # a link without rel is rel="alternate" (RFC 4287 4.2.7.2)
+            assert any(link.get("rel", "alternate") == "alternate" and link.get("href")
+                       for link in entry.findall(f"{atom}link"))

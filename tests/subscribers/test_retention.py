@@ -13,9 +13,9 @@ from sqlalchemy import select
 from newsletter.jobs import tick
 from newsletter.models import BounceRecord, Subscriber, utcnow
 from newsletter.subscribers.tokens import Purpose
-from tests.delivery.conftest import Sender, bulk_subscribers, scheduled_edition, start
 from tests.factories import make_subscriber, make_topic
 from tests.subscribers.pages import post_form, token
+from tests.support.delivery import Sender, bulk_subscribers, scheduled_edition, start
 
 
 def _remaining(db) -> set[str]:  # type: ignore[no-untyped-def]

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from newsletter.models import Subscriber, SubscriberStatus
 from newsletter.subscribers.tokens import Purpose, Tokens
-from tests.admin.conftest import Browser, log_in
 from tests.factories import make_editor, make_subscriber, make_topic
 from tests.subscribers.pages import SECRET, csrf_token, post_form, sign_up, token
+from tests.support.admin import Browser, log_in
 
 
 def _revoke_as_admin(app, db, subscriber_id: int) -> None:  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ TEST_CONFIG = {
     "SUBSCRIBE_LIMIT_IP": "10000 per minute",
     "SUBSCRIBE_LIMIT_EMAIL": "10000 per minute",
     "LOGIN_LIMIT": "10000 per minute",
+    "LOGIN_LIMIT_ACCOUNT": "10000 per minute",
 }
 
 
