@@ -265,7 +265,7 @@ def workers_path(database_url: str, redis_url: str, sink: Sink, instance: Path,
     env = worker_env(database_url, redis_url, sink.url, instance / "workers", SECRET, BASE_URL,
                      MAIL_FROM)
     token = api_token(database_url)
-    workers = Workers(env, count)
+    workers = Workers(env, count, log_dir=instance / "workers")
     sink.accepted(instance)  # forget earlier parts' copies
     sink_cpu = sink.cpu_seconds()
     try:
@@ -285,7 +285,7 @@ def workers_path(database_url: str, redis_url: str, sink: Sink, instance: Path,
           f"process ({workers.peak_tree_mb:.1f} MB worker+horse+cron tree); worker CPU "
           f"{res['worker_cpu_s']:.1f} s, sink {sink_cpu:.1f} s; delivery table {size['delivery_mb']} MB for "
           f"{size['delivery_rows']:,} rows = {size['db_mb_per_million_deliveries']} MB per "
-          "million", flush=True)
+          f"million; worker logs in {instance / 'workers'}", flush=True)
     figures.update(workers_seconds=round(res["seconds"], 2), workers_sent=res["sent"],
                    workers_startup_s=round(startup, 1),
                    claim_to_accept_p50_ms=latency.get("p50_ms"),

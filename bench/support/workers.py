@@ -61,6 +61,7 @@ class Workers:
 
     env: dict[str, str]
     count: int = 2
+    log_dir: Path | None = None  # each worker's output goes to worker-N.log here
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     peak_process_mb: float = 0.0
     peak_tree_mb: float = 0.0
@@ -70,9 +71,14 @@ class Workers:
         from rq import Worker
 
         began = time.perf_counter()
-        for _ in range(self.count):
+        for n in range(self.count):
+            log = None
+            if self.log_dir is not None:  # RQ's cron child prints a traceback when stopped
+                self.log_dir.mkdir(parents=True, exist_ok=True)
+                log = (self.log_dir / f"worker-{n + 1}.log").open("wb")
             self.procs.append(subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT,
-                                               env=self.env, start_new_session=True))
+                                               env=self.env, start_new_session=True,
+                                               stdout=log, stderr=log))
         redis = Redis.from_url(redis_url)
         while len(Worker.all(connection=redis)) < self.count:
             if time.perf_counter() - began > timeout or any(p.poll() is not None for p in self.procs):
