@@ -41,3 +41,9 @@ def feed_progress(feed_id: int) -> str:
 
 
 BOUNCE_MAILBOX_POLL = f"{PREFIX}:bounces:mailbox-poll"  # one BOUNCE_MAILBOX poll at a time
+
+
+def reader_request(request_id: str) -> str:
+    """A reader's request (sign-up, new link) waiting for its job: the address lives here,
+    briefly, never in the job's arguments."""
+    return f"{PREFIX}:reader-request:{request_id}"

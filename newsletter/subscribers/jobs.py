@@ -17,7 +17,7 @@ from ..mail.transactional import build_transactional
 from ..mail.transport import DeliveryError
 from ..models import SubscriberStatus
 from ..runtime import Runtime, current
-from . import service
+from . import requests, service
 from .links import Links
 
 log = logging.getLogger(__name__)
@@ -26,40 +26,52 @@ SIGNUP_RETRY = Retry(max=3, interval=[10, 60, 300])
 
 
 def enqueue_signup(runtime: Runtime, address: str, slugs: list[str]) -> None:
-    runtime.queue.enqueue(record_signup, address, slugs, retry=SIGNUP_RETRY)
+    request_id = requests.stash(runtime.redis, {"address": address, "slugs": slugs})
+    runtime.queue.enqueue(record_signup, request_id, retry=SIGNUP_RETRY)
 
 
 def enqueue_mail(runtime: Runtime, subscriber_id: int, kind: str) -> None:
     runtime.queue.enqueue(send_subscriber_mail, subscriber_id, kind, retry=MAIL_RETRY)
 
 
-def record_signup(address: str, slugs: list[str]) -> str:
+def record_signup(request_id: str) -> str:
     """Record the request and enqueue the right email (confirm, manage, or none)."""
     runtime = current()
+    request = requests.load(runtime.redis, request_id)
+    if request is None:
+        return "expired"
     with runtime.session() as session:
         try:
-            signup = service.subscribe(session, address, slugs)
+            signup = service.subscribe(session, request["address"], request["slugs"])
         except ValidationError as exc:  # e.g. a topic archived since the form was sent
             log.info("sign-up dropped: %s", exc.message)
+            requests.discard(runtime.redis, request_id)
             return "invalid"
         subscriber_id = signup.subscriber.id if signup.subscriber else None
+    requests.discard(runtime.redis, request_id)
     if subscriber_id is not None and signup.mail is not service.MailToSend.NONE:
         enqueue_mail(runtime, subscriber_id, signup.mail.value)
     return signup.mail.value
 
 
 def enqueue_link_request(runtime: Runtime, address: str) -> None:
-    runtime.queue.enqueue(send_new_link, address, retry=SIGNUP_RETRY)
+    request_id = requests.stash(runtime.redis, {"address": address})
+    runtime.queue.enqueue(send_new_link, request_id, retry=SIGNUP_RETRY)
 
 
-def send_new_link(address: str) -> str:
+def send_new_link(request_id: str) -> str:
     """A new preferences or confirmation link for whoever owns this address (if anyone)."""
     runtime = current()
+    request = requests.load(runtime.redis, request_id)
+    if request is None:
+        return "expired"
     with runtime.session() as session:
         try:
-            subscriber_id, mail = service.request_new_link(session, address)
+            subscriber_id, mail = service.request_new_link(session, request["address"])
         except ValidationError:
+            requests.discard(runtime.redis, request_id)
             return "invalid"
+    requests.discard(runtime.redis, request_id)
     if subscriber_id is not None and mail is not service.MailToSend.NONE:
         enqueue_mail(runtime, subscriber_id, mail.value)
     return mail.value
