@@ -13,7 +13,8 @@ from tests.subscribers.pages import post_form, sign_up
 
 
 def _queued_arguments(runtime) -> list[str]:  # type: ignore[no-untyped-def]
-    return [repr((job.args, job.kwargs, job.description)) for job in runtime.queue.jobs]
+    return [repr((job.args, job.kwargs, job.description))
+            for queue in (runtime.queue, runtime.signup_queue) for job in queue.jobs]
 
 
 def test_a_sign_up_job_carries_no_address_and_still_subscribes(client, db, runtime, smtp,
@@ -26,7 +27,8 @@ def test_a_sign_up_job_carries_no_address_and_still_subscribes(client, db, runti
 
     caplog.set_level(logging.INFO, logger="rq.worker")  # whatever earlier workers set up
     monkeypatch.setattr(logging.getLogger("rq.worker"), "propagate", True)
-    Worker([runtime.queue], connection=runtime.redis).work(burst=True, logging_level="INFO")
+    Worker([runtime.queue, runtime.signup_queue], connection=runtime.redis).work(
+        burst=True, logging_level="INFO")
     worker_log = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("rq"))
     assert "record_signup" in worker_log and "private.reader" not in worker_log.lower()
     [mail] = smtp.inbox("Private.Reader@example.com")
