@@ -57,3 +57,9 @@ def job_waiting(queue_name: str, job_name: str) -> str:
 def alive(name: str) -> str:
     """A process's heartbeat: what it claimed stays its own while this key lives."""
     return f"{PREFIX}:alive:{name}"
+
+
+def reader_request(request_id: str) -> str:
+    """A reader's request (sign-up, new link) waiting for its job: the address lives here,
+    briefly, never in the job's arguments."""
+    return f"{PREFIX}:reader-request:{request_id}"
