@@ -14,9 +14,9 @@ from ..editorial.text import clean_text
 from ..errors import Conflict, NotFound, ValidationError
 from ..models import ApiToken, Editor, EditorRole, utcnow
 from ..subscribers.addresses import normalize_email
+from .passwords import check_new_password
 
 _hasher = PasswordHasher()
-MIN_PASSWORD = 10
 _dummy: tuple[PasswordHasher, str] | None = None
 
 
@@ -35,11 +35,7 @@ def _dummy_hash() -> str:
 def create_editor(session: Session, email: str, password: str, *, name: str = "",
                   role: str = EditorRole.EDITOR) -> Editor:
     address = normalize_email(email).lower()
-    if len(password or "") < MIN_PASSWORD:
-        raise ValidationError(f"Password needs at least {MIN_PASSWORD} characters.",
-                              field="password")
-    if len(password) > 1024:
-        raise ValidationError("Password is too long.", field="password")
+    check_new_password(password, personal=(address, name))
     if role not in set(EditorRole):
         raise ValidationError("Role must be admin or editor.", field="role")
     if session.scalar(select(Editor.id).where(func.lower(Editor.email) == address)):
@@ -64,6 +60,42 @@ def authenticate(session: Session, email: str, password: str) -> Editor | None:
         return None
     if _hasher.check_needs_rehash(editor.password_hash):
         editor.password_hash = _hasher.hash(password)
+    return editor
+
+
+def end_sessions(editor: Editor) -> None:
+    """Every login cookie issued so far stops working (logout, disable, new password)."""
+    editor.session_version += 1
+
+
+def change_password(session: Session, editor: Editor, current: str, new: str) -> Editor:
+    """The editor's own change: needs the current password; ends their other sessions."""
+    try:
+        _hasher.verify(editor.password_hash, current or "")
+    except (VerificationError, InvalidHashError):
+        raise ValidationError("Your current password is not right.", field="current_password") \
+            from None
+    if new == current:
+        raise ValidationError("Choose a password different from the current one.",
+                              field="new_password")
+    return _set_password(session, editor, new)
+
+
+def reset_password(session: Session, editor_id: int, new: str, acting: Editor) -> Editor:
+    """An admin sets someone's password (a forgotten one, or a suspected leak)."""
+    if not acting.is_admin:
+        raise ValidationError("Only an admin can reset a password.")
+    editor = session.get(Editor, editor_id)
+    if editor is None:
+        raise NotFound(f"No editor {editor_id}.")
+    return _set_password(session, editor, new)
+
+
+def _set_password(session: Session, editor: Editor, new: str) -> Editor:
+    check_new_password(new, field="new_password", personal=(editor.email, editor.name))
+    editor.password_hash = _hasher.hash(new)
+    end_sessions(editor)
+    session.flush()
     return editor
 
 

@@ -36,11 +36,19 @@ def require_login():  # type: ignore[no-untyped-def]
     return None
 
 
-def _load_editor(editor_id: str) -> Editor | None:
-    if not editor_id.isdigit() or int(editor_id) > 2_147_483_647:
+def _load_editor(cookie_id: str) -> Editor | None:
+    """The editor a login cookie names, if it was issued for their current session version.
+
+    Logging out, being disabled and a new password each raise the version, so every older
+    cookie (another browser, a copied one) stops working at once.
+    """
+    editor_id, _, version = cookie_id.partition(".")
+    if not editor_id.isdigit() or int(editor_id) > 2_147_483_647 or not version.isdigit():
         return None
     editor = db().get(Editor, int(editor_id))
-    return editor if editor is not None and editor.active else None  # disabling ends sessions
+    if editor is None or not editor.active or str(editor.session_version) != version:
+        return None
+    return editor
 
 
 def init_app(app: Flask) -> None:

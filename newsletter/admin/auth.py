@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import session as cookie
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
-from ..accounts.service import authenticate
+from ..accounts.service import authenticate, end_sessions
 from ..extensions import limiter
 from ..web.db import db
 from . import bp
@@ -35,8 +37,30 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_LIMIT"]
 
 
+def _account_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_ACCOUNT"]
+
+
+def _account_key() -> str:
+    """Failed logins counted per account, whichever addresses they come from (a botnet
+    guessing one editor's password gets as few tries as a single machine)."""
+    email = request.form.get("email", "")[:254].strip().lower()
+    return "login-account:" + hashlib.sha256(email.encode("utf-8", "replace")).hexdigest()
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code == 401
+
+
+def start_session(editor) -> None:  # type: ignore[no-untyped-def]
+    """A fresh session for a login: nothing from before it (CSRF token included) survives."""
+    cookie.clear()
+    login_user(editor)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
 def login():  # type: ignore[no-untyped-def]
     form = LoginForm()
     if form.validate_on_submit():
@@ -44,7 +68,7 @@ def login():  # type: ignore[no-untyped-def]
         editor = authenticate(session, form.email.data or "", form.password.data or "")
         if editor is not None:
             session.commit()
-            login_user(editor)
+            start_session(editor)
             return redirect(_safe_next(request.args.get("next")))
         flash("Wrong email or password.", "error")
         return render_template("admin/login.html", form=form), 401
@@ -54,6 +78,11 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
+    """Logging out ends this editor's session in every browser, not only this cookie."""
+    session = db()
+    end_sessions(current_user)
+    session.commit()
     logout_user()
+    cookie.clear()
     flash("You are logged out.", "success")
     return redirect(url_for("admin.login"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..accounts.service import create_editor
+from ..accounts.service import create_editor, reset_password
 from ..editorial import editors as service
 from ..editorial.text import clean_text
 from ..errors import NewsletterError
@@ -49,4 +49,18 @@ def editors_set_active(editor_id: int):  # type: ignore[no-untyped-def]
     editor = service.set_active(session, editor_id, active, current_user)
     session.commit()
     flash(f"{editor.email} is {'enabled' if active else 'disabled'}.", "success")
+    return redirect(url_for("admin.editors"))
+
+
+@bp.post("/editors/<int:editor_id>/password")
+def editors_password(editor_id: int):  # type: ignore[no-untyped-def]
+    """Admin only: set a new password for someone (forgotten or leaked); their sessions end."""
+    session = db()
+    try:
+        editor = reset_password(session, editor_id, text("new_password"), current_user)
+        session.commit()
+    except NewsletterError as exc:
+        session.rollback()
+        return _page(exc, exc.status_code)
+    flash(f"New password set for {editor.email}. Give it to them in person.", "success")
     return redirect(url_for("admin.editors"))

@@ -29,6 +29,7 @@ def set_active(session: Session, editor_id: int, active: bool, acting: Editor) -
         raise ValidationError("You cannot disable your own account.")
     editor.active = active
     if not active:
+        editor.session_version += 1  # signed in anywhere: signed out everywhere
         for token in editor.tokens:  # a disabled account's tokens stop working for good
             token.revoked_at = token.revoked_at or utcnow()
     session.flush()

@@ -28,6 +28,10 @@ class Editor(UserMixin, Base):
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="editor")
 
+    def get_id(self) -> str:
+        """What the login cookie holds: the id and the session version it was issued for."""
+        return f"{self.id}.{self.session_version}"
+
     @property
     def is_active(self) -> bool:  # flask-login: disabled editors cannot log in
         return self.active

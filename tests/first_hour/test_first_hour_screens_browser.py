@@ -158,3 +158,26 @@ def test_the_composer_status_names_the_problem_the_preview_shows(live_server, pa
     page.fill("#headline", "")
     expect(state).to_have_text("Preview not updated: Add a headline.")
     shoot(page, folder, "composer-problem")
+
+
+def test_the_scheduled_to_send_flash_goes_once_the_edition_is_sent(
+        live_server, page, db, folder):  # noqa: F811
+    from sqlalchemy import select
+
+    from newsletter import jobs
+    from newsletter.models import Edition
+
+    editor = make_editor(db, "ed@example.com", name="Erin Editor")
+    make_update(db, make_topic(db, "world", name="World"), headline="Talks resume")
+    db.commit()
+    log_in_page(page, live_server.url, editor.email)
+    page.goto(f"{live_server.url}/admin/editions/new")
+    page.get_by_role("button", name="Review and send now").click()
+    page.click("#confirm-button")
+    flash = page.locator(".flash.edition-scheduled")
+    expect(flash).to_have_text("Edition scheduled to send now.")
+
+    jobs.start_edition_job(db.scalars(select(Edition.id)).one())  # what the worker does
+
+    expect(page.locator("#edition-status")).to_have_text("sent")
+    expect(flash).to_be_hidden()

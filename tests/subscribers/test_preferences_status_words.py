@@ -45,3 +45,13 @@ def test_statuses_are_said_in_words(client, db):
     page = _page(client, paused.id)
     assert ">Paused</span>" in page and "until you resume" in page
     assert ">paused<" not in page and ">pending<" not in page
+
+
+def test_a_reader_paused_until_they_resume_is_told_how_to_get_the_next_briefing(client, db):
+    world = make_topic(db, "world")
+    reader = make_subscriber(db, "z@example.com", [world], status="paused")
+    create_edition(db, "Soon", [make_update(db, world).id], utcnow() + timedelta(days=1))
+    db.commit()
+    page = _page(client, reader.id)
+    assert "Resume to get the next briefing on your topics." in page
+    assert "No edition is scheduled" not in page
