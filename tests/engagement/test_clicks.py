@@ -193,3 +193,28 @@ def test_the_signup_page_says_what_clicks_record(client):
                                    "Mozilla/5.0 via ggpht.com GoogleImageProxy"])
 def test_scanner_and_proxy_agents_are_machines(agent):
     assert agent_class(agent) == "machine"
+
+
+def test_editors_see_figures_as_svg_bars_and_can_download_them_as_csv(runtime, db, work, smtp,
+                                                                      client):
+    from tests.factories import make_editor
+    from tests.support.admin import log_in
+
+    edition_id = _send(runtime, db, work)
+    db.execute(Delivery.__table__.update().values(sent_at=utcnow() - timedelta(hours=1)))
+    editor = make_editor(db)
+    db.commit()
+    client.get(_links(smtp, "ana@example.com")[0][0], headers={"User-Agent": BROWSER})
+    client.get(_links(smtp, "ben@example.com")[0][0], headers={"User-Agent": "curl/8.5.0"})
+    drain(db, runtime.redis)
+    db.commit()
+    log_in(client, editor.email)
+    page = client.get(f"/admin/editions/{edition_id}/figures").get_data(as_text=True)
+    assert '<svg class="chart"' in page and "<title>world: 1 clicks</title>" in page
+    assert 'data-stat="clicks_machine">1<' in page
+    csv_text = client.get(f"/admin/editions/{edition_id}/figures.csv").get_data(as_text=True)
+    rows = [line.split(",") for line in csv_text.strip().splitlines()]
+    assert ["edition", "clicks_human", "1", "", ""] in rows
+    assert ["edition", "clicks_machine", "1", "", ""] in rows
+    assert ["topic", "world", "1", "1", "0.5"] in rows
+    assert ["link", "https://news.example/world/1", "1", "1", "0.5"] in rows
