@@ -41,6 +41,7 @@ def feed_progress(feed_id: int) -> str:
 
 
 BOUNCE_MAILBOX_POLL = f"{PREFIX}:bounces:mailbox-poll"  # one BOUNCE_MAILBOX poll at a time
+WEBHOOK_DISPATCH = f"{PREFIX}:webhooks:dispatch"  # one webhook dispatch job at a time
 
 
 def signup_stream(queue_name: str) -> str:
@@ -56,3 +57,9 @@ def job_waiting(queue_name: str, job_name: str) -> str:
 def alive(name: str) -> str:
     """A process's heartbeat: what it claimed stays its own while this key lives."""
     return f"{PREFIX}:alive:{name}"
+
+
+def reader_request(request_id: str) -> str:
+    """A reader's request (sign-up, new link) waiting for its job: the address lives here,
+    briefly, never in the job's arguments."""
+    return f"{PREFIX}:reader-request:{request_id}"

@@ -29,7 +29,7 @@ from ..mail.transactional import build_transactional
 from ..mail.transport import DeliveryError, LoginRefused, PermanentFailure, TemporaryFailure
 from ..models import SubscriberStatus
 from ..runtime import Runtime, current
-from . import intake, outbox, service
+from . import intake, outbox, requests, service
 from .links import Links
 
 log = logging.getLogger(__name__)
@@ -169,19 +169,28 @@ def enqueue_mail(runtime: Runtime, subscriber_id: int, kind: str) -> None:
 
 
 def enqueue_link_request(runtime: Runtime, address: str) -> None:
-    runtime.signup_queue.enqueue(send_new_link, address, retry=SIGNUP_RETRY)
+    request_id = requests.stash(runtime.redis, {"address": address})
+    runtime.signup_queue.enqueue(send_new_link, request_id, retry=SIGNUP_RETRY)
 
 
-def send_new_link(address: str) -> str:
+def send_new_link(request_id: str) -> str:
     """A new preferences or confirmation link for whoever owns this address (if anyone)."""
     runtime = current()
+    if "@" in request_id:  # queued by the previous release, which passed the address
+        request: dict | None = {"address": request_id}  # type: ignore[type-arg]
+    else:
+        request = requests.load(runtime.redis, request_id)
+    if request is None:
+        return "expired"
     with runtime.session() as session:
         try:
-            subscriber_id, mail = service.request_new_link(session, address)
+            subscriber_id, mail = service.request_new_link(session, request["address"])
         except ValidationError:
+            requests.discard(runtime.redis, request_id)
             return "invalid"
         if subscriber_id is not None and mail is not service.MailToSend.NONE:
             outbox.add(session, subscriber_id, mail.value)  # decided and recorded together
+    requests.discard(runtime.redis, request_id)
     if subscriber_id is not None and mail is not service.MailToSend.NONE:
         kick(runtime, send_outgoing_mail)
     return mail.value

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
 from ..models import Subscriber, SubscriberStatus, Subscription, Topic, utcnow
+from ..webhooks import events as webhooks
 from . import retention, suppression
 from .addresses import email_key, normalize_email
 from .signups import RESEND_INTERVAL, MailToSend, Request, SignUp, subscribe_many, throttle
@@ -227,6 +228,8 @@ def confirm(session: Session, subscriber_id: int, now: datetime | None = None) -
         subscriber.confirmed_at = now or utcnow()
         subscriber.unsubscribed_at = None
         suppression.lift_erasure(session, subscriber.email)
+        webhooks.emit(session, "subscriber.confirmed", webhooks.subscriber_data(subscriber),
+                      subscriber.confirmed_at)
     return subscriber
 
 
@@ -264,6 +267,8 @@ def unsubscribe(session: Session, subscriber_id: int, now: datetime | None = Non
     if subscriber.status != SubscriberStatus.UNSUBSCRIBED:
         subscriber.status = SubscriberStatus.UNSUBSCRIBED
         subscriber.unsubscribed_at = now or utcnow()
+        webhooks.emit(session, "subscriber.unsubscribed", webhooks.subscriber_data(subscriber),
+                      subscriber.unsubscribed_at)
     return subscriber
 
 
@@ -301,6 +306,7 @@ def erase(session: Session, subscriber_id: int) -> None:
     """Delete the person; keep only a keyed hash so an import cannot re-add them by mistake."""
     subscriber = get_subscriber(session, subscriber_id)
     suppression.suppress(session, subscriber.email, reason=suppression.ERASED)
+    webhooks.emit(session, "subscriber.erased", webhooks.subscriber_data(subscriber))
     session.delete(subscriber)
     session.flush()
 
@@ -346,6 +352,8 @@ def mark_bounced(session: Session, subscriber_id: int, reason: str) -> Subscribe
     if subscriber.status in (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED,
                              SubscriberStatus.PENDING):
         subscriber.status = SubscriberStatus.BOUNCED
+        webhooks.emit(session, "subscriber.bounced",
+                      {**webhooks.subscriber_data(subscriber), "reason": subscriber.bounce_reason})
     return subscriber
 
 
@@ -356,6 +364,7 @@ def complain(session: Session, subscriber_id: int, now: datetime | None = None) 
         return None
     unsubscribe(session, subscriber_id, now)
     suppress(session, subscriber.email, reason="complaint")
+    webhooks.emit(session, "subscriber.complained", webhooks.subscriber_data(subscriber), now)
     return subscriber
 
 
