@@ -1,4 +1,4 @@
-"""Start an RQ worker for the newsletter queue, with RQ's scheduler and the cron tick.
+"""Start an RQ worker for the newsletter queues, with RQ's scheduler and the cron tick.
 
 `python worker.py` (Procfile `worker:`). Several can run against the same Redis and
 database; claims in the delivery ledger keep them from sending the same row twice.
@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import sys
 
 from newsletter import defaults
 
-TICK_SECONDS = int(os.environ.get("NEWSLETTER_TICK_SECONDS", defaults.TICK_SECONDS))
 
-
-def run_cron(redis_url: str, queue_name: str) -> None:
+def run_cron(redis_url: str, queue_name: str, tick_seconds: int) -> None:
     """RQ's cron scheduler enqueues the tick; several copies only make the tick run more often."""
     from redis import Redis
     from rq.cron import CronScheduler
@@ -24,30 +21,31 @@ def run_cron(redis_url: str, queue_name: str) -> None:
     from newsletter.jobs import tick
 
     scheduler = CronScheduler(connection=Redis.from_url(redis_url), logging_level="WARNING")
-    scheduler.register(tick, queue_name=queue_name, interval=TICK_SECONDS,
+    scheduler.register(tick, queue_name=queue_name, interval=tick_seconds,
                        job_timeout=defaults.TICK_JOB_TIMEOUT)
     scheduler.start()
 
 
 def main() -> int:
-    from rq import Worker
-
-    import newsletter.jobs  # noqa: F401 - imported once here so each forked work horse starts warm
+    import newsletter.jobs  # noqa: F401 - imported once, before the first job
+    import newsletter.subscribers.jobs  # noqa: F401
     from newsletter.config import Settings
-    from newsletter.runtime import Runtime
+    from newsletter.runtime import WORKER_CLASS, Runtime
 
     # RQ's own per-job lines stay at LOG_LEVEL (WARNING); the project's one line per edition
     # start/finish/pause, retry wave, feed poll round and confirmation mail shows at INFO.
-    level = os.environ.get("LOG_LEVEL", "WARNING").upper()
-    logging.basicConfig(level=level, format="%(asctime)s worker %(message)s", datefmt="%H:%M:%S")
-    logging.getLogger("newsletter").setLevel(os.environ.get("NEWSLETTER_LOG_LEVEL", "INFO").upper())
     runtime = Runtime(Settings.from_env()).activate()
+    s = runtime.settings
+    level = s.log_level
+    logging.basicConfig(level=level, format="%(asctime)s worker %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("newsletter").setLevel(s.app_log_level)
     cron = multiprocessing.Process(
-        target=run_cron, args=(runtime.redis_url, runtime.settings.queue_name), daemon=True
+        target=run_cron, args=(runtime.redis_url, s.queue_name, s.tick_seconds), daemon=True
     )
     cron.start()
     try:
-        worker = Worker([runtime.queue], connection=runtime.redis)
+        # the main queue first: the tick, editions and feed polls never wait behind sign-ups
+        worker = WORKER_CLASS(runtime.queues, connection=runtime.redis)
         worker.work(with_scheduler=True, logging_level=level)
     finally:
         cron.terminate()

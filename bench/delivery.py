@@ -1,22 +1,28 @@
-"""Delivery benchmark: naive per-subscriber pipeline vs the real engine vs the SMTP ceiling.
+"""Delivery benchmark: naive pipeline vs the engine vs real workers vs the SMTP ceiling.
 
-    .venv/bin/python bench/delivery.py                 # 20,000 subscribers, 5 topics
+    .venv/bin/python bench/delivery.py                 # 20,000 subscribers, 5 topics, all parts
+    .venv/bin/python bench/delivery.py --workers-path  # only (d) and (c): production's path
     .venv/bin/python bench/delivery.py --fanout-only   # 1,000,000 subscribers fanned out
 
 Runs against the machine's PostgreSQL (a throwaway database, created and dropped) and Redis
-(a free db number), with a minimal asyncio SMTP sink in a child process that accepts quickly.
+(a free db number), with a minimal asyncio SMTP sink in its own process that accepts quickly
+and notes when it accepted each reader's copy.
 (a) naive: per subscriber MJML + premailer + EmailMessage + smtplib, on a sample, as msg/s;
 (b) engine: render once + fan-out in one child process, then --workers child processes
     (default 2, one per core) call send_batch directly (what the RQ job does, without RQ)
     until the edition is sent: DB claim → assemble → SMTP → bulk status update, end to end;
-(c) smtp_limit: smtplib sending pre-built bytes over one connection to the same sink.
-Ends with one JSON line of the figures.
+(d) workers: a second edition created with POST /api/v1/editions and sent by --workers real
+    `python worker.py` processes (Procfile) on production defaults, timed from the API call
+    until GET /api/v1/editions/<id> says sent; p50/p99 from a row's claim (ledger claimed_at)
+    to the sink accepting that copy; worker RSS; delivery table bytes per million rows;
+(c) smtp_limit: pre-built bytes over --workers connections (as many as the engine holds),
+    one process each, pipelined when offered (bench/support/ceiling.py).
+Ends with one JSON line; `ratio` is workers (else engine) msg/s over smtp_limit msg/s.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
 import json
 import os
@@ -39,98 +45,7 @@ MAIL_FROM = "The Briefing <briefing@news.example.test>"
 BASE_URL = "https://news.example.test"
 
 
-# ---------------------------------------------------------------- the SMTP sink (child process)
-
-class _SinkProtocol(asyncio.Protocol):
-    """Just enough SMTP to accept mail fast: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT.
-
-    XCNT answers with the number of messages accepted so far (for the benchmark's own check).
-    """
-
-    count = 0
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-        self.buffer = bytearray()
-        self.scanned = 0
-        self.in_data = False
-        self.transport.write(b"220 sink ESMTP\r\n")  # type: ignore[attr-defined]
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        out = []
-        while True:
-            if self.in_data:
-                end = self.buffer.find(b"\r\n.\r\n", self.scanned)
-                if end < 0:
-                    self.scanned = max(0, len(self.buffer) - 4)  # do not rescan old bytes
-                    break
-                self.scanned = 0
-                del self.buffer[:end + 5]
-                self.in_data = False
-                _SinkProtocol.count += 1
-                out.append(b"250 2.0.0 accepted\r\n")
-                continue
-            end = self.buffer.find(b"\r\n")
-            if end < 0:
-                break
-            line = bytes(self.buffer[:end])
-            del self.buffer[:end + 2]
-            verb = line[:4].upper()
-            if verb == b"EHLO":
-                out.append(b"250-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE 52428800\r\n")
-            elif verb == b"DATA":
-                self.in_data = True
-                out.append(b"354 go ahead\r\n")
-            elif verb == b"QUIT":
-                out.append(b"221 bye\r\n")
-                self.transport.write(b"".join(out))  # type: ignore[attr-defined]
-                self.transport.close()
-                return
-            elif verb == b"XCNT":
-                out.append(f"250 {_SinkProtocol.count}\r\n".encode())
-            else:
-                out.append(b"250 OK\r\n")
-        if out:
-            self.transport.write(b"".join(out))  # type: ignore[attr-defined]
-
-
-def run_sink(port: int) -> None:
-    async def main() -> None:
-        server = await asyncio.get_running_loop().create_server(_SinkProtocol, "127.0.0.1", port)
-        print("ready", flush=True)
-        async with server:
-            await server.serve_forever()
-
-    asyncio.run(main())
-
-
-class Sink:
-    def __init__(self) -> None:
-        from tests.support.smtp import free_port
-
-        self.port = free_port()
-        self.proc = subprocess.Popen([sys.executable, __file__, "--sink", str(self.port)],
-                                     stdout=subprocess.PIPE, text=True)
-        assert self.proc.stdout is not None
-        assert self.proc.stdout.readline().strip() == "ready"
-
-    @property
-    def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
-
-    def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def count(self) -> int:
-        with smtplib.SMTP("127.0.0.1", self.port) as conn:
-            return int(conn.docmd("XCNT")[1])
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(5)
-
+from bench.support.sink import Sink  # noqa: E402 - after the sys.path line
 
 # ---------------------------------------------------------------- data
 
@@ -309,14 +224,6 @@ def run_engine(args: argparse.Namespace, database_url: str, redis_url: str, smtp
 
 # ---------------------------------------------------------------- (c) SMTP ceiling
 
-def smtp_limit(sink: Sink, data: bytes, count: int) -> float:
-    started = time.perf_counter()
-    with smtplib.SMTP("127.0.0.1", sink.port) as conn:
-        for n in range(count):
-            conn.sendmail("briefing@news.example.test", [f"reader{n}@example.com"], data)
-    return count / (time.perf_counter() - started)
-
-
 def sample_message(database_url: str, edition_id: int) -> bytes:
     """One real engine message (a 3-topic copy), to time the SMTP ceiling with realistic bytes."""
     from email.utils import formatdate
@@ -340,20 +247,74 @@ def sample_message(database_url: str, edition_id: int) -> bytes:
                             formatdate(usegmt=True))
 
 
+# ---------------------------------------------------------------- (d) through the workers
+
+def workers_path(database_url: str, redis_url: str, sink: Sink, instance: Path,
+                 update_ids: list[int], count: int, figures: dict[str, object]
+                 ) -> tuple[float, int]:
+    """A new edition via the API, sent by `count` real `python worker.py` processes."""
+    from bench.support.workers import (
+        Workers,
+        api_token,
+        claim_to_accept_ms,
+        delivery_table_size,
+        send_through_api,
+        worker_env,
+    )
+
+    env = worker_env(database_url, redis_url, sink.url, instance / "workers", SECRET, BASE_URL,
+                     MAIL_FROM)
+    token = api_token(database_url)
+    workers = Workers(env, count, log_dir=instance / "workers")
+    sink.accepted(instance)  # forget earlier parts' copies
+    sink_cpu = sink.cpu_seconds()
+    try:
+        startup = workers.start(redis_url)
+        res = send_through_api(env, token, update_ids, workers)
+    finally:
+        workers.stop()
+    rate = res["sent"] / res["seconds"]
+    sink_cpu = sink.cpu_seconds() - sink_cpu
+    latency = claim_to_accept_ms(database_url, res["edition_id"], sink.accepted(instance))
+    size = delivery_table_size(database_url)
+    print(f"(d) workers: {res['sent']:,} of {res['total']:,} sent ({res['failed']:,} failed) in "
+          f"{res['seconds']:.2f} s from POST /api/v1/editions to status sent = {rate:,.0f} msg/s; "
+          f"{count} `python worker.py` (started in {startup:.1f} s, not counted); claim → sink "
+          f"accept p50 {latency.get('p50_ms')} ms, p99 {latency.get('p99_ms')} ms over "
+          f"{latency['matched']:,} copies; worker peak RSS {workers.peak_process_mb:.1f} MB per "
+          f"process ({workers.peak_tree_mb:.1f} MB worker+horse+cron tree); worker CPU "
+          f"{res['worker_cpu_s']:.1f} s, sink {sink_cpu:.1f} s; delivery table {size['delivery_mb']} MB for "
+          f"{size['delivery_rows']:,} rows = {size['db_mb_per_million_deliveries']} MB per "
+          f"million; worker logs in {instance / 'workers'}", flush=True)
+    figures.update(workers_seconds=round(res["seconds"], 2), workers_sent=res["sent"],
+                   workers_startup_s=round(startup, 1),
+                   claim_to_accept_p50_ms=latency.get("p50_ms"),
+                   claim_to_accept_p99_ms=latency.get("p99_ms"),
+                   workers_peak_rss_mb=round(workers.peak_process_mb, 1),
+                   workers_tree_peak_rss_mb=round(workers.peak_tree_mb, 1),
+                   workers_cpu_s=round(res["worker_cpu_s"], 1),
+                   # CPU per copy does not depend on how much of the shared machine we got
+                   workers_cpu_ms_per_msg=round(res["worker_cpu_s"] * 1000 / max(res["sent"], 1), 3),
+                   sink_cpu_s=round(sink_cpu, 1), **size)
+    return rate, int(res["edition_id"])
+
+
 # ---------------------------------------------------------------- main
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--subscribers", type=int, default=None)
     parser.add_argument("--naive-sample", type=int, default=200)
-    parser.add_argument("--smtp-sample", type=int, default=5000)
+    parser.add_argument("--smtp-sample", type=int, default=10_000,
+                        help="copies sent for the SMTP ceiling, over --workers connections")
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2,
                         help="engine worker processes sharing the edition (default 2 = cores)")
     parser.add_argument("--fanout-only", action="store_true")
+    parser.add_argument("--workers-path", action="store_true",
+                        help="only the API + `python worker.py` path and the SMTP ceiling")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
     # internal modes
-    parser.add_argument("--sink", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--engine-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--start", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
@@ -362,9 +323,6 @@ def main() -> None:
     parser.add_argument("--instance", help=argparse.SUPPRESS)
     parser.add_argument("--edition-id", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.sink:
-        run_sink(args.sink)
-        return
     if args.engine_child:
         if os.environ.get("BENCH_PROFILE"):  # cProfile the engine child: BENCH_PROFILE=out.prof
             import cProfile
@@ -377,6 +335,7 @@ def main() -> None:
 
     import tempfile
 
+    from bench.support.ceiling import smtp_ceiling
     from newsletter.migrate import upgrade
     from tests.support.services import PostgresDatabase, RedisDatabase
 
@@ -393,7 +352,9 @@ def main() -> None:
         update_ids = seed(database_url, subscribers, rng)
         print(f"seeded {subscribers:,} subscribers (COPY) in {time.perf_counter() - t0:.1f} s",
               flush=True)
-        edition_id = create_edition_now(database_url, update_ids)
+        # in --workers-path mode no edition exists before the API call (the workers' tick
+        # would start it and send it alongside the timed one)
+        edition_id = None if args.workers_path else create_edition_now(database_url, update_ids)
 
         if args.fanout_only:
             res = run_engine(args, database_url, redis_url, sink.url, instance, edition_id, 1,
@@ -405,34 +366,46 @@ def main() -> None:
                               "peak_rss_mb": res["peak_rss_mb"]}))
             return
 
-        naive_rate = naive(sink, args.naive_sample, rng)
-        print(f"(a) naive pipeline: {naive_rate:,.1f} msg/s "
-              f"(sample of {args.naive_sample}, MJML + premailer + EmailMessage + smtplib each)",
-              flush=True)
+        figures: dict[str, object] = {"subscribers": subscribers, "workers": args.workers}
+        naive_rate = engine_rate = None
+        if not args.workers_path:
+            naive_rate = naive(sink, args.naive_sample, rng)
+            print(f"(a) naive pipeline: {naive_rate:,.1f} msg/s (sample of {args.naive_sample}, "
+                  "MJML + premailer + EmailMessage + smtplib each)", flush=True)
 
-        before, sink_cpu = sink.count(), sink.cpu_seconds()
-        res = run_engine(args, database_url, redis_url, sink.url, instance, edition_id,
-                         args.workers)
-        received = sink.count() - before
-        sink_cpu = sink.cpu_seconds() - sink_cpu
-        engine_rate = res["sent"] / res["seconds"]
-        send_rate = res["sent"] / res["send_s"] if res["send_s"] else 0.0
-        print(f"(b) engine: {res['sent']:,} of {res['total']:,} deliveries sent, sink got "
-              f"{received:,}, in {res['seconds']:.2f} s = {engine_rate:,.0f} msg/s end to end "
-              f"(render + fan-out {res['start_s']:.2f} s; sending alone {send_rate:,.0f} msg/s); "
-              f"{args.workers} worker process(es), direct send_batch calls (no RQ), batch "
-              f"{args.batch_size}; worker peak RSS {res['peak_rss_mb']} MB; CPU: workers "
-              f"{res['worker_cpu_s']:.1f} s, sink {sink_cpu:.1f} s", flush=True)
+            before, sink_cpu = sink.count(), sink.cpu_seconds()
+            res = run_engine(args, database_url, redis_url, sink.url, instance, edition_id,
+                             args.workers)
+            received = sink.count() - before
+            sink_cpu = sink.cpu_seconds() - sink_cpu
+            engine_rate = res["sent"] / res["seconds"]
+            send_rate = res["sent"] / res["send_s"] if res["send_s"] else 0.0
+            print(f"(b) engine: {res['sent']:,} of {res['total']:,} deliveries sent, sink got "
+                  f"{received:,}, in {res['seconds']:.2f} s = {engine_rate:,.0f} msg/s end to end "
+                  f"(render + fan-out {res['start_s']:.2f} s; sending alone {send_rate:,.0f} "
+                  f"msg/s); {args.workers} worker process(es), direct send_batch calls (no RQ), "
+                  f"batch {args.batch_size}; worker peak RSS {res['peak_rss_mb']} MB; CPU: "
+                  f"workers {res['worker_cpu_s']:.1f} s, sink {sink_cpu:.1f} s", flush=True)
+            figures.update(naive_msg_s=round(naive_rate, 1), engine_msg_s=round(engine_rate, 1),
+                           naive_speedup=round(engine_rate / naive_rate, 1),
+                           peak_rss_mb=res["peak_rss_mb"])
 
-        data = sample_message(database_url, edition_id)
-        limit_rate = smtp_limit(sink, data, args.smtp_sample)
-        print(f"(c) smtp_limit: {limit_rate:,.0f} msg/s (smtplib, pre-built {len(data):,} byte "
-              f"message, one connection, {args.smtp_sample:,} sends)", flush=True)
-        ratio = engine_rate / naive_rate
-        print(f"engine / naive = {ratio:.1f}x; engine / smtp_limit = {engine_rate / limit_rate:.2f}")
-        print(json.dumps({"naive_msg_s": round(naive_rate, 1), "engine_msg_s": round(engine_rate, 1),
-                          "smtp_limit_msg_s": round(limit_rate, 1), "ratio": round(ratio, 1),
-                          "peak_rss_mb": res["peak_rss_mb"]}))
+        workers_rate, workers_edition = workers_path(database_url, redis_url, sink, instance,
+                                                     update_ids, args.workers, figures)
+        data = sample_message(database_url, edition_id or workers_edition)
+        ceiling = smtp_ceiling(sink.url, data, args.smtp_sample, args.workers, instance)
+        limit_rate = ceiling["msg_s"]
+        print(f"(c) smtp_limit: {limit_rate:,.0f} msg/s (pre-built {len(data):,} byte message, "
+              f"{ceiling['connections']} connection(s) in as many processes, production "
+              f"SMTPTransport pipelining, {ceiling['sent']:,} sends)", flush=True)
+        best = workers_rate or engine_rate or 0.0
+        figures.update(workers_msg_s=round(workers_rate, 1), smtp_limit_msg_s=round(limit_rate, 1),
+                       ratio=round(best / limit_rate, 2))
+        if engine_rate:
+            figures["engine_ratio"] = round(engine_rate / limit_rate, 2)
+        print(f"workers / smtp_limit = {figures['ratio']}")
+        print(json.dumps({"naive_msg_s": None, "engine_msg_s": None, "peak_rss_mb": None,
+                          **figures}))
     finally:
         sink.stop()
         redis_db.release()

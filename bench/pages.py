@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -87,20 +88,22 @@ class Connection:
         return status
 
 
-async def load(port: int, path: str, rate: float, seconds: float) -> tuple[list[float], int, float]:
-    request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-               "User-Agent: bench/pages.py\r\nAccept: text/html\r\n\r\n").encode()
+async def load(port: int, path: str, rate: float, seconds: float,
+               requests: Callable[[int], bytes] | None = None) -> tuple[list[float], int, float]:
+    """GET `path` at `rate`/s, or send `requests(i)` as the i-th request (bench/web.py)."""
+    fixed = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+             "User-Agent: bench/pages.py\r\nAccept: text/html\r\n\r\n").encode()
     idle: list[Connection] = []
     latencies: list[float] = []
     errors = 0
     kinds: dict[str, int] = {}
     slots = asyncio.Semaphore(CONNECTIONS)
 
-    async def one(scheduled: float) -> None:
+    async def one(scheduled: float, request: bytes) -> None:
         async with slots:  # waiting for a free connection counts in the latency
-            await send(scheduled)
+            await send(scheduled, request)
 
-    async def send(scheduled: float) -> None:
+    async def send(scheduled: float, request: bytes) -> None:
         nonlocal errors
         reused = bool(idle)
         conn = idle.pop() if idle else Connection(*await asyncio.open_connection("127.0.0.1", port))
@@ -135,7 +138,7 @@ async def load(port: int, path: str, rate: float, seconds: float) -> tuple[list[
         delay = scheduled - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(scheduled)))
+        tasks.append(asyncio.create_task(one(scheduled, requests(i) if requests else fixed)))
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - start
     for conn in idle:
@@ -148,6 +151,24 @@ async def load(port: int, path: str, rate: float, seconds: float) -> tuple[list[
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def start_gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """gunicorn as the Procfile runs it, once it accepts connections."""
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(WORKERS),
+         "--threads", str(THREADS), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+         "newsletter:create_app()"], cwd=ROOT, env=env)
+    deadline = time.time() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server
+        except OSError:
+            if time.time() > deadline or server.poll() is not None:
+                server.kill()
+                raise SystemExit("gunicorn did not start") from None
+            time.sleep(0.2)
 
 
 def main() -> None:
@@ -169,19 +190,7 @@ def main() -> None:
         env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_db.url,
                "SECRET_KEY": "bench-secret", "BASE_URL": f"http://127.0.0.1:{port}",
                "NEWSLETTER_INSTANCE": tempfile.mkdtemp(prefix="bench-pages-")}
-        server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(WORKERS),
-             "--threads", str(THREADS), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-             "newsletter:create_app()"], cwd=ROOT, env=env)
-        deadline = time.time() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.time() > deadline or server.poll() is not None:
-                    raise SystemExit("gunicorn did not start") from None
-                time.sleep(0.2)
+        server = start_gunicorn(port, env)
         asyncio.run(load(port, args.path, 50, 2))  # warm up: imports, templates, pool
         latencies, errors, elapsed = asyncio.run(load(port, args.path, args.rate, args.seconds))
     finally:

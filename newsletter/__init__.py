@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
         RATELIMIT_HEADERS_ENABLED=True,
         SUBSCRIBE_LIMIT_IP="10 per minute;100 per hour",
         SUBSCRIBE_LIMIT_EMAIL="5 per hour",
+        SIGNUP_PAGE_CACHE_SECONDS=10,  # how stale the sign-up page's topic list may be
         LOGIN_LIMIT="10 per minute",
         LOGIN_LIMIT_ACCOUNT="5 per 15 minutes;20 per day",  # failed logins per account
     )

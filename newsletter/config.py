@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
 
@@ -110,11 +110,24 @@ class Settings:
     postmark_webhook_auth: str | None = None
     mailgun_signing_key: str | None = None
     sendgrid_public_key: str | None = None
-    extra: dict[str, object] = field(default_factory=dict)
+    feeds_connect_timeout: float = defaults.FEEDS_CONNECT_TIMEOUT
+    feeds_read_timeout: float = defaults.FEEDS_READ_TIMEOUT
+    feeds_total_timeout: float = defaults.FEEDS_TOTAL_TIMEOUT
+    feeds_max_bytes: int = defaults.FEEDS_MAX_BYTES
+    feeds_max_redirects: int = defaults.FEEDS_MAX_REDIRECTS
+    tick_seconds: int = defaults.TICK_SECONDS
+    log_level: str = defaults.LOG_LEVEL
+    app_log_level: str = defaults.APP_LOG_LEVEL
 
     @property
     def outbox(self) -> Path:
         return self.instance / "outbox"
+
+    @property
+    def signup_queue_name(self) -> str:
+        """Sign-ups and their confirmations: listened to after the main queue, so a burst
+        never delays the tick, an edition or a feed poll by more than one short job."""
+        return f"{self.queue_name}-signups"
 
     @property
     def list_id(self) -> str:
@@ -152,6 +165,9 @@ class Settings:
             "dkim_key_path": os.environ.get("DKIM_PRIVATE_KEY") or None,
             "queue_name": os.environ.get("RQ_QUEUE", defaults.QUEUE_NAME),
             "purge_unconfirmed_days": int(os.environ.get("PURGE_UNCONFIRMED_DAYS", "30")),
+            "tick_seconds": int(os.environ.get("NEWSLETTER_TICK_SECONDS", defaults.TICK_SECONDS)),
+            "log_level": os.environ.get("LOG_LEVEL", defaults.LOG_LEVEL).upper(),
+            "app_log_level": os.environ.get("NEWSLETTER_LOG_LEVEL", defaults.APP_LOG_LEVEL).upper(),
             "bounce_mailbox": os.environ.get("BOUNCE_MAILBOX") or None,
             "bounce_soft_limit": int(os.environ.get("BOUNCE_SOFT_LIMIT") or 3),
             "bounce_pause_rate": _rate(os.environ.get("BOUNCE_PAUSE_RATE")),

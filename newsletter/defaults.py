@@ -21,9 +21,18 @@ FAILURE_PAUSE_WINDOW = 200  # ... its last this-many outcomes failed
 CONSECUTIVE_TRANSIENT_LIMIT = 20  # 4xx in a row before the rest of a batch waits
 SMTP_TIMEOUT = 30.0  # seconds, per SMTP operation
 
-# jobs
+# feed fetching (the worker's limits per poll)
+FEEDS_CONNECT_TIMEOUT = 10.0  # seconds
+FEEDS_READ_TIMEOUT = 20.0  # seconds between bytes
+FEEDS_TOTAL_TIMEOUT = 60.0  # a server that trickles bytes cannot hold a worker for longer
+FEEDS_MAX_BYTES = 5 * 1024 * 1024
+FEEDS_MAX_REDIRECTS = 5
+
+# jobs and the worker process
 START_JOB_TIMEOUT = 600  # seconds: render once and write the delivery rows
 BATCH_JOB_TIMEOUT = 3600  # seconds: one batch, at the slowest SMTP_RATE
 EDITION_STATE_TTL = 7 * 24 * 3600  # an edition's Redis counters outlive its sending
 TICK_SECONDS = 15  # NEWSLETTER_TICK_SECONDS: how often the cron tick runs
+LOG_LEVEL = "WARNING"  # LOG_LEVEL: RQ's own per-job lines
+APP_LOG_LEVEL = "INFO"  # NEWSLETTER_LOG_LEVEL: the project's one line per edition, poll round...
 TICK_JOB_TIMEOUT = 600

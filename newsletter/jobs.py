@@ -2,7 +2,8 @@
 
 It resumes ended pauses, purges stale unconfirmed sign-ups, revives stale claims left by a
 killed worker, starts due editions, keeps sending editions fed with batch jobs and finishes
-them, and enqueues due feed polls and the bounce mailbox poll. The jobs themselves live
+them, enqueues due feed polls and the bounce mailbox poll, and queues the sign-up jobs
+again when sign-ups or their emails wait (a killed worker's share included). The jobs themselves live
 beside their nouns: `delivery/jobs.py`, `subscribers/jobs.py`, `feeds/jobs.py`,
 `bounces/jobs.py`.
 """
@@ -20,6 +21,8 @@ from .models import utcnow
 from .runtime import current
 from .subscribers import retention
 from .subscribers import service as subscribers
+from .subscribers.jobs import recover as recover_signups
+from .webhooks.jobs import enqueue_due_webhooks
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,8 @@ def tick(now: datetime | None = None) -> dict[str, int]:
         keep_sending(runtime, edition_id, now)
     enqueue_due_feeds(runtime, now)
     enqueue_mailbox_poll(runtime)
+    enqueue_due_webhooks(runtime)
+    recover_signups(runtime)
     return {"started": started, "recovered": recovered, "resumed_subscribers": resumed,
             "purged_unconfirmed": purged}
 

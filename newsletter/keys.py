@@ -41,3 +41,25 @@ def feed_progress(feed_id: int) -> str:
 
 
 BOUNCE_MAILBOX_POLL = f"{PREFIX}:bounces:mailbox-poll"  # one BOUNCE_MAILBOX poll at a time
+WEBHOOK_DISPATCH = f"{PREFIX}:webhooks:dispatch"  # one webhook dispatch job at a time
+
+
+def signup_stream(queue_name: str) -> str:
+    """Sign-up requests waiting to be recorded: a stream read through one consumer group."""
+    return f"{PREFIX}:{queue_name}:signups"
+
+
+def job_waiting(queue_name: str, job_name: str) -> str:
+    """Set while a job of that name waits in the queue: another is queued only when none does."""
+    return f"{PREFIX}:{queue_name}:queued:{job_name}"
+
+
+def alive(name: str) -> str:
+    """A process's heartbeat: what it claimed stays its own while this key lives."""
+    return f"{PREFIX}:alive:{name}"
+
+
+def reader_request(request_id: str) -> str:
+    """A reader's request (sign-up, new link) waiting for its job: the address lives here,
+    briefly, never in the job's arguments."""
+    return f"{PREFIX}:reader-request:{request_id}"

@@ -13,7 +13,6 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from rq import Worker
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -21,7 +20,7 @@ from newsletter import create_app
 from newsletter.config import Settings
 from newsletter.migrate import upgrade
 from newsletter.models import Base
-from newsletter.runtime import Runtime
+from newsletter.runtime import WORKER_CLASS, Runtime
 from tests.support.app import TEST_CONFIG, LiveServer
 from tests.support.services import PostgresDatabase, RedisDatabase
 from tests.support.smtp import SmtpSink
@@ -131,10 +130,11 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 @pytest.fixture
 def work(runtime: Runtime) -> Callable[[], None]:
-    """Run a real RQ worker (forking work horses) until the queue is empty."""
+    """Run the worker class and queues of worker.py until the queues are empty."""
 
     def run() -> None:
-        Worker([runtime.queue], connection=runtime.redis).work(burst=True, logging_level="WARNING")
+        WORKER_CLASS(runtime.queues, connection=runtime.redis).work(
+            burst=True, logging_level="WARNING")
 
     return run
 

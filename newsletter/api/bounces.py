@@ -15,7 +15,7 @@ MAX_MESSAGE = 50 * 1024 * 1024
 @bp.post("/bounces")
 def receive_bounce():  # type: ignore[no-untyped-def]
     kind = (request.mimetype or "").lower()
-    if kind != "message/rfc822":
+    if kind not in ("message/rfc822", "message/global"):  # RFC 6532 for UTF-8 headers
         return jsonify({"error": "Send the returned message as the body with "
                                  "Content-Type: message/rfc822."}), 415
     request.max_content_length = MAX_MESSAGE  # a bounce may carry a large original

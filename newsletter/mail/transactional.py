@@ -49,9 +49,14 @@ def build_transactional(
     mail_from: str,
     list_id: str,
     topics: list[str] | None = None,
+    message_key: str | None = None,
 ) -> tuple[str, bytes]:
     """(Message-ID, message bytes). `urls` has action, preferences and unsubscribe;
-    `topics` are the names of the topics the reader chose, in the order shown on the site."""
+    `topics` are the names of the topics the reader chose, in the order shown on the site.
+
+    `message_key` makes the Message-ID stable: a message sent again after a crash (the
+    one whose acceptance could not be recorded) is then the same message to the receiver.
+    """
     text, html = _rendered(kind, list_name, base_url)
     names = topics or []
     text = text.replace(TOPICS, "\n".join(f"  - {name}" for name in names) or "  (none yet)")
@@ -64,7 +69,9 @@ def build_transactional(
     template = MessageTemplate.build(
         subject=SUBJECTS[kind].format(list_name=list_name), mail_from=mail_from, list_id=list_id
     )
-    msg_id = MessageIds.for_sender(mail_from).unique(f"{kind}-{subscriber_id}")
+    ids = MessageIds.for_sender(mail_from)
+    label = f"{kind}-{subscriber_id}"
+    msg_id = f"<{label}.{message_key}@{ids.domain}>" if message_key else ids.unique(label)
     data = template.render(
         to=to, msg_id=msg_id, text=text, html=html,
         list_unsubscribe=f"<{urls['unsubscribe']}>",

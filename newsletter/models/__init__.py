@@ -6,6 +6,7 @@ from .base import Base, UTCDateTime, utcnow
 from .bounces import BounceRecord
 from .editorial import Edition, EditionItem, Topic, TopicUpdate, UpdateSource
 from .feeds import Article, Feed, Story
+from .outbox import OutgoingMail
 from .pictures import Picture
 from .statuses import (
     BounceKind,
@@ -15,12 +16,15 @@ from .statuses import (
     FeedStatus,
     SubscriberStatus,
     UpdateStatus,
+    WebhookCallStatus,
 )
+from .webhooks import WebhookCall, WebhookEndpoint
 
 __all__ = [
     "ApiToken", "Article", "Base", "BounceKind", "BounceRecord", "Delivery", "DeliveryStatus",
     "Edition", "EditionItem", "EditionStatus", "Editor", "EditorRole", "Feed", "FeedStatus",
-    "Picture", "Story", "Subscriber",
+    "OutgoingMail", "Picture", "Story", "Subscriber",
     "SubscriberStatus", "Subscription", "Suppression", "Topic", "TopicUpdate", "UTCDateTime",
-    "UpdateSource", "UpdateStatus", "utcnow",
+    "UpdateSource", "UpdateStatus", "WebhookCall", "WebhookCallStatus", "WebhookEndpoint",
+    "utcnow",
 ]

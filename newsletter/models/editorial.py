@@ -31,6 +31,8 @@ class TopicUpdate(Base):
     """One briefing block in the seed format: headline, UPDATE lede, bullets, BACKGROUND."""
 
     __tablename__ = "topic_update"
+    # the latest published update of a topic is one index probe, however long its history
+    __table_args__ = (Index("ix_topic_update_latest", "topic_id", "status", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id"), index=True)

@@ -7,7 +7,7 @@ import hashlib
 import io
 import warnings
 
-from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,6 @@ SIZE = 256  # shown at 36 px on the page and 20 px in email; 256 is sharp on any
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding
 FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
-PALETTE = ["#1d4ed8", "#0f766e", "#7c3aed", "#b45309", "#be123c", "#334155"]
 
 
 def picture_path(picture: Picture) -> str:
@@ -53,16 +52,6 @@ def store_picture(session: Session, raw: bytes) -> Picture:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
             Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ValidationError("That file is not a picture we can read.", field="picture") from exc
-    return _keep(session, _square_jpeg(image))
-
-
-def initials_picture(session: Session, name: str) -> Picture:
-    """A plain monogram for a curator without a photo (demo content)."""
-    letters = "".join(w[0] for w in name.split()[:2]).upper() or "?"
-    colour = PALETTE[sum(map(ord, name)) % len(PALETTE)]
-    image = Image.new("RGB", (SIZE, SIZE), colour)
-    draw = ImageDraw.Draw(image)
-    draw.text((SIZE / 2, SIZE / 2), letters, fill="#ffffff", anchor="mm", font_size=110)
     return _keep(session, _square_jpeg(image))
 
 

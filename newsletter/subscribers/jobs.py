@@ -1,68 +1,204 @@
-"""Subscribers' jobs: the sign-up, and the one-off mail a reader gets (confirm, manage).
+"""Subscribers' jobs: record sign-ups a batch at a time, then send the mail they call for
+(confirm, manage topics), and the one-off mail a reader asks for.
 
-Everything that depends on an address's history runs in the sign-up job, not in the
-request: the web form only validates and enqueues, so its answer and its timing are the
-same for a new, pending, active, unsubscribed or suppressed address (no account probing).
+The web form only validates and appends to the sign-up stream (see intake), so its answer
+and its timing are the same for a new, pending, active, unsubscribed or suppressed
+address (no account probing). Both jobs run on the sign-up queue, which workers listen to
+after the main one, and each stops after JOB_SECONDS and queues its own continuation: a
+burst never holds the tick, an edition or a feed poll back by more than one short job.
+
+A job is queued only when none is waiting (a Redis flag set with NX and cleared when the
+job starts), so 200 sign-ups a second make a handful of jobs, not 200.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
+from collections.abc import Callable
 
 from rq import Retry
 
+from .. import keys
 from ..bounces.verp import Copy
+from ..claims import alive, my_name
 from ..errors import NotFound, ValidationError
+from ..mail.postman import Postman
 from ..mail.transactional import build_transactional
-from ..mail.transport import DeliveryError
+from ..mail.transport import DeliveryError, LoginRefused, PermanentFailure, TemporaryFailure
 from ..models import SubscriberStatus
 from ..runtime import Runtime, current
-from . import service
+from . import intake, outbox, requests, service
 from .links import Links
 
 log = logging.getLogger(__name__)
-MAIL_RETRY = Retry(max=4, interval=[30, 120, 600, 1800])
+SIGNUP_BATCH = 500  # sign-ups recorded per transaction
+MAIL_BATCH = 200  # rows claimed at a time; one SMTP connection serves the whole job
+JOB_SECONDS = 2.0  # then the job queues its continuation and lets other queues go first
+KICK_TTL = 120  # a lost job (Redis restarted) is queued again by the tick after this
 SIGNUP_RETRY = Retry(max=3, interval=[10, 60, 300])
 
 
-def enqueue_signup(runtime: Runtime, address: str, slugs: list[str]) -> None:
-    runtime.queue.enqueue(record_signup, address, slugs, retry=SIGNUP_RETRY)
+def _kick_key(runtime: Runtime, job: Callable[[], int]) -> str:
+    return keys.job_waiting(runtime.settings.queue_name, job.__name__)
+
+
+def kick(runtime: Runtime, job: Callable[[], int]) -> bool:
+    """Queue `job` unless one is already waiting; True when queued."""
+    if runtime.redis.set(_kick_key(runtime, job), "1", nx=True, ex=KICK_TTL):
+        runtime.signup_queue.enqueue(job, job_timeout=600, result_ttl=60, failure_ttl=86400)
+        return True
+    return False
+
+
+def accept_signup(runtime: Runtime, address: str, slugs: list[str]) -> None:
+    """The request's whole share of a sign-up: one round trip to Redis, rarely an enqueue."""
+    pipe = runtime.redis.pipeline(transaction=False)
+    intake.append(pipe, intake.stream_key(runtime.settings.queue_name), address, slugs)  # type: ignore[arg-type]
+    pipe.set(_kick_key(runtime, record_signups), "1", nx=True, ex=KICK_TTL)
+    if pipe.execute()[1]:
+        runtime.signup_queue.enqueue(record_signups, job_timeout=600, result_ttl=60,
+                                     failure_ttl=86400)
+
+
+def record_signups() -> int:
+    """Record waiting sign-ups a batch per transaction; returns how many entries were read."""
+    runtime = current()
+    runtime.redis.delete(_kick_key(runtime, record_signups))
+    stream = intake.Stream(runtime.redis, intake.stream_key(runtime.settings.queue_name))
+    stream.ensure_group()
+    stream.take_over_dead()
+    deadline = time.monotonic() + JOB_SECONDS
+    read = 0
+    while entries := stream.next_batch(SIGNUP_BATCH):
+        with runtime.session() as session:
+            mails = intake.record(session, entries)
+        stream.done([e.id for e in entries])
+        read += len(entries)
+        if mails:
+            kick(runtime, send_outgoing_mail)
+        if time.monotonic() >= deadline:
+            kick(runtime, record_signups)  # more may wait: continue after the main queue
+            break
+    return read
+
+
+def send_outgoing_mail() -> int:
+    """Send waiting subscriber mail through the postman, over one SMTP connection; returns
+    how many were sent."""
+    runtime = current()
+    runtime.redis.delete(_kick_key(runtime, send_outgoing_mail))
+    me = my_name(runtime.redis)
+    deadline = time.monotonic() + JOB_SECONDS
+    sent = 0
+    with contextlib.ExitStack() as stack, runtime.Session() as session:
+        postman: Postman | None = None
+        try:
+            while True:
+                holders = [n for n in outbox.claimers(session) if n != me]
+                dead = sorted(set(holders) - alive(runtime.redis, holders))
+                letters = outbox.claim(session, me, dead, MAIL_BATCH)
+                session.commit()
+                if not letters:
+                    break
+                if postman is None:
+                    postman = stack.enter_context(runtime.postman())
+                topics = service.topic_names_of(session, [x.subscriber_id for x in letters])
+                session.commit()
+                for letter in letters:
+                    sent += _send_one(runtime, session, postman, letter,
+                                      topics.get(letter.subscriber_id, []))
+                if time.monotonic() >= deadline:
+                    break
+        finally:
+            session.rollback()
+            outbox.release(session, me)
+        if time.monotonic() >= deadline and outbox.waiting(session):
+            kick(runtime, send_outgoing_mail)
+    return sent
+
+
+def _send_one(runtime: Runtime, session, postman: Postman,  # noqa: ANN001
+              letter: outbox.Letter, topics: list[str]) -> int:
+    if not letter.wanted:  # confirmed, left or bounced since it was asked for
+        outbox.mark_done(session, letter.id)
+        return 0
+    _, data = _subscriber_mail(runtime, letter.subscriber_id, letter.email, letter.kind,
+                               letter.token_version, message_key=f"m{letter.id}",
+                               topics=topics)
+    try:
+        postman.send(letter.email, data, copy=Copy(letter.subscriber_id))
+    except TemporaryFailure as exc:
+        if not outbox.retry_later(session, letter):
+            log.warning("%s mail to subscriber %s given up: %s", letter.kind,
+                        letter.subscriber_id, exc)
+        return 0
+    except LoginRefused:
+        raise  # about us, not the reader: nothing can go out until SMTP_URL is fixed
+    except PermanentFailure as exc:
+        log.warning("%s mail to subscriber %s refused: %s", letter.kind, letter.subscriber_id, exc)
+        outbox.mark_done(session, letter.id)
+        return 0
+    outbox.mark_done(session, letter.id)
+    return 1
+
+
+def recover(runtime: Runtime) -> None:
+    """From the tick: queue the jobs again if work waits and no job is queued for it.
+
+    This is also how the share of a killed worker is taken over: once its heartbeat is gone,
+    the next tick queues the jobs and they claim what it held.
+    """
+    stream = intake.Stream(runtime.redis, intake.stream_key(runtime.settings.queue_name))
+    if stream.backlog():  # new entries, or entries held by a process (maybe a dead one)
+        kick(runtime, record_signups)
+    with runtime.session() as session:
+        holders = outbox.claimers(session)
+        if outbox.waiting(session) or set(holders) - alive(runtime.redis, holders):
+            kick(runtime, send_outgoing_mail)
+        outbox.purge(session)
 
 
 def enqueue_mail(runtime: Runtime, subscriber_id: int, kind: str) -> None:
-    runtime.queue.enqueue(send_subscriber_mail, subscriber_id, kind, retry=MAIL_RETRY)
-
-
-def record_signup(address: str, slugs: list[str]) -> str:
-    """Record the request and enqueue the right email (confirm, manage, or none)."""
-    runtime = current()
+    """One email decided by a view (expired link, undo): it leaves through the outbox and
+    the mail job too, so every subscriber email has the same path and the same guarantees."""
     with runtime.session() as session:
-        try:
-            signup = service.subscribe(session, address, slugs)
-        except ValidationError as exc:  # e.g. a topic archived since the form was sent
-            log.info("sign-up dropped: %s", exc.message)
-            return "invalid"
-        subscriber_id = signup.subscriber.id if signup.subscriber else None
-    if subscriber_id is not None and signup.mail is not service.MailToSend.NONE:
-        enqueue_mail(runtime, subscriber_id, signup.mail.value)
-    return signup.mail.value
+        outbox.add(session, subscriber_id, kind)
+    kick(runtime, send_outgoing_mail)
 
 
 def enqueue_link_request(runtime: Runtime, address: str) -> None:
-    runtime.queue.enqueue(send_new_link, address, retry=SIGNUP_RETRY)
+    request_id = requests.stash(runtime.redis, {"address": address})
+    runtime.signup_queue.enqueue(send_new_link, request_id, retry=SIGNUP_RETRY)
 
 
-def send_new_link(address: str) -> str:
+def send_new_link(request_id: str) -> str:
     """A new preferences or confirmation link for whoever owns this address (if anyone)."""
     runtime = current()
+    if "@" in request_id:  # queued by the previous release, which passed the address
+        request: dict | None = {"address": request_id}  # type: ignore[type-arg]
+    else:
+        request = requests.load(runtime.redis, request_id)
+    if request is None:
+        return "expired"
     with runtime.session() as session:
         try:
-            subscriber_id, mail = service.request_new_link(session, address)
+            subscriber_id, mail = service.request_new_link(session, request["address"])
         except ValidationError:
+            requests.discard(runtime.redis, request_id)
             return "invalid"
+        if subscriber_id is not None and mail is not service.MailToSend.NONE:
+            outbox.add(session, subscriber_id, mail.value)  # decided and recorded together
+    requests.discard(runtime.redis, request_id)
     if subscriber_id is not None and mail is not service.MailToSend.NONE:
-        enqueue_mail(runtime, subscriber_id, mail.value)
+        kick(runtime, send_outgoing_mail)
     return mail.value
+
+
+def record_signup(address: str, slugs: list[str]) -> None:
+    """A sign-up job queued by the previous release (one job per address): into the stream."""
+    accept_signup(current(), address, slugs)
 
 
 def send_subscriber_mail(subscriber_id: int, kind: str) -> str | None:
@@ -110,7 +246,8 @@ def send_import_confirmations(subscriber_ids: list[int]) -> int:
 
 
 def _subscriber_mail(runtime: Runtime, subscriber_id: int, to: str, kind: str,
-                     version: int = 0) -> tuple[str, bytes]:
+                     version: int = 0, message_key: str | None = None,
+                     topics: list[str] | None = None) -> tuple[str, bytes]:
     """(Message-ID, bytes) of a confirmation or 'manage your topics' email."""
     s = runtime.settings
     link = Links.from_settings(s)
@@ -120,9 +257,11 @@ def _subscriber_mail(runtime: Runtime, subscriber_id: int, to: str, kind: str,
         "preferences": link.preferences(subscriber_id, version),
         "unsubscribe": link.unsubscribe(subscriber_id, version),
     }
-    with runtime.Session() as session:
-        topics = service.topic_names(session, subscriber_id)
+    if topics is None:  # batch senders look them up for the whole batch at once
+        with runtime.Session() as session:
+            topics = service.topic_names(session, subscriber_id)
     return build_transactional(
         kind, to=to, subscriber_id=subscriber_id, urls=urls, list_name=s.list_name,
         base_url=s.base_url, mail_from=s.mail_from, list_id=s.list_id, topics=topics,
+        message_key=message_key,
     )

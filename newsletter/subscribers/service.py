@@ -6,36 +6,26 @@ newsletter.errors; the caller commits and decides which email to enqueue.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
 from ..models import Subscriber, SubscriberStatus, Subscription, Topic, utcnow
+from ..webhooks import events as webhooks
 from . import retention, suppression
 from .addresses import email_key, normalize_email
+from .signups import RESEND_INTERVAL, MailToSend, Request, SignUp, subscribe_many, throttle
 
-RESEND_INTERVAL = timedelta(minutes=10)
+__all__ = ["RESEND_INTERVAL", "MailToSend", "SignUp"]  # recorded in signups.py
+
 MAX_SLUG = 100
 MAX_TOPICS = 200
 PAUSE_CHOICES = {"1": timedelta(weeks=1), "4": timedelta(weeks=4), "indefinite": None}
-
-
-class MailToSend(StrEnum):
-    CONFIRM = "confirm"
-    MANAGE = "manage"
-    NONE = "none"
-
-
-@dataclass(frozen=True)
-class SignUp:
-    subscriber: Subscriber | None
-    mail: MailToSend
 
 
 @dataclass(frozen=True)
@@ -59,9 +49,46 @@ def topics_by_slug(session: Session, slugs: list[str]) -> list[Topic]:
     } if plausible else {}
     unknown = [s for s in wanted if s not in found]
     if unknown:
-        shown = ", ".join(u[:64].replace("\x00", "") for u in unknown[:5])
-        raise ValidationError(f"Unknown topic: {shown}. Choose from the list.", field="topics")
+        raise _unknown_topics(unknown)
     return [found[s] for s in wanted]
+
+
+def _unknown_topics(unknown: list[str]) -> ValidationError:
+    shown = ", ".join(u[:64].replace("\x00", "") for u in unknown[:5])
+    return ValidationError(f"Unknown topic: {shown}. Choose from the list.", field="topics")
+
+
+def check_request(raw_email: str, slugs: list[str], live: Collection[str]) -> tuple[str, list[str]]:
+    """The normalized address and chosen slugs, checked against `live` slugs (the sign-up
+    page's cached list) without touching the database; or ValidationError. Like
+    check_signup, it looks at nothing about the address's history."""
+    address = normalize_email(raw_email)
+    return address, _check_slugs(slugs, live)
+
+
+def request_problems(raw_email: str, slugs: list[str], live: Collection[str]) -> dict[str, str]:
+    """Every problem with a sign-up at once, by field, so the form shows them all together
+    (the checks of check_request, which stops at the first); empty when it would pass."""
+    problems: dict[str, str] = {}
+    for field, check in (("email", lambda: normalize_email(raw_email)),
+                         ("topics", lambda: _check_slugs(slugs, live))):
+        try:
+            check()
+        except ValidationError as exc:
+            problems[field] = exc.message
+    return problems
+
+
+def _check_slugs(slugs: list[str], live: Collection[str]) -> list[str]:
+    if len(slugs) > MAX_TOPICS:
+        raise ValidationError("Too many topics in one request.", field="topics")
+    wanted = list(dict.fromkeys(s.strip() for s in slugs if s and s.strip()))
+    unknown = [s for s in wanted if s not in live]
+    if unknown:
+        raise _unknown_topics(unknown)
+    if not wanted:
+        raise ValidationError("Choose at least one topic.", field="topics")
+    return wanted
 
 
 def is_suppressed(session: Session, address: str) -> bool:
@@ -70,11 +97,20 @@ def is_suppressed(session: Session, address: str) -> bool:
 
 def topic_names(session: Session, subscriber_id: int) -> list[str]:
     """Names of the live topics a subscriber follows, in the site's order (for their emails)."""
-    return list(session.scalars(
-        select(Topic.name).join(Subscription, Subscription.topic_id == Topic.id)
-        .where(Subscription.subscriber_id == subscriber_id, Topic.archived_at.is_(None))
+    return topic_names_of(session, [subscriber_id]).get(subscriber_id, [])
+
+
+def topic_names_of(session: Session, subscriber_ids: list[int]) -> dict[int, list[str]]:
+    """topic_names for many subscribers in one query (a batch of confirmations)."""
+    names: dict[int, list[str]] = {}
+    for sid, name in session.execute(
+        select(Subscription.subscriber_id, Topic.name)
+        .join(Topic, Subscription.topic_id == Topic.id)
+        .where(Subscription.subscriber_id.in_(subscriber_ids), Topic.archived_at.is_(None))
         .order_by(Topic.position, Topic.name)
-    ))
+    ):
+        names.setdefault(sid, []).append(name)
+    return names
 
 
 def find_by_email(session: Session, address: str) -> Subscriber | None:
@@ -103,70 +139,15 @@ def check_signup(session: Session, raw_email: str, slugs: list[str]) -> tuple[st
     return address, topics
 
 
-def signup_problems(session: Session, raw_email: str, slugs: list[str]) -> dict[str, str]:
-    """Every problem with a sign-up at once, by field, so the form shows them all together.
-
-    Same checks as check_signup, which stops at the first; empty when it would pass.
-    """
-    problems: dict[str, str] = {}
-    try:
-        normalize_email(raw_email)
-    except ValidationError as exc:
-        problems["email"] = exc.message
-    try:
-        if len(slugs) > MAX_TOPICS:
-            raise ValidationError("Too many topics in one request.", field="topics")
-        if not topics_by_slug(session, slugs):
-            raise ValidationError("Choose at least one topic.", field="topics")
-    except ValidationError as exc:
-        problems["topics"] = exc.message
-    return problems
-
-
 def subscribe(
     session: Session, raw_email: str, slugs: list[str], now: datetime | None = None
 ) -> SignUp:
-    """Record a sign-up request; the answer shown to the visitor never depends on the result.
-
-    An active subscriber's topics are not changed from the public form (anyone can type
-    any address); they get a 'manage your topics' email instead.
-
-    Someone who erased their data may come back: that is a new sign-up with a new
-    confirmation, and only the confirmation lifts the erasure entry. Other suppressions
-    (complaints) are final.
-    """
-    now = now or utcnow()
+    """One sign-up (CLI, tests): validates like the form, then records it as a batch of one."""
     address, topics = check_signup(session, raw_email, slugs)
-    entry = suppression.find(session, address)
-    if entry is not None and entry.reason != suppression.ERASED:
-        return SignUp(None, MailToSend.NONE)
-    subscriber = find_by_email(session, address)
-    if subscriber is None:
-        subscriber = _insert_subscriber(session, address, now)
-    subscriber = _lock(session, subscriber.id)
-    if subscriber.status in (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED):
-        mail = MailToSend.MANAGE
-    else:
-        _replace_topics(session, subscriber, topics)
-        mail = MailToSend.CONFIRM
-    if subscriber.status == SubscriberStatus.BOUNCED:
-        mail = MailToSend.NONE
-    mail = _throttle(subscriber, mail, now)
-    session.flush()
-    return SignUp(subscriber, mail)
-
-
-def _throttle(subscriber: Subscriber, mail: MailToSend, now: datetime) -> MailToSend:
-    """At most one email per address per RESEND_INTERVAL, however often the form is sent."""
-    if mail is MailToSend.NONE:
-        return mail
-    last = subscriber.last_mail_at
-    if last is not None and last.tzinfo is None and now.tzinfo is not None:
-        last = last.replace(tzinfo=now.tzinfo)
-    if last is not None and now - last < RESEND_INTERVAL:
-        return MailToSend.NONE
-    subscriber.last_mail_at = now
-    return mail
+    result = subscribe_many(session, [Request(address, tuple(t.slug for t in topics))], now)[0]
+    if result is None:  # cannot happen after check_signup, short of a concurrent archive
+        raise ValidationError("Choose at least one topic.", field="topics")
+    return result
 
 
 def request_confirmation(
@@ -178,7 +159,7 @@ def request_confirmation(
         SubscriberStatus.PENDING, SubscriberStatus.UNSUBSCRIBED
     ):
         return MailToSend.NONE
-    mail = _throttle(subscriber, MailToSend.CONFIRM, now or utcnow())
+    mail = throttle(subscriber, MailToSend.CONFIRM, now or utcnow())
     session.flush()
     return mail
 
@@ -199,7 +180,7 @@ def request_new_link(session: Session, raw_email: str, now: datetime | None = No
         mail = MailToSend.CONFIRM
     else:
         return None, MailToSend.NONE
-    mail = _throttle(subscriber, mail, now or utcnow())
+    mail = throttle(subscriber, mail, now or utcnow())
     session.flush()
     return subscriber.id, mail
 
@@ -218,24 +199,6 @@ def _lock(session: Session, subscriber_id: int) -> Subscriber:
     if subscriber is None:
         raise NotFound("We could not find this subscription. It may have been erased.")
     session.expire(subscriber, ["subscriptions"])
-    return subscriber
-
-
-def _insert_subscriber(session: Session, address: str, now: datetime) -> Subscriber:
-    """Insert, or pick up the row a concurrent request just inserted (unique email_key)."""
-    subscriber = Subscriber(
-        email=address, email_key=email_key(address), status=SubscriberStatus.PENDING,
-        created_at=now, updated_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(subscriber)
-            session.flush()
-    except IntegrityError:
-        existing = find_by_email(session, address)
-        if existing is None:
-            raise
-        return existing
     return subscriber
 
 
@@ -265,6 +228,8 @@ def confirm(session: Session, subscriber_id: int, now: datetime | None = None) -
         subscriber.confirmed_at = now or utcnow()
         subscriber.unsubscribed_at = None
         suppression.lift_erasure(session, subscriber.email)
+        webhooks.emit(session, "subscriber.confirmed", webhooks.subscriber_data(subscriber),
+                      subscriber.confirmed_at)
     return subscriber
 
 
@@ -302,6 +267,8 @@ def unsubscribe(session: Session, subscriber_id: int, now: datetime | None = Non
     if subscriber.status != SubscriberStatus.UNSUBSCRIBED:
         subscriber.status = SubscriberStatus.UNSUBSCRIBED
         subscriber.unsubscribed_at = now or utcnow()
+        webhooks.emit(session, "subscriber.unsubscribed", webhooks.subscriber_data(subscriber),
+                      subscriber.unsubscribed_at)
     return subscriber
 
 
@@ -339,6 +306,7 @@ def erase(session: Session, subscriber_id: int) -> None:
     """Delete the person; keep only a keyed hash so an import cannot re-add them by mistake."""
     subscriber = get_subscriber(session, subscriber_id)
     suppression.suppress(session, subscriber.email, reason=suppression.ERASED)
+    webhooks.emit(session, "subscriber.erased", webhooks.subscriber_data(subscriber))
     session.delete(subscriber)
     session.flush()
 
@@ -384,6 +352,8 @@ def mark_bounced(session: Session, subscriber_id: int, reason: str) -> Subscribe
     if subscriber.status in (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED,
                              SubscriberStatus.PENDING):
         subscriber.status = SubscriberStatus.BOUNCED
+        webhooks.emit(session, "subscriber.bounced",
+                      {**webhooks.subscriber_data(subscriber), "reason": subscriber.bounce_reason})
     return subscriber
 
 
@@ -394,6 +364,7 @@ def complain(session: Session, subscriber_id: int, now: datetime | None = None) 
         return None
     unsubscribe(session, subscriber_id, now)
     suppress(session, subscriber.email, reason="complaint")
+    webhooks.emit(session, "subscriber.complained", webhooks.subscriber_data(subscriber), now)
     return subscriber
 
 

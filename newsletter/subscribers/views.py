@@ -17,16 +17,16 @@ from flask import (
 )
 from flask import session as flask_session
 from flask_wtf.csrf import CSRFError, validate_csrf
-from sqlalchemy import select
 from wtforms import ValidationError as FormValidationError
 
 from ..editorial.topics import list_topics
 from ..errors import InvalidToken, NotFound, ValidationError
 from ..extensions import csrf, limiter
-from ..models import SubscriberStatus, TopicUpdate, UpdateStatus
+from ..models import SubscriberStatus
 from ..web.db import db, runtime
-from . import access, service
+from . import access, outbox, service
 from .addresses import email_key, normalize_email
+from .catalog import CardCache, TopicCard, load_cards
 from .forms import (
     ActionForm,
     EraseForm,
@@ -36,7 +36,7 @@ from .forms import (
     SubscribeForm,
     topic_choices,
 )
-from .jobs import enqueue_link_request, enqueue_mail, enqueue_signup
+from .jobs import accept_signup, enqueue_link_request, enqueue_mail, kick, send_outgoing_mail
 from .schedule import next_briefing
 from .tokens import ExpiredToken, Purpose, Tokens
 
@@ -85,18 +85,13 @@ def _email_limit() -> str:
     return current_app.config["SUBSCRIBE_LIMIT_EMAIL"]
 
 
-def _topic_cards(topics: list) -> list[dict]:  # type: ignore[type-arg]
-    """Each topic with its latest published headline, for the sign-up page."""
-    latest: dict[int, str] = {}
-    rows = db().execute(
-        select(TopicUpdate.topic_id, TopicUpdate.headline)
-        .where(TopicUpdate.status == UpdateStatus.PUBLISHED)
-        .order_by(TopicUpdate.topic_id, TopicUpdate.created_at.desc())
-    )
-    for topic_id, headline in rows:
-        latest.setdefault(topic_id, headline)
-    return [{"slug": t.slug, "name": t.name, "description": t.description,
-             "latest": latest.get(t.id)} for t in topics]
+def _cards() -> list[TopicCard]:
+    """The sign-up page's topics from this process's cache (see catalog)."""
+    cache = current_app.extensions.get("topic_cards")
+    if cache is None:
+        cache = current_app.extensions["topic_cards"] = CardCache(
+            current_app.config["SIGNUP_PAGE_CACHE_SECONDS"])
+    return cache.get(runtime().Session)
 
 
 SIGNUP_KEY = "signup"  # the address and topics just typed, for the check-your-inbox page
@@ -106,29 +101,30 @@ SIGNUP_KEY = "signup"  # the address and topics just typed, for the check-your-i
 @limiter.limit(_ip_limit, methods=["POST"])
 @limiter.limit(_email_limit, key_func=_email_limit_key, methods=["POST"])
 def subscribe():  # type: ignore[no-untyped-def]
-    topics = list_topics(db())
+    cards = _cards()
     form = SubscribeForm()
-    form.topics.choices = topic_choices(topics)
+    form.topics.choices = topic_choices(cards)
     if request.method == "GET":
         wanted = request.args.get("topic")
-        if wanted and wanted in {t.slug for t in topics}:
+        if wanted and wanted in {t.slug for t in cards}:
             form.topics.data = [wanted]
-        return render_template("subscribe.html", form=form, topics=_topic_cards(topics))
+        return render_template("subscribe.html", form=form, topics=cards)
     valid = form.validate_on_submit()
     if form.website.data:  # bot: pretend all went well
         return _check_inbox_redirect(form.email.data or "", [])
     # every problem at once, each next to its field
-    problems = service.signup_problems(db(), form.email.data or "", form.topics.data or [])
+    live = {t.slug for t in cards}  # checked against the page's list: no database work
+    problems = service.request_problems(form.email.data or "", form.topics.data or [], live)
     for name, message in problems.items():
         field = getattr(form, name)
         if not field.errors:
             field.errors = [*field.errors, message]
     if not valid or problems:
-        return render_template("subscribe.html", form=form, topics=_topic_cards(topics)), 422
-    address, chosen = service.check_signup(db(), form.email.data or "", form.topics.data or [])
-    # Whatever this address's history, the request does the same work: one enqueue.
-    enqueue_signup(runtime(), address, [t.slug for t in chosen])
-    return _check_inbox_redirect(address, [t.slug for t in chosen])
+        return render_template("subscribe.html", form=form, topics=cards), 422
+    address, slugs = service.check_request(form.email.data or "", form.topics.data or [], live)
+    # Whatever this address's history, the request does the same work: one Redis round trip.
+    accept_signup(runtime(), address, slugs)
+    return _check_inbox_redirect(address, slugs)
 
 
 def _check_inbox_redirect(address: str, slugs: list[str], *, new_link: bool = False
@@ -174,7 +170,7 @@ def resend():  # type: ignore[no-untyped-def]
     if not signup.get("email"):
         return redirect(url_for("public.subscribe"), code=303)
     if signup.get("topics"):
-        enqueue_signup(runtime(), signup["email"], list(signup["topics"]))
+        accept_signup(runtime(), signup["email"], list(signup["topics"]))
     elif signup.get("new_link"):
         enqueue_link_request(runtime(), signup["email"])
     flash("Sent again. Give it a minute, and look in your spam folder too.", "success")
@@ -233,9 +229,11 @@ def _expired(subscriber_id: int):  # type: ignore[no-untyped-def]
         raise CSRFError()
     session = db()
     mail = service.request_confirmation(session, subscriber_id)
+    if mail is service.MailToSend.CONFIRM:
+        outbox.add(session, subscriber_id, mail.value)
     session.commit()
     if mail is service.MailToSend.CONFIRM:
-        enqueue_mail(runtime(), subscriber_id, mail.value)
+        kick(runtime(), send_outgoing_mail)
     # The same answer whether or not a mail went out (erased, already active, throttled).
     return render_template("expired.html", form=form, sent=True)
 
@@ -266,7 +264,7 @@ def preferences(token: str):  # type: ignore[no-untyped-def]
 
 def _preferences_page(token, subscriber, topics, form, pause_form, changes):  # type: ignore[no-untyped-def]
     return render_template(
-        "preferences.html", token=token, subscriber=subscriber, topics=_topic_cards(topics),
+        "preferences.html", token=token, subscriber=subscriber, topics=load_cards(db()),
         next_briefing=next_briefing(db(), subscriber),
         form=form, pause_form=pause_form, action_form=ActionForm(), erase_form=EraseForm(),
         changes=changes, unsubscribe_token=_link_token(Purpose.UNSUBSCRIBE, subscriber),

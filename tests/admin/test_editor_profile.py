@@ -84,3 +84,12 @@ def test_emails_link_the_stored_picture_with_an_absolute_url():
                             base_url="https://news.example.test")
     _, html = rendered.stamp(1, "https://p", "https://u")
     assert 'src="https://news.example.test/pictures/' + "a" * 64 + '.jpg"' in html
+
+
+def test_an_editor_can_remove_their_picture(as_editor, db, editor):
+    upload(as_editor, png(300, 300))
+    response = as_editor.post("/admin/profile", data={"name": "Erin Editor", "remove_picture": "1"},
+                              content_type="multipart/form-data")
+    assert response.status_code == 302
+    db.expire_all()
+    assert db.get(Editor, editor.id).avatar_url is None

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
-from rq import Worker
 from sqlalchemy import func, select
 
 from newsletter.jobs import tick
 from newsletter.models import Delivery, Edition, Topic, TopicUpdate, utcnow
+from newsletter.runtime import WORKER_CLASS
 from newsletter.subscribers.importer import import_subscribers
 from tests.browser_support import (  # noqa: F401
     CHROMIUM_ARGS,
@@ -105,7 +105,7 @@ def top(page: Page) -> None:
 
 
 def run_jobs(runtime, max_jobs: int | None = None) -> None:  # type: ignore[no-untyped-def]
-    Worker([runtime.queue], connection=runtime.redis).work(
+    WORKER_CLASS(runtime.queues, connection=runtime.redis).work(
         burst=True, logging_level="WARNING", max_jobs=max_jobs)
 
 

@@ -85,3 +85,12 @@ def test_receive_command_exits_75_when_the_database_is_down(tmp_path: Path, redi
     assert proc.returncode == 75, proc.stderr
     assert b"try again later" in proc.stderr
     assert b"Traceback" not in proc.stderr
+
+
+def test_api_takes_an_internationalized_message_as_message_global(client, auth):
+    raw = b"From: MAILER-DAEMON@mx.example\nTo: n@example.com\nSubject: Unzustellbar\n\n" + \
+        "<jürgen@example.de>: 550 5.1.1 Benutzer unbekannt, user unknown\n".encode()
+    response = client.post("/api/v1/bounces", data=raw,
+                           headers={**auth, "Content-Type": "message/global"})
+    assert response.status_code == 201
+    assert response.json["recipients"][0]["reason"] == "userunknown"

@@ -97,7 +97,7 @@ def test_one_click_unsubscribe_stops_the_next_edition(client, smtp, work, newsro
 @pytest.mark.embedded
 def test_the_same_flow_works_on_the_embedded_defaults(embedded_app):
     """SQLite, the embedded Redis and the .eml outbox: what `make run` uses."""
-    from rq import Worker
+    from newsletter.runtime import WORKER_CLASS
 
     runtime = embedded_app.extensions["newsletter"]
     with runtime.Session() as db:
@@ -115,7 +115,7 @@ def test_the_same_flow_works_on_the_embedded_defaults(embedded_app):
         for old in outbox.glob("*.eml"):
             old.unlink()
         send_edition(client, token, ids, subject)
-        Worker([runtime.queue], connection=runtime.redis).work(burst=True, logging_level="WARNING")
+        WORKER_CLASS(runtime.queues, connection=runtime.redis).work(burst=True, logging_level="WARNING")
         messages = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
                     for p in sorted(Path(outbox).glob("*.eml"))]
         return {m["To"]: m for m in messages}

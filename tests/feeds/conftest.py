@@ -33,7 +33,7 @@ def feed_server() -> Iterator[FeedServer]:
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     """The shared settings (private addresses allowed) with test-sized fetch limits."""
-    return dataclasses.replace(settings, extra={**settings.extra, **SMALL_LIMITS})
+    return dataclasses.replace(settings, **SMALL_LIMITS)
 
 
 @pytest.fixture

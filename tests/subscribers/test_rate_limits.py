@@ -56,3 +56,26 @@ def test_typos_from_different_people_do_not_share_a_bucket(strict_app) -> None:
     codes = [post_from(strict_app, f"192.0.2.{i}", f"not-an-address-{i}").status_code
              for i in range(1, 5)]
     assert codes == [422, 422, 422, 422]
+
+
+def test_distinct_visitors_behind_one_proxy_are_not_limited_together(settings, app,
+                                                                      db) -> None:
+    from dataclasses import replace
+    make_topic(db, "world")
+    db.commit()
+    proxied = create_app(replace(settings, trusted_proxies=1),
+                         {**TEST_CONFIG, "SUBSCRIBE_LIMIT_IP": "3 per minute"})
+    try:
+        def post(visitor: str, email: str) -> int:
+            client = proxied.test_client()
+            env = {"REMOTE_ADDR": "10.0.0.1"}  # every request comes through the proxy
+            headers = {"X-Forwarded-For": visitor}
+            html = client.get("/subscribe", environ_base=env, headers=headers)
+            return client.post("/subscribe", environ_base=env, headers=headers, data={
+                "email": email, "topics": "world",
+                "csrf_token": csrf_token(html.get_data(as_text=True))}).status_code
+
+        assert [post(f"198.18.0.{i}", f"v{i}@example.com") for i in range(8)] == [303] * 8
+        assert [post("198.18.1.1", f"w{i}@example.com") for i in range(4)] == [303] * 3 + [429]
+    finally:
+        proxied.extensions["newsletter"].engine.dispose()

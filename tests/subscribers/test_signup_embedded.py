@@ -8,10 +8,10 @@ from email import policy
 from urllib.parse import urlsplit
 
 import pytest
-from rq import Worker
 from sqlalchemy import select
 
 from newsletter.models import Subscriber, SubscriberStatus
+from newsletter.runtime import WORKER_CLASS
 from tests.factories import make_topic
 from tests.subscribers.pages import csrf_token, sign_up
 
@@ -24,7 +24,7 @@ def test_sign_up_and_confirm_on_the_embedded_defaults(embedded_app) -> None:
         db.commit()
     client = embedded_app.test_client()
     assert sign_up(client, "local@example.com", ["world"]).status_code == 200
-    Worker([runtime.queue], connection=runtime.redis).work(burst=True, logging_level="WARNING")
+    WORKER_CLASS(runtime.queues, connection=runtime.redis).work(burst=True, logging_level="WARNING")
 
     [path] = list(runtime.settings.outbox.glob("*.eml"))
     mail = email.message_from_bytes(path.read_bytes(), policy=policy.default)

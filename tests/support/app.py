@@ -15,6 +15,7 @@ TEST_CONFIG = {
     "SUBSCRIBE_LIMIT_EMAIL": "10000 per minute",
     "LOGIN_LIMIT": "10000 per minute",
     "LOGIN_LIMIT_ACCOUNT": "10000 per minute",
+    "SIGNUP_PAGE_CACHE_SECONDS": 0,  # tests change topics between requests
 }
 
 

@@ -1,0 +1,1 @@
+"""Pieces the benchmark scripts share (not scripts themselves: `make bench` runs bench/*.py)."""

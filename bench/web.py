@@ -1,0 +1,130 @@
+"""The web under load: gunicorn on PostgreSQL, an open-loop generator, two public paths.
+
+    .venv/bin/python bench/web.py                      # 200 req/s for 15 s on each path
+    .venv/bin/python bench/web.py --rate 200 --seconds 60
+
+Reuses bench/pages.py: its seed (demo newsroom + a timeline on /topics/ukraine), its
+gunicorn start (the Procfile's 2 workers × 4 threads) and its open-loop generator (requests
+on a fixed schedule, latency from the scheduled time to the last byte, so queueing counts).
+Paths, one after the other:
+- `GET /topics/ukraine`;
+- the RFC 8058 one-click unsubscribe, `POST /unsubscribe/<token>` with
+  `List-Unsubscribe=One-Click`, each request for a different reader (as mailbox providers
+  send them), afterwards checked in the database: every reader asked must be unsubscribed.
+Ends with one JSON line: {"rate", "seconds", "<path>_p50_ms", "<path>_p99_ms",
+"<path>_max_ms", "<path>_errors", "<path>_rps", ..., "unsubscribed_in_db", "load_avg_before"}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.pages import free_port, load, percentile, seed, start_gunicorn  # noqa: E402
+
+SECRET = "bench-secret"
+WARM_UP = 100  # readers unsubscribed while warming up (not measured)
+
+
+def add_readers(url: str, count: int) -> list[int]:
+    """`count` active readers in one INSERT … SELECT; their ids in order."""
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "INSERT INTO subscriber (email, email_key, status, created_at, updated_at, confirmed_at)"
+            " SELECT 'webreader' || n || '@example.com', 'webreader' || n || '@example.com',"
+            " 'active', now(), now(), now() FROM generate_series(1, %s) AS n RETURNING id",
+            (count,)).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def unsubscribed(url: str, ids: list[int]) -> int:
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(dsn) as conn:
+        return conn.execute("SELECT count(*) FROM subscriber WHERE id = ANY(%s)"
+                            " AND status = 'unsubscribed'", (ids,)).fetchone()[0]
+
+
+def one_click_requests(port: int, ids: list[int]):  # type: ignore[no-untyped-def]
+    """The i-th request unsubscribes the i-th reader with the token their email carried."""
+    from newsletter.subscribers.links import Links
+    from newsletter.subscribers.tokens import Tokens
+
+    links = Links(Tokens(SECRET), f"http://127.0.0.1:{port}")
+    body = b"List-Unsubscribe=One-Click"
+    head = ("POST {} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nUser-Agent: bench/web.py\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n")
+    paths = [links.unsubscribe(i).split(str(port), 1)[1] for i in ids]
+    return lambda n: head.format(paths[n], port).encode() + body
+
+
+def figures(name: str, latencies: list[float], errors: int, elapsed: float) -> dict[str, float]:
+    ms = [v * 1000 for v in latencies] or [0.0]
+    return {f"{name}_p50_ms": round(statistics.median(ms), 2),
+            f"{name}_p99_ms": round(percentile(ms, 0.99), 2),
+            f"{name}_max_ms": round(max(ms), 2), f"{name}_errors": errors,
+            f"{name}_rps": round(len(latencies) / elapsed, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--topic-path", default="/topics/ukraine")
+    args = parser.parse_args()
+    load_before = os.getloadavg()
+
+    from newsletter.migrate import upgrade
+    from tests.support.services import PostgresDatabase, RedisDatabase
+
+    database, redis_db = PostgresDatabase(), RedisDatabase()
+    url = database.create()
+    redis_db.acquire()
+    port = free_port()
+    server = None
+    out: dict[str, object] = {"rate": args.rate, "seconds": args.seconds}
+    try:
+        upgrade(url)
+        seed(url)
+        measured = int(args.rate * args.seconds)
+        ids = add_readers(url, WARM_UP + measured)
+        env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_db.url,
+               "SECRET_KEY": SECRET, "BASE_URL": f"http://127.0.0.1:{port}",
+               "NEWSLETTER_INSTANCE": tempfile.mkdtemp(prefix="bench-web-")}
+        server = start_gunicorn(port, env)
+        asyncio.run(load(port, args.topic_path, 50, 2))  # warm up: imports, templates, pool
+        out.update(figures("topic", *asyncio.run(load(port, args.topic_path, args.rate,
+                                                      args.seconds))))
+        make = one_click_requests(port, ids)
+        asyncio.run(load(port, "", 50, WARM_UP / 50, make))
+        out.update(figures("unsubscribe", *asyncio.run(load(
+            port, "", args.rate, args.seconds, lambda n: make(WARM_UP + n)))))
+        out["unsubscribed_in_db"] = unsubscribed(url, ids[WARM_UP:])
+        out["unsubscribe_asked"] = measured
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+        redis_db.release()
+        database.drop()
+    out["load_avg_before"] = [round(x, 2) for x in load_before]
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
