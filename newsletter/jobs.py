@@ -22,6 +22,7 @@ from .runtime import current
 from .subscribers import retention
 from .subscribers import service as subscribers
 from .subscribers.jobs import recover as recover_signups
+from .webhooks.jobs import enqueue_due_webhooks
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ def tick(now: datetime | None = None) -> dict[str, int]:
         keep_sending(runtime, edition_id, now)
     enqueue_due_feeds(runtime, now)
     enqueue_mailbox_poll(runtime)
+    enqueue_due_webhooks(runtime)
     recover_signups(runtime)
     return {"started": started, "recovered": recovered, "resumed_subscribers": resumed,
             "purged_unconfirmed": purged}

@@ -41,6 +41,7 @@ def feed_progress(feed_id: int) -> str:
 
 
 BOUNCE_MAILBOX_POLL = f"{PREFIX}:bounces:mailbox-poll"  # one BOUNCE_MAILBOX poll at a time
+WEBHOOK_DISPATCH = f"{PREFIX}:webhooks:dispatch"  # one webhook dispatch job at a time
 
 
 def signup_stream(queue_name: str) -> str:

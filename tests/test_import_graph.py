@@ -12,7 +12,7 @@ import pytest
 
 DOMAIN = ("newsletter.feeds", "newsletter.delivery", "newsletter.mail", "newsletter.editorial",
           "newsletter.subscribers", "newsletter.accounts", "newsletter.bounces",
-          "newsletter.jobs", "newsletter.keys", "newsletter.defaults")
+          "newsletter.jobs", "newsletter.keys", "newsletter.defaults", "newsletter.webhooks")
 WEB = ("flask", "werkzeug", "newsletter.web", "newsletter.admin", "newsletter.api",
        "newsletter.site", "newsletter.cli")
 

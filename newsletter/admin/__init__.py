@@ -65,6 +65,7 @@ def init_app(app: Flask) -> None:
         tokens,
         topics,
         updates,
+        webhooks,
     )
 
     @app.template_filter("local_time")

@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import jsonify
 
+from ..webhooks import signing
+from ..webhooks.events import EVENTS
 from . import bp
 
 _ERR = {"description": "Bad input", "content": {"application/json": {"schema": {
@@ -34,6 +36,21 @@ def _slug_param() -> list[dict[str, Any]]:
 
 def _id_param(name: str) -> list[dict[str, Any]]:
     return [{"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}]
+
+
+WEBHOOK_CALLS = (
+    "Each event is sent as `POST <url>` with the JSON body `{\"event\", \"occurred_at\", "
+    "\"data\"}` (schema WebhookCall) and the headers "
+    f"`{signing.TIMESTAMP_HEADER}` (Unix seconds when this attempt was made), "
+    f"`{signing.SIGNATURE_HEADER}: sha256=<hex>` (HMAC-SHA256 with the endpoint's secret over "
+    "the timestamp, a dot and the raw body: `timestamp + \".\" + body`) and "
+    f"`{signing.CALL_ID_HEADER}` (the same id on every retry of one call). Verify the "
+    "signature with a constant-time comparison and refuse timestamps more than "
+    f"{signing.REPLAY_WINDOW_SECONDS} seconds from your clock (the replay window). Any 2xx "
+    "answer within 10 seconds counts as delivered; anything else is retried with growing "
+    "delays (30 s up to 4 h) for a day. Delivery is at least once: deduplicate on "
+    f"`{signing.CALL_ID_HEADER}`. Redirects are not followed."
+)
 
 
 def document() -> dict[str, Any]:
@@ -83,11 +100,35 @@ def document() -> dict[str, Any]:
                 "requestBody": {"required": True, "content": {
                     "message/rfc822": {"schema": {"type": "string", "format": "binary"}}}},
             }},
+            "/webhooks": {
+                "get": _op("Webhook endpoints with their last call", "Endpoints",
+                           response="WebhookList"),
+                "post": {**_op("Register a webhook endpoint", "Created", "Webhook", "201", "Id"),
+                         "description": WEBHOOK_CALLS},
+            },
+            "/webhooks/{endpoint_id}": {
+                "parameters": _id_param("endpoint_id"),
+                "delete": _op("Remove a webhook endpoint and its pending calls", "Removed",
+                              status="204"),
+            },
             "/topics/{slug}/stories": {
                 "parameters": _slug_param(),
                 "get": _op("Story groups of a topic", "Stories", response="StoryList"),
             },
         },
+        "webhooks": {"event": {"post": {
+            "summary": "A call to a registered endpoint", "description": WEBHOOK_CALLS,
+            "parameters": [
+                {"name": signing.TIMESTAMP_HEADER, "in": "header", "required": True,
+                 "schema": {"type": "string", "pattern": "^[0-9]+$"}},
+                {"name": signing.SIGNATURE_HEADER, "in": "header", "required": True,
+                 "schema": {"type": "string", "pattern": "^sha256=[0-9a-f]{64}$"}},
+                {"name": signing.CALL_ID_HEADER, "in": "header", "required": True,
+                 "schema": {"type": "string"}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "$ref": "#/components/schemas/WebhookCall"}}}},
+            "responses": {"2XX": {"description": "Delivered; anything else is retried"}},
+        }}},
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
@@ -149,6 +190,24 @@ def document() -> dict[str, Any]:
                     "failed": {"type": "integer"}, "pending": {"type": "integer"},
                     "bounced": {"type": "integer"}, "complained": {"type": "integer"},
                     "bounce_rate": {"type": "number"}, "complaint_rate": {"type": "number"}}},
+                "Webhook": {"type": "object", "required": ["url", "events", "secret"],
+                            "properties": {
+                    "url": {"type": "string", "format": "uri", "maxLength": 2000,
+                            "description": "http(s) on a public address (private, loopback "
+                                           "and link-local addresses are refused)"},
+                    "events": {"type": "array", "minItems": 1, "items": {"enum": list(EVENTS)}},
+                    "secret": {"type": "string", "minLength": 16, "maxLength": 200,
+                               "description": "the HMAC key of X-Newsletter-Signature"}}},
+                "WebhookList": {"type": "array", "items": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "url": {"type": "string"},
+                    "events": {"type": "array", "items": {"type": "string"}},
+                    "last_call": {"type": ["object", "null"]}}}},
+                "WebhookCall": {
+                    "type": "object", "required": ["event", "occurred_at", "data"],
+                    "description": "the JSON body of every call (see POST /webhooks)",
+                    "properties": {"event": {"enum": list(EVENTS)},
+                                   "occurred_at": {"type": "string", "format": "date-time"},
+                                   "data": {"type": "object"}}},
                 "BounceResult": {"type": "object", "properties": {
                     "kind": {"enum": ["bounce", "complaint", "auto-reply", "delivered", "other"]},
                     "recipients": {"type": "array", "items": {"type": "object", "properties": {

@@ -16,6 +16,7 @@ from ..errors import InvalidTransition
 from ..lookup import get_or_404
 from ..mail.edition import render_edition
 from ..models import Edition, EditionItem, EditionStatus, TopicUpdate, utcnow
+from ..webhooks import events as webhooks
 from . import ledger
 
 ALLOWED = {
@@ -71,12 +72,20 @@ def start(session: Session, edition_id: int, *, list_name: str, base_url: str,
     if total == 0:
         edition.status = EditionStatus.SENT
         edition.finished_at = now
+        webhooks.emit(session, "edition.sent", _event_data(edition), now)
     session.flush()
     return total
 
 
 def pause(session: Session, edition_id: int, reason: str | None = None) -> Edition:
-    return _change(session, edition_id, "pause", pause_reason=reason)
+    edition = _change(session, edition_id, "pause", pause_reason=reason)
+    webhooks.emit(session, "edition.paused", {**_event_data(edition), "reason": reason or ""})
+    return edition
+
+
+def _event_data(edition: Edition) -> dict[str, object]:
+    """What a webhook says about an edition (its counts come from the API)."""
+    return {"edition_id": edition.id, "subject": edition.subject, "total": edition.total}
 
 
 def cancel(session: Session, edition_id: int, now: datetime | None = None) -> Edition:
@@ -111,10 +120,12 @@ def _get(session: Session, edition_id: int) -> Edition:
 def finish_if_done(session: Session, edition_id: int, now: datetime | None = None) -> bool:
     if ledger.unfinished(session, edition_id):
         return False
-    return _transition(
-        session, edition_id, {EditionStatus.SENDING}, EditionStatus.SENT,
-        finished_at=now or utcnow(),
-    )
+    now = now or utcnow()
+    if not _transition(session, edition_id, {EditionStatus.SENDING}, EditionStatus.SENT,
+                       finished_at=now):
+        return False
+    webhooks.emit(session, "edition.sent", _event_data(_get(session, edition_id)), now)
+    return True
 
 
 def summary(session: Session, edition_id: int, now: datetime | None = None) -> str:

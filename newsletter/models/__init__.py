@@ -16,12 +16,15 @@ from .statuses import (
     FeedStatus,
     SubscriberStatus,
     UpdateStatus,
+    WebhookCallStatus,
 )
+from .webhooks import WebhookCall, WebhookEndpoint
 
 __all__ = [
     "ApiToken", "Article", "Base", "BounceKind", "BounceRecord", "Delivery", "DeliveryStatus",
     "Edition", "EditionItem", "EditionStatus", "Editor", "EditorRole", "Feed", "FeedStatus",
     "OutgoingMail", "Picture", "Story", "Subscriber",
     "SubscriberStatus", "Subscription", "Suppression", "Topic", "TopicUpdate", "UTCDateTime",
-    "UpdateSource", "UpdateStatus", "utcnow",
+    "UpdateSource", "UpdateStatus", "WebhookCall", "WebhookCallStatus", "WebhookEndpoint",
+    "utcnow",
 ]

@@ -51,3 +51,9 @@ class BounceKind(StrEnum):
     AUTO_REPLY = "auto-reply"
     DELIVERED = "delivered"
     OTHER = "other"
+
+
+class WebhookCallStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"

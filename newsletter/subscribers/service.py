@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
 from ..models import Subscriber, SubscriberStatus, Subscription, Topic, utcnow
+from ..webhooks import events as webhooks
 from . import retention, suppression
 from .addresses import email_key, normalize_email
-from .signups import RESEND_INTERVAL, MailToSend, SignUp, subscribe, throttle
+from .signups import RESEND_INTERVAL, MailToSend, Request, SignUp, subscribe_many, throttle
 
-__all__ = ["RESEND_INTERVAL", "MailToSend", "SignUp", "subscribe"]  # recorded in signups.py
+__all__ = ["RESEND_INTERVAL", "MailToSend", "SignUp"]  # recorded in signups.py
 
 MAX_SLUG = 100
 MAX_TOPICS = 200
@@ -138,6 +139,17 @@ def check_signup(session: Session, raw_email: str, slugs: list[str]) -> tuple[st
     return address, topics
 
 
+def subscribe(
+    session: Session, raw_email: str, slugs: list[str], now: datetime | None = None
+) -> SignUp:
+    """One sign-up (CLI, tests): validates like the form, then records it as a batch of one."""
+    address, topics = check_signup(session, raw_email, slugs)
+    result = subscribe_many(session, [Request(address, tuple(t.slug for t in topics))], now)[0]
+    if result is None:  # cannot happen after check_signup, short of a concurrent archive
+        raise ValidationError("Choose at least one topic.", field="topics")
+    return result
+
+
 def request_confirmation(
     session: Session, subscriber_id: int, now: datetime | None = None
 ) -> MailToSend:
@@ -216,6 +228,8 @@ def confirm(session: Session, subscriber_id: int, now: datetime | None = None) -
         subscriber.confirmed_at = now or utcnow()
         subscriber.unsubscribed_at = None
         suppression.lift_erasure(session, subscriber.email)
+        webhooks.emit(session, "subscriber.confirmed", webhooks.subscriber_data(subscriber),
+                      subscriber.confirmed_at)
     return subscriber
 
 
@@ -253,6 +267,8 @@ def unsubscribe(session: Session, subscriber_id: int, now: datetime | None = Non
     if subscriber.status != SubscriberStatus.UNSUBSCRIBED:
         subscriber.status = SubscriberStatus.UNSUBSCRIBED
         subscriber.unsubscribed_at = now or utcnow()
+        webhooks.emit(session, "subscriber.unsubscribed", webhooks.subscriber_data(subscriber),
+                      subscriber.unsubscribed_at)
     return subscriber
 
 
@@ -290,6 +306,7 @@ def erase(session: Session, subscriber_id: int) -> None:
     """Delete the person; keep only a keyed hash so an import cannot re-add them by mistake."""
     subscriber = get_subscriber(session, subscriber_id)
     suppression.suppress(session, subscriber.email, reason=suppression.ERASED)
+    webhooks.emit(session, "subscriber.erased", webhooks.subscriber_data(subscriber))
     session.delete(subscriber)
     session.flush()
 
@@ -335,6 +352,8 @@ def mark_bounced(session: Session, subscriber_id: int, reason: str) -> Subscribe
     if subscriber.status in (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED,
                              SubscriberStatus.PENDING):
         subscriber.status = SubscriberStatus.BOUNCED
+        webhooks.emit(session, "subscriber.bounced",
+                      {**webhooks.subscriber_data(subscriber), "reason": subscriber.bounce_reason})
     return subscriber
 
 
@@ -345,6 +364,7 @@ def complain(session: Session, subscriber_id: int, now: datetime | None = None) 
         return None
     unsubscribe(session, subscriber_id, now)
     suppress(session, subscriber.email, reason="complaint")
+    webhooks.emit(session, "subscriber.complained", webhooks.subscriber_data(subscriber), now)
     return subscriber
 
 
