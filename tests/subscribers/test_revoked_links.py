@@ -103,3 +103,28 @@ def test_links_of_an_erased_reader_stay_dead_after_they_sign_up_again(client, db
     response = client.get(f"/preferences/{old}")
     assert response.status_code == 404
     assert "again@example.com" not in response.get_data(as_text=True)
+
+
+def test_an_edition_sent_after_a_revoke_carries_links_of_the_new_generation(
+    app, client, db, runtime, smtp
+) -> None:
+    from tests.support.delivery import Sender, bulk_subscribers, scheduled_edition, start
+
+    topic = make_topic(db)
+    [email] = bulk_subscribers(db, 1, [topic], prefix="revoked")
+    row = db.scalars(select(Subscriber).where(Subscriber.email == email)).one()
+    old = token(Purpose.UNSUBSCRIBE, row.id)
+    db.commit()
+    _revoke_as_admin(app, db, row.id)
+    edition_id = scheduled_edition(db, [topic])
+    start(runtime, edition_id)
+    Sender(runtime, smtp.url).drain(edition_id)
+
+    [mail] = smtp.inbox(email)
+    fresh = mail["List-Unsubscribe"].strip("<>").removeprefix("https://news.example.test")
+    assert fresh != f"/unsubscribe/{old}"
+    assert client.post(f"/unsubscribe/{old}", data={"List-Unsubscribe": "One-Click"}
+                       ).status_code == 400
+    assert client.post(fresh, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    db.refresh(row)
+    assert row.status == SubscriberStatus.UNSUBSCRIBED
