@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from email.utils import formatdate
 
 from redis import Redis
-from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..bounces.verp import Copy
@@ -25,7 +24,7 @@ from ..mail.message import MessageTemplate, feedback_id, list_key
 from ..mail.message_ids import MessageIds
 from ..mail.postman import Postman
 from ..mail.transport import LoginRefused, PermanentFailure, TemporaryFailure
-from ..models import Edition, EditionStatus, Subscriber, SubscriberStatus, utcnow
+from ..models import Edition, EditionStatus, SubscriberStatus, utcnow
 from ..subscribers import service as subscribers
 from ..subscribers.links import Links
 from . import editions, ledger
@@ -283,13 +282,8 @@ def _flush(
             ledger.mark_sent(session, outcomes.sent, now, prepared.ids.copy_parts(prepared.id_prefix))
         ledger.mark_failed(session, outcomes.failed)
         ledger.schedule_retry(session, outcomes.retry)
-        if outcomes.bounced:
-            session.execute(
-                update(Subscriber)
-                .where(Subscriber.id.in_(outcomes.bounced))
-                .values(status=SubscriberStatus.BOUNCED, bounce_reason="hard bounce (5.1.x)")
-                .execution_options(synchronize_session=False)
-            )
+        for subscriber_id in outcomes.bounced:  # rare: a 5.1.x answer at RCPT time
+            subscribers.mark_bounced(session, subscriber_id, "hard bounce (5.1.x)")
         if beat.due(now):
             ledger.heartbeat(session, [r.id for r in rows if r.id not in done], now)
         status = session.get(Edition, edition_id, populate_existing=True).status
