@@ -19,8 +19,12 @@ def _revoke_as_admin(app, db, subscriber_id: int) -> None:  # type: ignore[no-un
     db.commit()
     client = app.test_client()
     log_in(client, "root@newsroom.example")
-    response = Browser(client).post(f"/admin/subscribers/{subscriber_id}/revoke-links")
+    page = client.get(f"/admin/subscribers/{subscriber_id}").get_data(as_text=True)
+    action = f"/admin/subscribers/{subscriber_id}/revoke-links"
+    assert f'action="{action}"' in page and "Revoke this reader" in page
+    response = Browser(client).post(action)
     assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/admin/subscribers/{subscriber_id}")
 
 
 def test_links_made_before_versions_existed_still_work(client, db) -> None:
@@ -85,6 +89,8 @@ def test_only_admins_may_revoke_a_readers_links(app, db) -> None:
     db.commit()
     client = app.test_client()
     log_in(client, "plain@newsroom.example")
+    assert "Revoke this reader" not in client.get(f"/admin/subscribers/{row.id}").get_data(
+        as_text=True)
     assert Browser(client).post(f"/admin/subscribers/{row.id}/revoke-links").status_code == 403
     db.refresh(row)
     assert row.token_version == 0
