@@ -49,6 +49,16 @@ def describe(settings: Settings) -> list[tuple[str, str, str]]:
          else "(off)", "DKIM signing"),
         ("FEEDS_ALLOW_PRIVATE", "on" if settings.feeds_allow_private else "off",
          "feeds on private addresses (tests only)"),
+        ("BOUNCE_MAILBOX", masked_url(settings.bounce_mailbox) or "(off)",
+         "polled for returned mail"),
+        ("BOUNCE_SOFT_LIMIT", str(settings.bounce_soft_limit),
+         "soft bounces on different days that mark a reader bounced"),
+        ("BOUNCE_PAUSE_RATE", f"{settings.bounce_pause_rate:.1%}",
+         "an edition pauses past this hard-bounce rate (after 200 copies)"),
+        ("Bounce webhooks", ", ".join(name for name, on in (
+            ("ses", True), ("postmark", settings.postmark_webhook_auth),
+            ("mailgun", settings.mailgun_signing_key), ("sendgrid", settings.sendgrid_public_key))
+            if on), "providers whose /webhooks/… calls are accepted (secrets never shown)"),
     ]
 
 

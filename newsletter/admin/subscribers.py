@@ -50,7 +50,7 @@ def subscribers_revoke_links(subscriber_id: int):  # type: ignore[no-untyped-def
     subscriber = access.revoke_links(session, subscriber_id)
     session.commit()
     flash(f"Links sent to {subscriber.email} so far no longer work.", "success")
-    return redirect(url_for("admin.subscribers", q=subscriber.email_key))
+    return redirect(url_for("admin.subscriber_show", subscriber_id=subscriber.id))
 
 
 @bp.get("/subscribers/export.csv")

@@ -19,7 +19,7 @@ from . import providers, sns
 from .intake import take_in_event
 
 log = logging.getLogger(__name__)
-bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+bp = Blueprint("bounce_webhooks", __name__, url_prefix="/webhooks")
 MAX_BODY = 1024 * 1024
 
 

@@ -6,6 +6,7 @@ except over a claimed batch.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -55,6 +56,57 @@ class Counts:
     def as_dict(self) -> dict[str, int]:
         return {"total": self.total, "sent": self.sent, "failed": self.failed,
                 "pending": self.pending}
+
+
+def mask_for(masks: dict[int, int], topic_ids: Iterable[int]) -> int:
+    """The items a reader of these topics gets, from `topic_masks`."""
+    mask = 0
+    for topic_id in topic_ids:
+        mask |= masks.get(topic_id, 0)
+    return mask
+
+
+def copy_mask(session: Session, edition_id: int, subscriber_id: int) -> int | None:
+    """The items in the copy this subscriber was sent (None: not in the fan-out)."""
+    return session.scalar(select(Delivery.topics_mask).where(
+        Delivery.edition_id == edition_id, Delivery.subscriber_id == subscriber_id))
+
+
+def readers_per_topic(session: Session, edition_id: int, topic_ids: Iterable[int]
+                      ) -> dict[int, int]:
+    """topic id → how many copies of the fanned-out edition carry that topic's items."""
+    masks = topic_masks(session, edition_id)
+    ids = [tid for tid in topic_ids if tid in masks]
+    if not ids:
+        return {}
+    columns = [func.coalesce(func.sum(case((Delivery.topics_mask.op("&")(masks[tid]) != 0, 1),
+                                           else_=0)), 0) for tid in ids]
+    row = session.execute(select(*columns).where(Delivery.edition_id == edition_id)).one()
+    return {tid: int(n) for tid, n in zip(ids, row, strict=True)}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A copy that failed or waits for a retry, with the server's last answer."""
+
+    email: str
+    status: str
+    attempts: int
+    error: str
+    next_attempt_at: datetime | None
+
+
+def problems(session: Session, edition_id: int, limit: int = 100) -> list[Problem]:
+    """Failed copies and ones waiting for a retry, oldest first."""
+    rows = session.execute(
+        select(Subscriber.email, Delivery.status, Delivery.attempts, Delivery.last_error,
+               Delivery.next_attempt_at)
+        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .where(Delivery.edition_id == edition_id, Delivery.last_error.is_not(None),
+               Delivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.PENDING]))
+        .order_by(Delivery.id).limit(limit)
+    )
+    return [Problem(*r) for r in rows]
 
 
 def topic_masks(session: Session, edition_id: int) -> dict[int, int]:

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from email.utils import formatdate
 
 from redis import Redis
-from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..bounces.verp import Copy
@@ -25,7 +24,7 @@ from ..mail.message import MessageTemplate, feedback_id, list_key
 from ..mail.message_ids import MessageIds
 from ..mail.postman import Postman
 from ..mail.transport import LoginRefused, PermanentFailure, TemporaryFailure
-from ..models import Edition, EditionStatus, Subscriber, SubscriberStatus, utcnow
+from ..models import Edition, EditionStatus, SubscriberStatus, utcnow
 from ..subscribers import service as subscribers
 from ..subscribers.links import Links
 from . import editions, ledger
@@ -170,143 +169,171 @@ def send_batch(
     *,
     clock: Callable[[], datetime] = utcnow,
 ) -> BatchResult:
-    result = BatchResult()
-    with sessions() as session:
-        edition = session.get(Edition, edition_id)
-        if edition is None or edition.status != EditionStatus.SENDING or not edition.rendered:
-            result.stopped = "edition is not sending"
-            return result
-        prepared = prepare(edition, identity)
-        rows = ledger.claim(session, edition_id, settings.batch_size, clock())
-        session.commit()
-        result.claimed = len(rows)
-        if not rows:
-            _finish(session, edition_id, clock)
-            return result
-        people = subscribers.addresses(session, [r.subscriber_id for r in rows])
-        # people who left or paused since the fan-out are skipped in one statement
-        inactive = {r.id: people.get(r.subscriber_id, ("", "erased"))[1] for r in rows
-                    if people.get(r.subscriber_id, ("", ""))[1] != SubscriberStatus.ACTIVE}
-        for status in set(inactive.values()):
-            ledger.mark_cancelled(session, [i for i, s in inactive.items() if s == status],
-                                  f"subscriber is {status}")
-        session.commit()
-        result.skipped = len(inactive)
+    """Claim up to `batch_size` rows of the edition and send them (what send_batch_job runs)."""
+    return Batch(sessions, redis, edition_id, postman, identity, links, settings, clock).run()
 
-    window = FailureWindow(redis, edition_id, settings.failure_pause_window,
-                           settings.failure_pause_ratio)
-    batch_links = BatchLinks(links, identity.secret_key)
-    beat = _Heartbeat(clock(), timedelta(seconds=settings.stale_claim_seconds / 4))
-    outcomes = _Outcomes()
-    done: set[int] = set(inactive)
-    transient_streak = 0
-    date = formatdate(usegmt=True)
 
-    with postman:
-        for row in rows:
-            if row.id in inactive:
-                continue
-            email, _status, version = people[row.subscriber_id]
-            login_refused = None
-            try:
-                data = prepared.message(batch_links, row.subscriber_id, email, row.topics_mask,
-                                        date, version)
-                postman.send(email, data, copy=Copy(row.subscriber_id, edition_id))
-                outcomes.sent.append(row.id)
-                transient_streak = 0
-            except LoginRefused as exc:  # not this recipient's fault: pause, keep the row
-                login_refused = f"paused: {exc}; check SMTP_URL"
-            except TemporaryFailure as exc:
-                transient_streak += 1
-                delays = settings.retry_delays
-                if row.attempts > len(delays):
-                    outcomes.failed[row.id] = f"gave up after {row.attempts} tries: {exc}"
-                else:
-                    when = clock() + timedelta(seconds=delays[row.attempts - 1])
-                    outcomes.retry[row.id] = (when, str(exc))
-            except PermanentFailure as exc:
-                outcomes.failed[row.id] = str(exc)
-                if exc.bounced:
-                    outcomes.bounced.append(row.subscriber_id)
-            except (UnicodeEncodeError, ValueError) as exc:
-                outcomes.failed[row.id] = f"cannot build message: {exc}"
-            stop = None
-            if login_refused:
-                with sessions.begin() as session, contextlib.suppress(InvalidTransition):
-                    editions.pause(session, edition_id, reason=login_refused)
-                    log.warning("%s; %s", editions.summary(session, edition_id), login_refused)
-                stop = login_refused
+class Batch:
+    """One claimed batch of an edition: its rows, the outcomes not yet written, and whether
+    to stop (a paused or cancelled edition, a refused login, a failing relay)."""
+
+    def __init__(self, sessions: sessionmaker[Session], redis: Redis, edition_id: int,
+                 postman: Postman, identity: Identity, links: Links, settings: SendSettings,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.sessions = sessions
+        self.edition_id = edition_id
+        self.postman = postman
+        self.identity = identity
+        self.settings = settings
+        self.clock = clock
+        self.result = BatchResult()
+        self.window = FailureWindow(redis, edition_id, settings.failure_pause_window,
+                                    settings.failure_pause_ratio)
+        self.links = BatchLinks(links, identity.secret_key)
+        self.beat = _Heartbeat(clock(), timedelta(seconds=settings.stale_claim_seconds / 4))
+        self.outcomes = _Outcomes()
+        self.rows: list[ledger.Claimed] = []
+        self.people: dict[int, subscribers.Recipient] = {}
+        self.done: set[int] = set()  # rows with an outcome (skipped ones included)
+        self.transient_streak = 0
+        self.date = formatdate(usegmt=True)
+
+    def run(self) -> BatchResult:
+        if not self._claim():
+            return self.result
+        with self.postman:
+            for row in self.rows:
+                if row.id in self.done:  # skipped: the reader left or paused
+                    continue
+                stop = self._send(row) or self._checkpoint()
+                if stop:
+                    self._stop(stop)
+                    break
+            self._flush()
+        with self.sessions() as session:
+            self.result.next_retry = ledger.next_retry_at(session, self.edition_id)
+            _finish(session, self.edition_id, self.clock)
+        return self.result
+
+    def _claim(self) -> bool:
+        """Claim rows and skip, in one statement per status, readers no longer active."""
+        with self.sessions() as session:
+            edition = session.get(Edition, self.edition_id)
+            if edition is None or edition.status != EditionStatus.SENDING or not edition.rendered:
+                self.result.stopped = "edition is not sending"
+                return False
+            self.prepared = prepare(edition, self.identity)
+            self.rows = ledger.claim(session, self.edition_id, self.settings.batch_size,
+                                     self.clock())
+            session.commit()
+            self.result.claimed = len(self.rows)
+            if not self.rows:
+                _finish(session, self.edition_id, self.clock)
+                return False
+            self.people = subscribers.addresses(session, [r.subscriber_id for r in self.rows])
+            inactive = {r.id: self.people.get(r.subscriber_id, ("", "erased"))[1]
+                        for r in self.rows
+                        if self.people.get(r.subscriber_id, ("", ""))[1] != SubscriberStatus.ACTIVE}
+            for status in set(inactive.values()):
+                ledger.mark_cancelled(session, [i for i, s in inactive.items() if s == status],
+                                      f"subscriber is {status}")
+            session.commit()
+        self.result.skipped = len(inactive)
+        self.done.update(inactive)
+        return True
+
+    def _send(self, row: ledger.Claimed) -> str | None:
+        """Send one copy and note its outcome; a reason to stop when the relay refused our
+        login (not this reader's fault: the edition pauses and the row is kept)."""
+        email, _status, version = self.people[row.subscriber_id]
+        outcomes = self.outcomes
+        try:
+            data = self.prepared.message(self.links, row.subscriber_id, email, row.topics_mask,
+                                         self.date, version)
+            self.postman.send(email, data, copy=Copy(row.subscriber_id, self.edition_id))
+            outcomes.sent.append(row.id)
+            self.transient_streak = 0
+        except LoginRefused as exc:
+            reason = f"paused: {exc}; check SMTP_URL"
+            with self.sessions.begin() as session, contextlib.suppress(InvalidTransition):
+                editions.pause(session, self.edition_id, reason=reason)
+                log.warning("%s; %s", editions.summary(session, self.edition_id), reason)
+            return reason
+        except TemporaryFailure as exc:
+            self.transient_streak += 1
+            delays = self.settings.retry_delays
+            if row.attempts > len(delays):
+                outcomes.failed[row.id] = f"gave up after {row.attempts} tries: {exc}"
             else:
-                done.add(row.id)
+                when = self.clock() + timedelta(seconds=delays[row.attempts - 1])
+                outcomes.retry[row.id] = (when, str(exc))
+        except PermanentFailure as exc:
+            outcomes.failed[row.id] = str(exc)
+            if exc.bounced:
+                outcomes.bounced.append(row.subscriber_id)
+        except (UnicodeEncodeError, ValueError) as exc:
+            outcomes.failed[row.id] = f"cannot build message: {exc}"
+        self.done.add(row.id)
+        return None
 
-            # flush every `flush_every` outcomes, and in time to keep the claims fresh at slow
-            # SMTP_RATEs (else a live batch would look stale and be sent twice)
-            if stop is None and (len(outcomes) >= settings.flush_every or beat.waiting(clock())):
-                stop = _flush(sessions, prepared, outcomes, window, result, rows, done, clock, beat)
-                outcomes = _Outcomes()
-            if stop is None and transient_streak >= settings.consecutive_transient_limit:
-                stop = "the mail server keeps deferring; the rest of the batch waits for a retry"
+    def _checkpoint(self) -> str | None:
+        """Flush every `flush_every` outcomes, and in time to keep the claims fresh at slow
+        SMTP_RATEs (else a live batch would look stale and be sent twice); stop when the
+        relay keeps deferring."""
+        if len(self.outcomes) >= self.settings.flush_every or self.beat.waiting(self.clock()):
+            stop = self._flush()
             if stop:
-                _flush(sessions, prepared, outcomes, window, result, rows, done, clock, beat)
-                outcomes = _Outcomes()
-                left = [r.id for r in rows if r.id not in done]
-                delay = timedelta(seconds=settings.retry_delays[0] if settings.retry_delays else 60)
-                with sessions.begin() as session:
-                    current = session.get(Edition, edition_id, populate_existing=True).status
-                    if current == EditionStatus.CANCELLED:
-                        ledger.mark_cancelled(session, left, "edition cancelled")
-                    elif current == EditionStatus.PAUSED:
-                        ledger.release(session, left)
-                        if stop.startswith("edition was"):  # paused by an editor meanwhile
-                            log.info("%s; paused", editions.summary(session, edition_id))
-                    else:
-                        ledger.release(session, left, not_before=clock() + delay)
-                result.stopped = stop
-                break
-        _flush(sessions, prepared, outcomes, window, result, rows, done, clock, beat)
+                return stop
+        if self.transient_streak >= self.settings.consecutive_transient_limit:
+            return "the mail server keeps deferring; the rest of the batch waits for a retry"
+        return None
 
-    with sessions() as session:
-        result.next_retry = ledger.next_retry_at(session, edition_id)
-        _finish(session, edition_id, clock)
-    return result
+    def _stop(self, reason: str) -> None:
+        """Write what we have and give back the rows not sent, as the edition now wants."""
+        self._flush()
+        left = [r.id for r in self.rows if r.id not in self.done]
+        retry = self.settings.retry_delays[0] if self.settings.retry_delays else 60
+        with self.sessions.begin() as session:
+            current = session.get(Edition, self.edition_id, populate_existing=True).status
+            if current == EditionStatus.CANCELLED:
+                ledger.mark_cancelled(session, left, "edition cancelled")
+            elif current == EditionStatus.PAUSED:
+                ledger.release(session, left)
+                if reason.startswith("edition was"):  # paused by an editor meanwhile
+                    log.info("%s; paused", editions.summary(session, self.edition_id))
+            else:
+                ledger.release(session, left, not_before=self.clock() + timedelta(seconds=retry))
+        self.result.stopped = reason
 
-
-def _flush(
-    sessions: sessionmaker[Session], prepared: PreparedEdition, outcomes: _Outcomes,
-    window: FailureWindow,
-    result: BatchResult, rows: list[ledger.Claimed], done: set[int],
-    clock: Callable[[], datetime], beat: _Heartbeat,
-) -> str | None:
-    """Write outcomes in bulk, keep our claims fresh, and say whether to stop."""
-    now = clock()
-    edition_id = prepared.edition_id
-    with sessions.begin() as session:
-        if outcomes.sent:
-            ledger.mark_sent(session, outcomes.sent, now, prepared.ids.copy_parts(prepared.id_prefix))
-        ledger.mark_failed(session, outcomes.failed)
-        ledger.schedule_retry(session, outcomes.retry)
-        if outcomes.bounced:
-            session.execute(
-                update(Subscriber)
-                .where(Subscriber.id.in_(outcomes.bounced))
-                .values(status=SubscriberStatus.BOUNCED, bounce_reason="hard bounce (5.1.x)")
-                .execution_options(synchronize_session=False)
-            )
-        if beat.due(now):
-            ledger.heartbeat(session, [r.id for r in rows if r.id not in done], now)
-        status = session.get(Edition, edition_id, populate_existing=True).status
-    result.sent += len(outcomes.sent)
-    result.failed += len(outcomes.failed)
-    result.retried += len(outcomes.retry)
-    if window.record(outcomes.flags()):
-        with sessions.begin() as session:
-            editions.pause(session, edition_id, reason="paused: too many failed deliveries")
-            log.warning("%s; paused: too many failed deliveries",
-                        editions.summary(session, edition_id, now))
-        return "paused: failure rate over the limit"
-    if status != EditionStatus.SENDING:
-        return f"edition was {status}"
-    return None
+    def _flush(self) -> str | None:
+        """Write outcomes in bulk, keep our claims fresh, and say whether to stop."""
+        outcomes, self.outcomes = self.outcomes, _Outcomes()
+        now = self.clock()
+        prepared = self.prepared
+        with self.sessions.begin() as session:
+            if outcomes.sent:
+                ledger.mark_sent(session, outcomes.sent, now,
+                                 prepared.ids.copy_parts(prepared.id_prefix))
+            ledger.mark_failed(session, outcomes.failed)
+            ledger.schedule_retry(session, outcomes.retry)
+            for subscriber_id in outcomes.bounced:  # rare: a 5.1.x answer at RCPT time
+                subscribers.mark_bounced(session, subscriber_id, "hard bounce (5.1.x)")
+            if self.beat.due(now):
+                ledger.heartbeat(session, [r.id for r in self.rows if r.id not in self.done], now)
+            status = session.get(Edition, self.edition_id, populate_existing=True).status
+        self.result.sent += len(outcomes.sent)
+        self.result.failed += len(outcomes.failed)
+        self.result.retried += len(outcomes.retry)
+        if self.window.record(outcomes.flags()):
+            with self.sessions.begin() as session:
+                editions.pause(session, self.edition_id,
+                               reason="paused: too many failed deliveries")
+                log.warning("%s; paused: too many failed deliveries",
+                            editions.summary(session, self.edition_id, now))
+            return "paused: failure rate over the limit"
+        if status != EditionStatus.SENDING:
+            return f"edition was {status}"
+        return None
 
 
 def _finish(session: Session, edition_id: int, clock: Callable[[], datetime]) -> None:

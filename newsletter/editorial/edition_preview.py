@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email.utils import formatdate
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..config import Settings
@@ -20,7 +19,7 @@ from ..mail.message import MessageTemplate
 from ..mail.message_ids import MessageIds
 from ..mail.postman import Postman
 from ..mail.transport import DeliveryError
-from ..models import Delivery, Edition, TopicUpdate
+from ..models import Edition, TopicUpdate
 from ..subscribers.addresses import normalize_email
 from ..subscribers.links import Links
 from ..subscribers.service import find_by_email, topics_by_slug
@@ -58,13 +57,9 @@ def preview_for_subscriber(session: Session, edition: Edition, raw_email: str,
     subscriber = find_by_email(session, normalize_email(raw_email))
     if subscriber is None:
         raise NotFound("No subscriber with that address.")
-    mask = session.scalar(select(Delivery.topics_mask).where(
-        Delivery.edition_id == edition.id, Delivery.subscriber_id == subscriber.id))
+    mask = ledger.copy_mask(session, edition.id, subscriber.id)
     if mask is None:
-        masks = ledger.topic_masks(session, edition.id)
-        mask = 0
-        for topic_id in subscriber.topic_ids:
-            mask |= masks.get(topic_id, 0)
+        mask = ledger.mask_for(ledger.topic_masks(session, edition.id), subscriber.topic_ids)
         note = f"{subscriber.email} ({subscriber.status}) with the topics they follow now"
     else:
         note = f"the copy sent to {subscriber.email}"
@@ -78,9 +73,7 @@ def preview_for_topics(session: Session, edition: Edition, slugs: list[str],
     """A reader who follows exactly these topics (all of the edition's when none given)."""
     masks = ledger.topic_masks(session, edition.id)
     if slugs:
-        mask = 0
-        for topic in topics_by_slug(session, slugs):
-            mask |= masks.get(topic.id, 0)
+        mask = ledger.mask_for(masks, (t.id for t in topics_by_slug(session, slugs)))
         note = "a reader of " + ", ".join(slugs)
     else:
         mask = (1 << len(edition.items)) - 1

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..bounces.policy import edition_bounces
@@ -16,8 +16,6 @@ from ..lookup import get_or_404, is_db_id
 from ..mail.edition import MAX_ITEMS
 from ..mail.headings import auto_subject
 from ..models import (
-    Delivery,
-    DeliveryStatus,
     Edition,
     EditionItem,
     EditionStatus,
@@ -194,39 +192,16 @@ def recipients_by_topic(session: Session, edition: Edition) -> list[TopicReach]:
     if not topics:
         return []
     if edition.started_at is not None:
-        masks = ledger.topic_masks(session, edition.id)
-        columns = [
-            func.coalesce(func.sum(case((Delivery.topics_mask.op("&")(masks[tid]) != 0, 1),
-                                        else_=0)), 0)
-            for tid in topics
-        ]
-        row = session.execute(select(*columns).where(Delivery.edition_id == edition.id)).one()
-        counts = dict(zip(topics, row, strict=True))
+        counts = ledger.readers_per_topic(session, edition.id, topics)
     else:
         counts = count_by_topic(session)
     return [TopicReach(t.slug, t.name, int(counts.get(tid, 0))) for tid, t in topics.items()]
 
 
-@dataclass(frozen=True)
-class DeliveryProblem:
-    email: str
-    status: str
-    attempts: int
-    error: str
-    next_attempt_at: datetime | None
-
-
-def delivery_errors(session: Session, edition_id: int, limit: int = 100) -> list[DeliveryProblem]:
+def delivery_errors(session: Session, edition_id: int, limit: int = 100
+                    ) -> list[ledger.Problem]:
     """Failed deliveries and ones waiting for a retry, with the server's last answer."""
-    rows = session.execute(
-        select(Subscriber.email, Delivery.status, Delivery.attempts, Delivery.last_error,
-               Delivery.next_attempt_at)
-        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-        .where(Delivery.edition_id == edition_id, Delivery.last_error.is_not(None),
-               Delivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.PENDING]))
-        .order_by(Delivery.id).limit(limit)
-    )
-    return [DeliveryProblem(*r) for r in rows]
+    return ledger.problems(session, edition_id, limit)
 
 
 def published_updates(session: Session, limit: int = 200) -> list[TopicUpdate]:

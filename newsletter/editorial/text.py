@@ -60,3 +60,16 @@ def clean_list(value: object, field: str, *, max_items: int, max_len: int) -> li
         raise ValidationError(f"{field} has more than {max_items} entries.", field=field)
     items = [clean_text(v, field, max_len=max_len, required=False) for v in value]
     return [i for i in items if i]
+
+
+def outlets_line(outlets: list[str], shown: int = 3) -> str:
+    """'Financial Times, The Washington Post, The New York Times + 1 more': the one line of
+    outlets in emails, on the site and in the editors' inbox (repeats and blanks dropped)."""
+    unique: list[str] = []
+    for outlet in outlets:
+        if outlet and outlet not in unique:
+            unique.append(outlet)
+    line = ", ".join(unique[:shown])
+    if len(unique) > shown:
+        line += f" + {len(unique) - shown} more"
+    return line

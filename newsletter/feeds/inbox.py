@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..editorial.text import outlets_line  # noqa: F401 - used by the inbox pages and API
 from ..editorial.topics import get_topic
 from ..models import Article, Story
 
@@ -33,13 +34,6 @@ class StoryView:
             if article.outlet and article.outlet not in seen:
                 seen.append(article.outlet)
         return seen
-
-
-def outlets_line(outlets: list[str], shown: int = 3) -> str:
-    """'Financial Times, The Washington Post, The New York Times + 1 more'."""
-    head = ", ".join(outlets[:shown])
-    rest = len(outlets) - shown
-    return f"{head} + {rest} more" if rest > 0 else head
 
 
 def clamp_limit(value: object, default: int = 100) -> int:

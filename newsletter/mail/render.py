@@ -17,6 +17,7 @@ import mjml
 import premailer
 from markupsafe import Markup, escape
 
+from ..editorial.text import outlets_line
 from ..errors import ValidationError
 from ..urls import normalize_url
 
@@ -79,18 +80,6 @@ def _text_env() -> jinja2.Environment:
     )
     env.filters["outlets"] = outlets_line
     return env
-
-
-def outlets_line(outlets: list[str], shown: int = 3) -> str:
-    """'Financial Times, The Washington Post, The New York Times + 1 more' (seed format)."""
-    unique: list[str] = []
-    for outlet in outlets:
-        if outlet and outlet not in unique:
-            unique.append(outlet)
-    line = ", ".join(unique[:shown])
-    if len(unique) > shown:
-        line += f" + {len(unique) - shown} more"
-    return line
 
 
 def check_includes(source: str, template_dir: Path = EMAIL_TEMPLATES) -> None:

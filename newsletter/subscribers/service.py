@@ -20,9 +20,9 @@ from ..models import Click, Subscriber, SubscriberStatus, Subscription, Topic, u
 from ..webhooks import events as webhooks
 from . import retention, suppression
 from .addresses import email_key, normalize_email
-from .signups import RESEND_INTERVAL, MailToSend, SignUp, subscribe, throttle
+from .signups import RESEND_INTERVAL, MailToSend, Request, SignUp, subscribe_many, throttle
 
-__all__ = ["RESEND_INTERVAL", "MailToSend", "SignUp", "subscribe"]  # recorded in signups.py
+__all__ = ["RESEND_INTERVAL", "MailToSend", "SignUp"]  # recorded in signups.py
 
 MAX_SLUG = 100
 MAX_TOPICS = 200
@@ -138,6 +138,17 @@ def check_signup(session: Session, raw_email: str, slugs: list[str]) -> tuple[st
     if not topics:
         raise ValidationError("Choose at least one topic.", field="topics")
     return address, topics
+
+
+def subscribe(
+    session: Session, raw_email: str, slugs: list[str], now: datetime | None = None
+) -> SignUp:
+    """One sign-up (CLI, tests): validates like the form, then records it as a batch of one."""
+    address, topics = check_signup(session, raw_email, slugs)
+    result = subscribe_many(session, [Request(address, tuple(t.slug for t in topics))], now)[0]
+    if result is None:  # cannot happen after check_signup, short of a concurrent archive
+        raise ValidationError("Choose at least one topic.", field="topics")
+    return result
 
 
 def request_confirmation(

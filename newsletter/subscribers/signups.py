@@ -16,7 +16,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from ..errors import ValidationError
 from ..models import Subscriber, SubscriberStatus, Subscription, Topic, utcnow
 from . import suppression
 from .addresses import email_key
@@ -104,19 +103,6 @@ def _blocked(session: Session, addresses: list[str]) -> set[str]:
         if entry is not None and entry.reason != suppression.ERASED:
             blocked.add(email_key(address))
     return blocked
-
-
-def subscribe(
-    session: Session, raw_email: str, slugs: list[str], now: datetime | None = None
-) -> SignUp:
-    """One sign-up (CLI, tests): validates like the form, then records it as a batch of one."""
-    from .service import check_signup
-
-    address, topics = check_signup(session, raw_email, slugs)
-    result = subscribe_many(session, [Request(address, tuple(t.slug for t in topics))], now)[0]
-    if result is None:  # cannot happen after check_signup, short of a concurrent archive
-        raise ValidationError("Choose at least one topic.", field="topics")
-    return result
 
 
 def throttle(subscriber: Subscriber, mail: MailToSend, now: datetime) -> MailToSend:

@@ -39,3 +39,15 @@ def test_mail_check_reports_a_dead_server(as_admin, app, settings):
     response = as_admin.post("/admin/settings/check-mail", follow_redirects=True)
     assert response.status_code == 200
     assert "The mail server did not work: cannot connect" in response.get_data(as_text=True)
+
+
+def test_bounce_settings_are_shown_without_their_secrets(as_admin, app):
+    runtime = app.extensions["newsletter"]
+    runtime.settings = replace(
+        runtime.settings, bounce_mailbox="imaps://bounces:mailbox-pw@mail.example.org/INBOX",
+        mailgun_signing_key="key-very-secret", postmark_webhook_auth="hooks:pm-secret")
+    html = as_admin.get("/admin/settings").get_data(as_text=True)
+    assert "imaps://bounces:••••@mail.example.org/INBOX" in html
+    assert "ses, postmark, mailgun" in html and "5.0%" in html
+    for secret in ("mailbox-pw", "key-very-secret", "pm-secret"):
+        assert secret not in html

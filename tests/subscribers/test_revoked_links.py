@@ -19,8 +19,12 @@ def _revoke_as_admin(app, db, subscriber_id: int) -> None:  # type: ignore[no-un
     db.commit()
     client = app.test_client()
     log_in(client, "root@newsroom.example")
-    response = Browser(client).post(f"/admin/subscribers/{subscriber_id}/revoke-links")
+    page = client.get(f"/admin/subscribers/{subscriber_id}").get_data(as_text=True)
+    action = f"/admin/subscribers/{subscriber_id}/revoke-links"
+    assert f'action="{action}"' in page and "Revoke this reader" in page
+    response = Browser(client).post(action)
     assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/admin/subscribers/{subscriber_id}")
 
 
 def test_links_made_before_versions_existed_still_work(client, db) -> None:
@@ -85,6 +89,8 @@ def test_only_admins_may_revoke_a_readers_links(app, db) -> None:
     db.commit()
     client = app.test_client()
     log_in(client, "plain@newsroom.example")
+    assert "Revoke this reader" not in client.get(f"/admin/subscribers/{row.id}").get_data(
+        as_text=True)
     assert Browser(client).post(f"/admin/subscribers/{row.id}/revoke-links").status_code == 403
     db.refresh(row)
     assert row.token_version == 0
@@ -103,3 +109,28 @@ def test_links_of_an_erased_reader_stay_dead_after_they_sign_up_again(client, db
     response = client.get(f"/preferences/{old}")
     assert response.status_code == 404
     assert "again@example.com" not in response.get_data(as_text=True)
+
+
+def test_an_edition_sent_after_a_revoke_carries_links_of_the_new_generation(
+    app, client, db, runtime, smtp
+) -> None:
+    from tests.support.delivery import Sender, bulk_subscribers, scheduled_edition, start
+
+    topic = make_topic(db)
+    [email] = bulk_subscribers(db, 1, [topic], prefix="revoked")
+    row = db.scalars(select(Subscriber).where(Subscriber.email == email)).one()
+    old = token(Purpose.UNSUBSCRIBE, row.id)
+    db.commit()
+    _revoke_as_admin(app, db, row.id)
+    edition_id = scheduled_edition(db, [topic])
+    start(runtime, edition_id)
+    Sender(runtime, smtp.url).drain(edition_id)
+
+    [mail] = smtp.inbox(email)
+    fresh = mail["List-Unsubscribe"].strip("<>").removeprefix("https://news.example.test")
+    assert fresh != f"/unsubscribe/{old}"
+    assert client.post(f"/unsubscribe/{old}", data={"List-Unsubscribe": "One-Click"}
+                       ).status_code == 400
+    assert client.post(fresh, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    db.refresh(row)
+    assert row.status == SubscriberStatus.UNSUBSCRIBED
