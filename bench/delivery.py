@@ -158,7 +158,7 @@ def naive(sink: Sink, sample: int, rng: random.Random) -> float:
 def engine_child(args: argparse.Namespace) -> None:
     """--start: render once + fan-out. Otherwise: after a "go" line on stdin, drain the edition
     with direct send_batch calls (what send_batch_job does, minus RQ) until nothing is left."""
-    from newsletter.delivery import editions
+    from newsletter.delivery import lifecycle
     from newsletter.delivery.sender import Identity, send_batch
     from newsletter.delivery.settings import SendSettings
     from newsletter.runtime import Runtime
@@ -173,7 +173,7 @@ def engine_child(args: argparse.Namespace) -> None:
     if args.start:
         started = time.perf_counter()
         with runtime.session() as session:
-            total = editions.start(session, args.edition_id, list_name=settings.list_name,
+            total = lifecycle.start(session, args.edition_id, list_name=settings.list_name,
                                    base_url=settings.base_url)
     else:
         print("ready", flush=True)

@@ -14,7 +14,7 @@ import logging
 from datetime import datetime, timedelta
 
 from .bounces.jobs import enqueue_mailbox_poll
-from .delivery import editions, ledger
+from .delivery import ledger, lifecycle
 from .delivery.jobs import keep_sending, start_edition_job
 from .engagement.recording import drain as drain_clicks
 from .feeds.scheduler import enqueue_due_feeds
@@ -36,7 +36,7 @@ def tick(now: datetime | None = None) -> dict[str, int]:
         resumed = subscribers.resume_due_pauses(session, now)
         purged = retention.purge_unconfirmed(session, s.purge_unconfirmed_days, now)
         recovered = ledger.recover_stale(session, now, timedelta(seconds=s.stale_claim_seconds))
-        due = editions.due_to_start(session, now)
+        due = lifecycle.due_to_start(session, now)
         sending = ledger.editions_sending(session)
         clicks = drain_clicks(session, runtime.redis)
     started = sum(1 for edition_id in due if start_edition_job(edition_id))

@@ -15,7 +15,7 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import keys
-from ..delivery import editions as lifecycle
+from ..delivery import lifecycle
 from ..delivery.jobs import resume_edition, schedule_edition
 from ..editorial import edition_preview
 from ..editorial import editions as service

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import g, jsonify
 
-from ..delivery import editions as lifecycle
+from ..delivery import lifecycle
 from ..delivery.jobs import resume_edition, schedule_edition
 from ..editorial import editions as edition_service
 from ..errors import ValidationError

@@ -131,10 +131,10 @@ def pause_if_bouncing(session: Session, edition_id: int, policy: BouncePolicy) -
     status = session.scalar(select(Edition.status).where(Edition.id == edition_id))
     if status != EditionStatus.SENDING:
         return False
-    from ..delivery import editions
+    from ..delivery import lifecycle
 
     with contextlib.suppress(InvalidTransition):
-        editions.pause(session, edition_id, reason=(
+        lifecycle.pause(session, edition_id, reason=(
             f"paused: {counts.hard_rate:.1%} of {counts.sent} copies bounced hard "
             f"(limit {policy.pause_rate:.1%})"))
         return True

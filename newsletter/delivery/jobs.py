@@ -16,7 +16,7 @@ from ..engagement.links import ClickSigner
 from ..models import Edition, EditionStatus, utcnow
 from ..runtime import Runtime, current
 from ..subscribers.links import Links
-from . import editions, ledger
+from . import ledger, lifecycle
 from .sender import Identity, send_batch
 from .settings import SendSettings
 
@@ -47,8 +47,8 @@ def start_edition_job(edition_id: int) -> int:
     s = runtime.settings
     with runtime.session() as session:
         track = ClickSigner(s.secret_key).link_path if s.click_tracking else None
-        total = editions.start(session, edition_id, list_name=s.list_name, base_url=s.base_url,
-                               track=track)
+        total = lifecycle.start(session, edition_id, list_name=s.list_name, base_url=s.base_url,
+                                track=track)
         if total:
             log.info("edition %s: started, %s copies to send", edition_id, f"{total:,}")
         elif session.get(Edition, edition_id).status == EditionStatus.SENT:
@@ -80,7 +80,7 @@ def send_batch_job(edition_id: int) -> dict[str, object]:
 def resume_edition(runtime: Runtime, edition_id: int) -> Edition:
     """Resume and make sure someone works on it again."""
     with runtime.session() as session:
-        edition = editions.resume(session, edition_id)
+        edition = lifecycle.resume(session, edition_id)
     if edition.status == EditionStatus.SENDING:
         with runtime.session() as session:
             due = ledger.due_pending(session, edition_id, utcnow())
@@ -95,8 +95,8 @@ def keep_sending(runtime: Runtime, edition_id: int, now: datetime) -> None:
     batch job is queued (a lost job, a retry wave that came due)."""
     with runtime.session() as session:
         waiting = ledger.due_pending(session, edition_id, now)
-        if editions.finish_if_done(session, edition_id, now):
-            log.info("%s; finished", editions.summary(session, edition_id))
+        if lifecycle.finish_if_done(session, edition_id, now):
+            log.info("%s; finished", lifecycle.summary(session, edition_id))
     queued = int(runtime.redis.get(keys.edition_queued(edition_id)) or 0)
     if waiting and queued <= 0:
         enqueue_batches(runtime, edition_id, math.ceil(waiting / runtime.settings.batch_size))

@@ -27,7 +27,7 @@ from ..mail.transport import LoginRefused, PermanentFailure, TemporaryFailure
 from ..models import Edition, EditionStatus, SubscriberStatus, utcnow
 from ..subscribers import service as subscribers
 from ..subscribers.links import Links
-from . import editions, ledger
+from . import ledger, lifecycle
 from .batch_links import BatchLinks
 from .settings import SendSettings
 from .throttle import FailureWindow
@@ -256,8 +256,8 @@ class Batch:
         except LoginRefused as exc:
             reason = f"paused: {exc}; check SMTP_URL"
             with self.sessions.begin() as session, contextlib.suppress(InvalidTransition):
-                editions.pause(session, self.edition_id, reason=reason)
-                log.warning("%s; %s", editions.summary(session, self.edition_id), reason)
+                lifecycle.pause(session, self.edition_id, reason=reason)
+                log.warning("%s; %s", lifecycle.summary(session, self.edition_id), reason)
             return reason
         except TemporaryFailure as exc:
             self.transient_streak += 1
@@ -300,7 +300,7 @@ class Batch:
             elif current == EditionStatus.PAUSED:
                 ledger.release(session, left)
                 if reason.startswith("edition was"):  # paused by an editor meanwhile
-                    log.info("%s; paused", editions.summary(session, self.edition_id))
+                    log.info("%s; paused", lifecycle.summary(session, self.edition_id))
             else:
                 ledger.release(session, left, not_before=self.clock() + timedelta(seconds=retry))
         self.result.stopped = reason
@@ -326,10 +326,10 @@ class Batch:
         self.result.retried += len(outcomes.retry)
         if self.window.record(outcomes.flags()):
             with self.sessions.begin() as session:
-                editions.pause(session, self.edition_id,
+                lifecycle.pause(session, self.edition_id,
                                reason="paused: too many failed deliveries")
                 log.warning("%s; paused: too many failed deliveries",
-                            editions.summary(session, self.edition_id, now))
+                            lifecycle.summary(session, self.edition_id, now))
             return "paused: failure rate over the limit"
         if status != EditionStatus.SENDING:
             return f"edition was {status}"
@@ -337,6 +337,6 @@ class Batch:
 
 
 def _finish(session: Session, edition_id: int, clock: Callable[[], datetime]) -> None:
-    if editions.finish_if_done(session, edition_id, clock()):
-        log.info("%s; finished", editions.summary(session, edition_id))
+    if lifecycle.finish_if_done(session, edition_id, clock()):
+        log.info("%s; finished", lifecycle.summary(session, edition_id))
     session.commit()

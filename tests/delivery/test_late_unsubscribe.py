@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from newsletter.delivery import editions as lifecycle
+from newsletter.delivery import lifecycle
 from newsletter.delivery.jobs import enqueue_batches
 from newsletter.editorial.editions import create_edition
 from newsletter.models import Delivery, Subscriber, utcnow

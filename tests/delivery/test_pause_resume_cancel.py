@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsletter.delivery import editions
+from newsletter.delivery import lifecycle
 from newsletter.mail.transport import SMTPTransport
 from newsletter.models import Edition
 from tests.factories import make_token
@@ -58,7 +58,7 @@ def test_a_pause_during_a_batch_stops_it_at_the_next_flush(runtime, smtp, sender
 
     def pause() -> None:
         with runtime.session() as s:
-            editions.pause(s, edition_id, reason="editor")
+            lifecycle.pause(s, edition_id, reason="editor")
 
     result = sender.batch(edition_id, ActsAfter(smtp.url, 2, pause))
 
@@ -66,7 +66,7 @@ def test_a_pause_during_a_batch_stops_it_at_the_next_flush(runtime, smtp, sender
     assert len(smtp.messages) == 4
     assert statuses(runtime, edition_id) == {"sent": 4, "pending": 16}
     with runtime.session() as s:
-        editions.resume(s, edition_id)
+        lifecycle.resume(s, edition_id)
     sender.drain(edition_id)
     assert sorted(r for m in smtp.messages for r in m.rcpt_tos) == sorted(emails)
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from newsletter.delivery import editions as lifecycle
+from newsletter.delivery import lifecycle
 from newsletter.editorial.editions import (
     check_timezone,
     create_edition,

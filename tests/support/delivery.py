@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from newsletter.delivery import editions
+from newsletter.delivery import lifecycle
 from newsletter.delivery.sender import BatchResult, Identity, send_batch
 from newsletter.delivery.settings import SendSettings
 from newsletter.editorial.editions import create_edition
@@ -50,7 +50,7 @@ def scheduled_edition(session: Session, topics: list[Topic], subject: str = "Tod
 
 def start(runtime: Runtime, edition_id: int) -> int:
     with runtime.session() as session:
-        return editions.start(session, edition_id, list_name=runtime.settings.list_name,
+        return lifecycle.start(session, edition_id, list_name=runtime.settings.list_name,
                               base_url=runtime.settings.base_url)
 
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from newsletter.delivery import editions
+from newsletter.delivery import lifecycle
 from newsletter.errors import ValidationError
 from newsletter.models import WebhookCall, utcnow
 from newsletter.subscribers import service
@@ -123,7 +123,7 @@ def test_pausing_an_edition_emits_edition_paused(db):
     update = make_update(db, topic)
     edition = create_edition(db, "Morning", [update.id], utcnow() + timedelta(hours=1))
     db.commit()
-    editions.pause(db, edition.id, reason="checking a typo")
+    lifecycle.pause(db, edition.id, reason="checking a typo")
     db.commit()
     body = json.loads(db.scalars(select(WebhookCall)).one().body)
     assert body["event"] == "edition.paused"
