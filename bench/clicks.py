@@ -34,7 +34,7 @@ from sqlalchemy import func, insert, select, update  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.pages import THREADS, WORKERS, free_port, load, percentile, start_gunicorn  # noqa: E402
-from newsletter.delivery import editions  # noqa: E402
+from newsletter.delivery import lifecycle  # noqa: E402
 from newsletter.editorial.editions import create_edition  # noqa: E402
 from newsletter.engagement.links import ClickSigner  # noqa: E402
 from newsletter.engagement.recording import drain  # noqa: E402
@@ -61,7 +61,7 @@ def seed(url: str) -> int:
                                                for sid in ids for t in topics])
         edition = create_edition(session, "Bench", [u.id for u in updates], now)
         session.commit()
-        editions.start(session, edition.id, list_name="Bench", base_url="http://127.0.0.1",
+        lifecycle.start(session, edition.id, list_name="Bench", base_url="http://127.0.0.1",
                        track=ClickSigner(SECRET).link_path)
         session.execute(update(Delivery).values(status="sent",
                                                 sent_at=now - timedelta(hours=1)))
