@@ -89,8 +89,10 @@ class Connection:
 
 
 async def load(port: int, path: str, rate: float, seconds: float,
-               requests: Callable[[int], bytes] | None = None) -> tuple[list[float], int, float]:
-    """GET `path` at `rate`/s, or send `requests(i)` as the i-th request (bench/web.py)."""
+               requests: Callable[[int], bytes] | None = None,
+               ok_status: int = 200) -> tuple[list[float], int, float]:
+    """GET `path` at `rate`/s, or send `requests(i)` as the i-th request (bench/web.py);
+    answers other than `ok_status` count as errors."""
     fixed = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
              "User-Agent: bench/pages.py\r\nAccept: text/html\r\n\r\n").encode()
     idle: list[Connection] = []
@@ -124,7 +126,7 @@ async def load(port: int, path: str, rate: float, seconds: float,
             conn.writer.close()
             return
         latencies.append(time.perf_counter() - scheduled)
-        if status != 200:
+        if status != ok_status:
             errors += 1
             kinds[str(status)] = kinds.get(str(status), 0) + 1
         idle.append(conn)

@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
     from .api import init_app as init_api
     from .bounces.webhooks import init_app as init_webhooks
     from .cli import init_app as init_cli
+    from .engagement.views import init_app as init_engagement
     from .site import init_app as init_site
     from .subscribers.views import bp as public_bp
 
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
     init_api(app)
     init_admin(app)
     init_webhooks(app)
+    init_engagement(app)
     init_cli(app)
     return app
 

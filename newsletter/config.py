@@ -93,6 +93,7 @@ class Settings:
     smtp_timeout: float = defaults.SMTP_TIMEOUT
     envelope_from: str | None = None
     feeds_allow_private: bool = False
+    click_tracking: bool = True
     trusted_proxies: int = 0
     batch_size: int = defaults.BATCH_SIZE
     stale_claim_seconds: int = defaults.STALE_CLAIM_SECONDS
@@ -156,6 +157,8 @@ class Settings:
             "smtp_retry_delays": _retry_delays(os.environ.get("SMTP_RETRY_DELAYS")),
             "envelope_from": os.environ.get("ENVELOPE_FROM") or None,
             "feeds_allow_private": _flag("FEEDS_ALLOW_PRIVATE"),
+            "click_tracking": os.environ.get("CLICK_TRACKING", "1").strip().lower()
+            not in ("0", "off", "false", "no"),
             "trusted_proxies": int(os.environ.get("TRUSTED_PROXIES", "0")),
             "batch_size": int(os.environ.get("DELIVERY_BATCH_SIZE", defaults.BATCH_SIZE)),
             "stale_claim_seconds": int(os.environ.get("DELIVERY_STALE_SECONDS",

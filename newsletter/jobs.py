@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from .bounces.jobs import enqueue_mailbox_poll
 from .delivery import ledger, lifecycle
 from .delivery.jobs import keep_sending, start_edition_job
+from .engagement.recording import drain as drain_clicks
 from .feeds.scheduler import enqueue_due_feeds
 from .models import utcnow
 from .runtime import current
@@ -37,6 +38,7 @@ def tick(now: datetime | None = None) -> dict[str, int]:
         recovered = ledger.recover_stale(session, now, timedelta(seconds=s.stale_claim_seconds))
         due = lifecycle.due_to_start(session, now)
         sending = ledger.editions_sending(session)
+        clicks = drain_clicks(session, runtime.redis)
     started = sum(1 for edition_id in due if start_edition_job(edition_id))
     for edition_id in sending:
         keep_sending(runtime, edition_id, now)
@@ -45,7 +47,7 @@ def tick(now: datetime | None = None) -> dict[str, int]:
     enqueue_due_webhooks(runtime)
     recover_signups(runtime)
     return {"started": started, "recovered": recovered, "resumed_subscribers": resumed,
-            "purged_unconfirmed": purged}
+            "purged_unconfirmed": purged, "clicks": clicks}
 
 
 # Jobs queued before they moved beside their nouns are stored in Redis under these paths;

@@ -63,3 +63,4 @@ def reader_request(request_id: str) -> str:
     """A reader's request (sign-up, new link) waiting for its job: the address lives here,
     briefly, never in the job's arguments."""
     return f"{PREFIX}:reader-request:{request_id}"
+CLICKS = f"{PREFIX}:clicks"  # tracked-link clicks waiting for the tick to store them

@@ -58,6 +58,7 @@ def init_app(app: Flask) -> None:
         editions,
         editors,
         feeds,
+        figures,
         profile,
         settings,
         subscriber,

@@ -38,7 +38,7 @@ def json_body() -> object:
 
 
 def init_app(app: Flask) -> None:
-    from . import bounces, editions, feeds, openapi, topics, webhooks  # noqa: F401 - routes register
+    from . import bounces, editions, feeds, openapi, stats, topics, webhooks  # noqa: F401
 
     csrf.exempt(bp)
     app.register_blueprint(bp)

@@ -100,6 +100,12 @@ def document() -> dict[str, Any]:
                 "requestBody": {"required": True, "content": {
                     "message/rfc822": {"schema": {"type": "string", "format": "binary"}}}},
             }},
+            "/editions/{edition_id}/stats": {
+                "parameters": _id_param("edition_id"),
+                "get": _op("Engagement figures of an edition (clicks by people and by "
+                           "machines apart; per topic and per link: people only)", "Figures",
+                           response="EditionStats"),
+            },
             "/webhooks": {
                 "get": _op("Webhook endpoints with their last call", "Endpoints",
                            response="WebhookList"),
@@ -190,6 +196,16 @@ def document() -> dict[str, Any]:
                     "failed": {"type": "integer"}, "pending": {"type": "integer"},
                     "bounced": {"type": "integer"}, "complained": {"type": "integer"},
                     "bounce_rate": {"type": "number"}, "complaint_rate": {"type": "number"}}},
+                "EditionStats": {"type": "object", "properties": {
+                    **{k: {"type": "integer"} for k in (
+                        "id", "delivered", "opens_human", "opens_machine", "clicks_human",
+                        "clicks_machine", "unsubscribes", "complaints")},
+                    "topics": {"type": "array", "items": {"type": "object", "properties": {
+                        "slug": {"type": "string"}, "clicks": {"type": "integer"},
+                        "readers": {"type": "integer"}, "click_rate": {"type": "number"}}}},
+                    "links": {"type": "array", "items": {"type": "object", "properties": {
+                        "url": {"type": "string"}, "clicks": {"type": "integer"},
+                        "readers": {"type": "integer"}, "click_rate": {"type": "number"}}}}}},
                 "Webhook": {"type": "object", "required": ["url", "events", "secret"],
                             "properties": {
                     "url": {"type": "string", "format": "uri", "maxLength": 2000,

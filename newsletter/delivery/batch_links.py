@@ -11,6 +11,7 @@ from __future__ import annotations
 from itsdangerous import URLSafeSerializer
 from itsdangerous.encoding import base64_encode
 
+from ..engagement.links import ClickSigner
 from ..subscribers.links import Links
 from ..subscribers.tokens import Purpose, payload
 
@@ -21,6 +22,7 @@ class BatchLinks:
     def __init__(self, links: Links, secret_key: str | None) -> None:
         self.links = links
         self._signers: dict[str, tuple[URLSafeSerializer, bytes, object, bytes]] = {}
+        self.clicks = ClickSigner(secret_key) if secret_key else None
         if secret_key:
             for purpose in (Purpose.PREFERENCES, Purpose.UNSUBSCRIBE):
                 serializer = URLSafeSerializer(secret_key, salt=f"newsletter.{purpose}")
@@ -53,6 +55,10 @@ class BatchLinks:
 
     def web_copy(self, edition_id: int, mask: int) -> str:
         return self.links.web_copy(edition_id, mask)
+
+    def click_reader(self, edition_id: int, subscriber_id: int) -> str:
+        """The reader part of this copy's tracked links (one HMAC per copy, key derived once)."""
+        return self.clicks.reader_part(edition_id, subscriber_id) if self.clicks else ""
 
     def unsubscribe(self, subscriber_id: int, version: int = 0) -> str:
         if not self._signers:

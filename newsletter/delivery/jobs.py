@@ -12,6 +12,7 @@ import math
 from datetime import datetime
 
 from .. import defaults, keys
+from ..engagement.links import ClickSigner
 from ..models import Edition, EditionStatus, utcnow
 from ..runtime import Runtime, current
 from ..subscribers.links import Links
@@ -45,7 +46,9 @@ def start_edition_job(edition_id: int) -> int:
     runtime = current()
     s = runtime.settings
     with runtime.session() as session:
-        total = lifecycle.start(session, edition_id, list_name=s.list_name, base_url=s.base_url)
+        track = ClickSigner(s.secret_key).link_path if s.click_tracking else None
+        total = lifecycle.start(session, edition_id, list_name=s.list_name, base_url=s.base_url,
+                                track=track)
         if total:
             log.info("edition %s: started, %s copies to send", edition_id, f"{total:,}")
         elif session.get(Edition, edition_id).status == EditionStatus.SENT:

@@ -7,6 +7,7 @@ can race and only one wins.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -46,7 +47,7 @@ def due_to_start(session: Session, now: datetime) -> list[int]:
 
 
 def start(session: Session, edition_id: int, *, list_name: str, base_url: str,
-          now: datetime | None = None) -> int:
+          now: datetime | None = None, track: Callable[[int, int], str] | None = None) -> int:
     """scheduled → sending, render once, fan out. Returns the number of deliveries (0 = not ours).
 
     Runs in the caller's transaction: if rendering fails nothing is half-started.
@@ -64,7 +65,8 @@ def start(session: Session, edition_id: int, *, list_name: str, base_url: str,
         populate_existing=True,
     )
     assert edition is not None
-    rendered = render_edition(edition, list_name=list_name, base_url=base_url).to_dict()
+    rendered = render_edition(edition, list_name=list_name, base_url=base_url,
+                              track=track).to_dict()
     rendered["nonce"] = secrets.token_hex(6)
     edition.rendered = rendered
     total = ledger.fan_out(session, edition_id)

@@ -87,8 +87,10 @@ class PreparedEdition:
     def message(self, links: Links | BatchLinks, subscriber_id: int, email: str, mask: int,
                 date: str, version: int = 0) -> bytes:
         unsubscribe = links.unsubscribe(subscriber_id, version)
+        reader = (links.click_reader(self.edition_id, subscriber_id)
+                  if isinstance(links, BatchLinks) else "")
         text, html = self.encoded.stamp(mask, links.preferences(subscriber_id, version),
-                                        unsubscribe, self.web_copy(links, mask))
+                                        unsubscribe, self.web_copy(links, mask), reader)
         return self.template.render_encoded(
             subject=self.encoded.copy(mask).subject,  # built once per topic combination
             to=email,

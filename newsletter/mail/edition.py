@@ -9,6 +9,7 @@ placeholders too, filled from `headings.copy_lines` once per topic combination.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -25,7 +26,9 @@ WEB_COPY = "{{web_copy_url}}"  # "View in browser": one per (edition, topics), n
 SUBJECT = "{{copy_subject}}"
 SUBJECT_RULE = "{{copy_subject_rule}}"  # the '=====' under the subject in the text part
 PREHEADER = "{{copy_preheader}}"
-PLACEHOLDERS = (PREFERENCES, UNSUBSCRIBE, WEB_COPY, SUBJECT, SUBJECT_RULE, PREHEADER)
+CLICK_READER = "{{click_reader}}"  # a tracked link's reader part (engagement.links)
+PLACEHOLDERS = (PREFERENCES, UNSUBSCRIBE, WEB_COPY, SUBJECT, SUBJECT_RULE, PREHEADER,
+                CLICK_READER)
 _HTML_MARK = re.compile(r"<!-- item:(\d+):start -->(.*?)<!-- item:\1:end -->", re.S)
 _PLACEHOLDER = re.compile("(" + "|".join(re.escape(p) for p in PLACEHOLDERS) + ")")
 _TEXT_MARK = re.compile(r"<<item:(\d+):start>>\n?(.*?)<<item:\1:end>>\n?", re.S)
@@ -50,6 +53,9 @@ class RenderedEdition:
     headlines: list[str] = field(default_factory=list)
     topic_names: list[str] = field(default_factory=list)
     ledes: list[str] = field(default_factory=list)
+    # per item: its topic and the URL its tracked link leads to ("" when not tracked)
+    topic_slugs: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -71,16 +77,20 @@ class RenderedEdition:
         )
 
     def stamp(self, mask: int, preferences_url: str, unsubscribe_url: str,
-              web_copy_url: str = "#") -> tuple[str, str]:
-        """(text, html) for one recipient: their items in editorial order plus their links."""
+              web_copy_url: str = "#", click_reader: str = "") -> tuple[str, str]:
+        """(text, html) for one recipient: their items in editorial order plus their links.
+        Without `click_reader` tracked links carry no reader (previews: nothing recorded)."""
         picked = self.picked(mask)
         lines = self.lines(mask)
-        urls = {PREFERENCES: preferences_url, UNSUBSCRIBE: unsubscribe_url, WEB_COPY: web_copy_url}
+        urls = {PREFERENCES: preferences_url, UNSUBSCRIBE: unsubscribe_url, WEB_COPY: web_copy_url,
+                CLICK_READER: click_reader}
         html_values = {**urls, **_html_lines(lines)}
         text_values = {**urls, **_text_lines(lines)}
-        html = "".join((_fill(self.html_head, html_values), *(self.html_items[i] for i in picked),
+        html = "".join((_fill(self.html_head, html_values),
+                        *(_fill(self.html_items[i], html_values) for i in picked),
                         _fill(self.html_tail, html_values)))
-        text = "".join((_fill(self.text_head, text_values), *(self.text_items[i] for i in picked),
+        text = "".join((_fill(self.text_head, text_values),
+                        *(_fill(self.text_items[i], text_values) for i in picked),
                         _fill(self.text_tail, text_values)))
         return text, html
 
@@ -130,10 +140,10 @@ class EncodedEdition:
     """
 
     html_head: Pieces
-    html_items: tuple[bytes, ...]
+    html_items: tuple[Pieces, ...]
     html_tail: Pieces
     text_head: Pieces
-    text_items: tuple[bytes, ...]
+    text_items: tuple[Pieces, ...]
     text_tail: Pieces
     source: RenderedEdition | None = None
     copies: dict[int, CopyParts] = field(default_factory=dict, compare=False, repr=False)
@@ -145,10 +155,10 @@ class EncodedEdition:
 
         return cls(
             _encode_pieces(rendered.html_head),
-            tuple(qp_piece(i) for i in rendered.html_items),
+            tuple(_encode_pieces(i) for i in rendered.html_items),
             tail(rendered.html_tail),
             _encode_pieces(rendered.text_head),
-            tuple(qp_piece(i) for i in rendered.text_items),
+            tuple(_encode_pieces(i) for i in rendered.text_items),
             tail(rendered.text_tail),
             rendered,
         )
@@ -164,20 +174,20 @@ class EncodedEdition:
         return parts
 
     def stamp(self, mask: int, preferences_url: str, unsubscribe_url: str,
-              web_copy_url: str = "#") -> tuple[bytes, bytes]:
+              web_copy_url: str = "#", click_reader: str = "") -> tuple[bytes, bytes]:
         """(text, html) bodies for one recipient, encoded, their items in editorial order."""
         parts = self.copy(mask)
         links = {PREFERENCES: qp_piece(preferences_url), UNSUBSCRIBE: qp_piece(unsubscribe_url),
-                 WEB_COPY: qp_piece(web_copy_url)}
+                 WEB_COPY: qp_piece(web_copy_url), CLICK_READER: qp_piece(click_reader)}
         html_values = {**links, **parts.html}
         text_values = {**links, **parts.text}
         picked = [i for i in range(len(self.html_items)) if mask >> i & 1]
 
-        def join(head: Pieces, items: tuple[bytes, ...], tail: Pieces,
+        def join(head: Pieces, items: tuple[Pieces, ...], tail: Pieces,
                  values: dict[str, bytes]) -> bytes:
             return b"".join((
                 *(values[p] if isinstance(p, str) else p for p in head),
-                *(items[i] for i in picked),
+                *(values[p] if isinstance(p, str) else p for i in picked for p in items[i]),
                 *(values[p] if isinstance(p, str) else p for p in tail),
             ))
 
@@ -213,12 +223,18 @@ def update_context(update: TopicUpdate) -> dict[str, Any]:
 
 def render_items(
     subject: str | None, items: list[dict[str, Any]], *, list_name: str, base_url: str,
-    kicker: str = "",
+    kicker: str = "", track: Callable[[int], str] | None = None,
 ) -> RenderedEdition:
     """MJML + premailer run here, once; the result is cut at the item markers.
 
-    `subject` None means each copy's subject is built from its own items.
+    `subject` None means each copy's subject is built from its own items. With `track`
+    (item index -> site path of its tracked link) each featured link goes through the
+    redirect, with a placeholder for the reader part that each copy fills in.
     """
+    links = [(i.get("featured") or {}).get("url") or "" for i in items] if track else []
+    if track:
+        items = [{**item, "tracked_href": f"{base_url.rstrip('/')}{track(n)}{CLICK_READER}"}
+                 if links[n] else item for n, item in enumerate(items)]
     # pictures the service stores are site paths; an email needs them absolute
     items = [{**i, "curator_image_url": base_url.rstrip("/") + i["curator_image_url"]}
              if (i.get("curator_image_url") or "").startswith("/") else i for i in items]
@@ -243,14 +259,19 @@ def render_items(
         subject or None, html_head, html_items, html_tail, text_head, text_items, text_tail,
         list_name=list_name, headlines=[i["headline"] for i in items],
         topic_names=[i["topic_name"] for i in items], ledes=[i.get("lede") or "" for i in items],
+        topic_slugs=[i.get("topic_slug") or "" for i in items], links=links,
     )
 
 
-def render_edition(edition: Edition, *, list_name: str, base_url: str) -> RenderedEdition:
+def render_edition(edition: Edition, *, list_name: str, base_url: str,
+                   track: Callable[[int, int], str] | None = None) -> RenderedEdition:
+    """`track` (edition id, item index -> tracked link path) turns click tracking on."""
     items = [update_context(item.update) for item in edition.items]
     kicker = edition.send_at.strftime("%A, %-d %B %Y")
     subject = None if edition.auto_subject else edition.subject
-    return render_items(subject, items, list_name=list_name, base_url=base_url, kicker=kicker)
+    per_item = (lambda n: track(edition.id, n)) if track else None
+    return render_items(subject, items, list_name=list_name, base_url=base_url, kicker=kicker,
+                        track=per_item)
 
 
 def split_blocks(rendered: str, marker: re.Pattern[str], count: int) -> tuple[str, list[str], str]:

@@ -5,11 +5,13 @@ from .audience import Delivery, Subscriber, Subscription, Suppression
 from .base import Base, UTCDateTime, utcnow
 from .bounces import BounceRecord
 from .editorial import Edition, EditionItem, Topic, TopicUpdate, UpdateSource
+from .engagement import Click
 from .feeds import Article, Feed, Story
 from .outbox import OutgoingMail
 from .pictures import Picture
 from .statuses import (
     BounceKind,
+    ClickKind,
     DeliveryStatus,
     EditionStatus,
     EditorRole,
@@ -21,7 +23,8 @@ from .statuses import (
 from .webhooks import WebhookCall, WebhookEndpoint
 
 __all__ = [
-    "ApiToken", "Article", "Base", "BounceKind", "BounceRecord", "Delivery", "DeliveryStatus",
+    "ApiToken", "Article", "Base", "BounceKind", "BounceRecord", "Click", "ClickKind", "Delivery",
+    "DeliveryStatus",
     "Edition", "EditionItem", "EditionStatus", "Editor", "EditorRole", "Feed", "FeedStatus",
     "OutgoingMail", "Picture", "Story", "Subscriber",
     "SubscriberStatus", "Subscription", "Suppression", "Topic", "TopicUpdate", "UTCDateTime",

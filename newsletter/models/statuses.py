@@ -57,3 +57,8 @@ class WebhookCallStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     FAILED = "failed"
+
+
+class ClickKind(StrEnum):
+    HUMAN = "human"
+    MACHINE = "machine"  # security scanners, link prefetchers, proxies: counted apart

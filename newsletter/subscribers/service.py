@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
+from ..engagement.stats import reader_clicks
 from ..errors import NotFound, ValidationError
-from ..models import Subscriber, SubscriberStatus, Subscription, Topic, utcnow
+from ..models import Click, Subscriber, SubscriberStatus, Subscription, Topic, utcnow
 from ..webhooks import events as webhooks
 from . import retention, suppression
 from .addresses import email_key, normalize_email
@@ -299,6 +300,7 @@ def export_data(session: Session, subscriber_id: int) -> dict[str, Any]:
         "unsubscribed_at": iso(subscriber.unsubscribed_at),
         "paused_until": iso(subscriber.paused_until),
         **retention.activity(session, subscriber),
+        "clicks": reader_clicks(session, subscriber.id),
     }
 
 
@@ -307,6 +309,7 @@ def erase(session: Session, subscriber_id: int) -> None:
     subscriber = get_subscriber(session, subscriber_id)
     suppression.suppress(session, subscriber.email, reason=suppression.ERASED)
     webhooks.emit(session, "subscriber.erased", webhooks.subscriber_data(subscriber))
+    session.execute(delete(Click).where(Click.subscriber_id == subscriber.id))
     session.delete(subscriber)
     session.flush()
 

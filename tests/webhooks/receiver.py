@@ -19,6 +19,8 @@ class Receiver:
 
     statuses: list[int] = field(default_factory=lambda: [200])
     calls: list[Received] = field(default_factory=list)
+    hold_first: bool = False  # keep the first call waiting until `release()`
+    released: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         receiver = self
@@ -28,6 +30,9 @@ class Receiver:
                 length = int(self.headers.get("Content-Length", "0"))
                 receiver.calls.append(Received(dict(self.headers.items()),
                                                self.rfile.read(length)))
+                if receiver.hold_first and len(receiver.calls) == 1:
+                    receiver.released.wait(30)
+                    return
                 index = min(len(receiver.calls), len(receiver.statuses)) - 1
                 status = receiver.statuses[index]
                 reply = f"answer {len(receiver.calls)}".encode()
@@ -50,6 +55,10 @@ class Receiver:
         self.thread.start()
         return self
 
+    def release(self) -> None:
+        self.released.set()
+
     def __exit__(self, *exc: object) -> None:
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()

@@ -4,6 +4,9 @@ signed calls checked by a real receiver, retries, and leases that survive a dead
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import time
 from datetime import timedelta
 
@@ -283,3 +286,39 @@ def test_admin_page_shows_a_refused_url_with_a_4xx(client, db):
         "csrf_token": csrf_token(client, "/admin/webhooks")})
     assert response.status_code == 422
     assert "http(s)" in response.get_data(as_text=True)
+
+
+KILLABLE_WORKER = """
+import sys
+from sqlalchemy.orm import sessionmaker
+from newsletter.runtime import make_engine
+from newsletter.webhooks import dispatch
+dispatch.deliver_due(sessionmaker(make_engine(sys.argv[1])), allow_private=True)
+"""
+
+
+@pytest.mark.slow
+def test_a_worker_killed_in_the_middle_of_a_call_loses_no_event(runtime, db, postgres_url):
+    with Receiver(hold_first=True) as receiver:
+        _register(db, receiver.url)
+        reader = make_subscriber(db, status="pending")
+        db.commit()
+        service.confirm(db, reader.id)
+        db.commit()
+        worker = subprocess.Popen([sys.executable, "-c", KILLABLE_WORKER, postgres_url])
+        deadline = time.monotonic() + 60
+        while not receiver.calls and time.monotonic() < deadline and worker.poll() is None:
+            time.sleep(0.05)
+        assert len(receiver.calls) == 1  # the call is in flight ...
+        worker.send_signal(signal.SIGKILL)  # ... when its worker dies
+        worker.wait(10)
+        receiver.release()
+        call = db.scalars(select(WebhookCall)).one()
+        db.refresh(call)
+        assert (call.status, call.attempts, call.delivered_at) == ("pending", 1, None)
+        later = utcnow() + dispatch.LEASE + timedelta(seconds=1)
+        result = dispatch.deliver_due(runtime.Session, allow_private=True, now=lambda: later)
+    assert result.delivered == 1 and len(receiver.calls) == 2
+    assert receiver.calls[0].body == receiver.calls[1].body
+    db.refresh(call)
+    assert (call.status, call.attempts) == ("delivered", 2)

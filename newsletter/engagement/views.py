@@ -1,0 +1,62 @@
+"""The redirect behind every tracked link: check the token, note the click, 302 at once."""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+
+from flask import Blueprint, Flask, redirect, request
+from redis.exceptions import RedisError
+from sqlalchemy import select
+
+from ..errors import BadRequest
+from ..models import Edition, utcnow
+from ..web.db import db, runtime
+from .classify import agent_class
+from .links import ClickSigner
+from .recording import push
+
+log = logging.getLogger(__name__)
+bp = Blueprint("engagement", __name__)
+_links: OrderedDict[int, list[str]] = OrderedDict()  # edition id -> its tracked URLs
+CACHED_EDITIONS = 64
+
+
+def edition_links(edition_id: int) -> list[str]:
+    """The tracked URLs of an edition's stored render, kept per process (they never change
+    once an edition has started)."""
+    links = _links.get(edition_id)
+    if links is None:
+        rendered = db().scalar(select(Edition.rendered).where(Edition.id == edition_id))
+        links = list((rendered or {}).get("links") or [])
+        if rendered:
+            _links[edition_id] = links
+            while len(_links) > CACHED_EDITIONS:
+                _links.popitem(last=False)
+    return links
+
+
+@bp.get("/r/<path:token>")
+def follow(token: str):  # type: ignore[no-untyped-def]
+    settings = runtime().settings
+    ref = ClickSigner(settings.secret_key).parse(token) if len(token) < 120 else None
+    links = edition_links(ref.edition_id) if ref is not None else []
+    if ref is None or not 0 <= ref.item < len(links) or not links[ref.item]:
+        raise BadRequest("This link is not valid. Open the article from the email again.")
+    if ref.subscriber_id is not None and settings.click_tracking:
+        try:
+            push(runtime().redis, ref, agent_class(request.headers.get("User-Agent")), utcnow())
+        except RedisError:  # the reader still gets their article
+            log.warning("click on edition %s not recorded: Redis unavailable", ref.edition_id)
+    response = redirect(links[ref.item], 302)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def privacy() -> dict[str, bool]:  # the sign-up page says what is recorded
+        return {"click_tracking": runtime().settings.click_tracking}
+
+    app.register_blueprint(bp)

@@ -1,0 +1,28 @@
+"""Clicks on tracked links: what was clicked in which edition, by whom, and by what kind of
+client. No IP address and no user agent are kept, only the class ("human" or "machine")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UTCDateTime, utcnow
+
+
+class Click(Base):
+    __tablename__ = "click"
+    __table_args__ = (
+        Index("ix_click_edition_kind", "edition_id", "kind"),
+        Index("ix_click_subscriber", "subscriber_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id", ondelete="CASCADE"))
+    item: Mapped[int] = mapped_column(Integer)
+    topic_slug: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(String(2000))
+    clicked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(8))  # ClickKind
