@@ -31,10 +31,9 @@ from ..models import (
     Edition,
     EditionItem,
     Subscriber,
-    SubscriberStatus,
-    Subscription,
     TopicUpdate,
 )
+from ..subscribers import service as subscribers
 
 
 @dataclass(frozen=True)
@@ -123,27 +122,23 @@ def topic_masks(session: Session, edition_id: int) -> dict[int, int]:
 
 
 def fan_out(session: Session, edition_id: int) -> int:
-    """One INSERT … SELECT: a pending row per active subscriber with a topic in the edition."""
+    """One INSERT … SELECT: a pending row per reader in the audience of the edition's topics."""
     masks = topic_masks(session, edition_id)
     if not masks:
         return 0
+    reach = subscribers.audience(list(masks)).subquery()
     mask_expr = case(
-        *((Subscription.topic_id == tid, literal(mask)) for tid, mask in masks.items()), else_=0
+        *((reach.c.topic_id == tid, literal(mask)) for tid, mask in masks.items()), else_=0
     )
     source = (
         select(
             literal(edition_id).label("edition_id"),
-            Subscription.subscriber_id,
+            reach.c.subscriber_id,
             func.sum(mask_expr).label("topics_mask"),
             literal(DeliveryStatus.PENDING.value).label("status"),
             literal(0).label("attempts"),
         )
-        .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
-        .where(
-            Subscriber.status == SubscriberStatus.ACTIVE,
-            Subscription.topic_id.in_(list(masks)),
-        )
-        .group_by(Subscription.subscriber_id)
+        .group_by(reach.c.subscriber_id)
     )
     dialect_insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     stmt = (

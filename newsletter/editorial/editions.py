@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..bounces.policy import edition_bounces
@@ -20,14 +20,11 @@ from ..models import (
     EditionItem,
     EditionStatus,
     Editor,
-    Subscriber,
-    SubscriberStatus,
-    Subscription,
     TopicUpdate,
     UpdateStatus,
     utcnow,
 )
-from ..subscribers.service import count_by_topic
+from ..subscribers.service import count_audience, count_by_topic
 from .text import clean_text
 
 PAST_TOLERANCE = timedelta(minutes=1)
@@ -146,15 +143,7 @@ def edition_status(session: Session, edition_id: int) -> dict[str, object]:
 def estimate_recipients(session: Session, update_ids: list[int]) -> int:
     """Active subscribers who follow at least one topic of these updates."""
     topic_ids = select(TopicUpdate.topic_id).where(TopicUpdate.id.in_(update_ids))
-    return int(
-        session.scalar(
-            select(func.count(func.distinct(Subscription.subscriber_id)))
-            .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
-            .where(Subscriber.status == SubscriberStatus.ACTIVE,
-                   Subscription.topic_id.in_(topic_ids))
-        )
-        or 0
-    )
+    return count_audience(session, topic_ids)
 
 
 def unsent_published_updates(session: Session) -> list[TopicUpdate]:

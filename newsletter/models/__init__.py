@@ -1,9 +1,10 @@
 """All models, importable from one place; each lives in a module named after its noun."""
 
 from .accounts import ApiToken, Editor
-from .audience import Delivery, Subscriber, Subscription, Suppression
+from .audience import Subscriber, Subscription, Suppression
 from .base import Base, UTCDateTime, utcnow
 from .bounces import BounceRecord
+from .delivery import Delivery
 from .editorial import Edition, EditionItem, Topic, TopicUpdate, UpdateSource
 from .engagement import Click, Open
 from .feeds import Article, Feed, Story

@@ -1,14 +1,14 @@
-"""Subscribers, the topics they chose, suppression and the delivery ledger."""
+"""Subscribers, the topics they chose, and suppressed addresses."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
-from .statuses import DeliveryStatus, SubscriberStatus
+from .statuses import SubscriberStatus
 
 
 class Subscriber(Base):
@@ -64,26 +64,3 @@ class Suppression(Base):
     email_hash: Mapped[str] = mapped_column(String(64), unique=True)
     reason: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class Delivery(Base):
-    """One row per (edition, subscriber): the ledger that makes sending exact and restartable."""
-
-    __tablename__ = "delivery"
-    __table_args__ = (
-        UniqueConstraint("edition_id", "subscriber_id"),
-        Index("ix_delivery_edition_status", "edition_id", "status"),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
-    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"))
-    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id", ondelete="CASCADE"))
-    # bit i set = the i-th item of the edition goes to this subscriber (snapshot at fan-out)
-    topics_mask: Mapped[int] = mapped_column(BigInteger, default=0)
-    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    message_id: Mapped[str | None] = mapped_column(String(255))
-    last_error: Mapped[str | None] = mapped_column(Text)

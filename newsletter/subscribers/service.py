@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from ..engagement.stats import reader_clicks, reader_opens
@@ -336,13 +336,30 @@ def resume_due_pauses(session: Session, now: datetime | None = None) -> int:
     return len(due)
 
 
+def audience(topic_ids: Any = None) -> Select[tuple[int, int]]:
+    """(subscriber id, topic id) of every subscription that reaches a reader: an active
+    subscriber following the topic (of `topic_ids`, a list or a subquery, when given).
+
+    The one definition behind the reach estimate, the counts per topic and the fan-out.
+    """
+    query = (select(Subscription.subscriber_id, Subscription.topic_id)
+             .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
+             .where(Subscriber.status == SubscriberStatus.ACTIVE))
+    if topic_ids is not None:
+        query = query.where(Subscription.topic_id.in_(topic_ids))
+    return query
+
+
+def count_audience(session: Session, topic_ids: Any) -> int:
+    """How many readers follow at least one of these topics."""
+    reach = audience(topic_ids).subquery()
+    return int(session.scalar(select(func.count(func.distinct(reach.c.subscriber_id)))) or 0)
+
+
 def count_by_topic(session: Session) -> dict[int, int]:
+    reach = audience().subquery()
     rows = session.execute(
-        select(Subscription.topic_id, func.count())
-        .join(Subscriber)
-        .where(Subscriber.status == SubscriberStatus.ACTIVE)
-        .group_by(Subscription.topic_id)
-    )
+        select(reach.c.topic_id, func.count()).group_by(reach.c.topic_id))
     return {tid: n for tid, n in rows}
 
 
