@@ -9,6 +9,7 @@ from flask import Response, render_template
 
 from ..engagement.charts import bar_chart
 from ..engagement.stats import edition_stats
+from ..engagement.topic_stats import topic_figures
 from ..lookup import get_or_404
 from ..models import Edition
 from ..web.db import db
@@ -44,3 +45,15 @@ def editions_figures_csv(edition_id: int):  # type: ignore[no-untyped-def]
         writer.writerow(["link", url, x["clicks"], x["readers"], x["click_rate"]])
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="edition-{edition_id}-figures.csv"'})
+
+
+@bp.get("/topics/<slug>/figures")
+def topics_figures(slug: str):  # type: ignore[no-untyped-def]
+    figures = topic_figures(db(), slug)
+    rates = bar_chart("Click rate in its last editions", [
+        (f"{e['date']} {e['subject']}", e["readers_clicked"], e["click_rate"])
+        for e in figures["editions"]])
+    readers = bar_chart("Readers over time", [
+        (f"week of {r['week']}", r["readers"], 0.0) for r in figures["readers"]], rate=False)
+    return render_template("admin/topic_figures.html", figures=figures, rates_chart=rates,
+                           readers_chart=readers)

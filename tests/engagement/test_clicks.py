@@ -210,7 +210,7 @@ def test_editors_see_figures_as_svg_bars_and_can_download_them_as_csv(runtime, d
     db.commit()
     log_in(client, editor.email)
     page = client.get(f"/admin/editions/{edition_id}/figures").get_data(as_text=True)
-    assert '<svg class="chart"' in page and "<title>world: 1 clicks</title>" in page
+    assert '<svg class="chart"' in page and "<title>world: 1</title>" in page
     assert 'data-stat="clicks_machine">1<' in page
     csv_text = client.get(f"/admin/editions/{edition_id}/figures.csv").get_data(as_text=True)
     rows = [line.split(",") for line in csv_text.strip().splitlines()]
@@ -255,3 +255,26 @@ def test_with_opens_on_each_copy_has_its_pixel_and_proxies_count_as_machines(
     assert [o["kind"] for o in service.export_data(db, reader_id)["opens"]] == ["human"]
     assert "tiny image that tells us when it is opened" in client.get("/subscribe").get_data(
         as_text=True)
+
+
+def test_a_topic_shows_its_click_rate_per_edition_and_its_readers_over_time(
+        runtime, db, work, smtp, client):
+    from newsletter.engagement.topic_stats import topic_figures
+    from tests.factories import make_editor
+    from tests.support.admin import log_in
+
+    edition_id = _send(runtime, db, work)
+    db.execute(Delivery.__table__.update().values(sent_at=utcnow() - timedelta(hours=1)))
+    editor = make_editor(db)
+    db.commit()
+    client.get(_links(smtp, "ana@example.com")[0][0], headers={"User-Agent": BROWSER})
+    drain(db, runtime.redis)
+    db.commit()
+    figures = topic_figures(db, "world")
+    assert [(e["id"], e["delivered"], e["readers_clicked"], e["click_rate"])
+            for e in figures["editions"]] == [(edition_id, 2, 1, 0.5)]
+    assert [r["readers"] for r in figures["readers"]] == [2]
+    log_in(client, editor.email)
+    page = client.get("/admin/topics/world/figures").get_data(as_text=True)
+    assert page.count('<svg class="chart"') == 2 and "50.0%" in page
+    assert client.get("/admin/topics/nope/figures").status_code == 404
