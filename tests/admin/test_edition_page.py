@@ -111,6 +111,7 @@ def test_the_preview_after_sending_uses_the_copy_that_went_out(as_editor, db, ru
     html = as_editor.get(f"/admin/editions/{edition.id}/preview?email=bob@example.com") \
         .get_data(as_text=True)
     def unify(body: str) -> str:  # the reader's own links are masked in the preview
+        body = re.sub(r"(/r/\d+\.\d+\.[A-Za-z0-9_-]+)\.\d+\.[A-Za-z0-9_-]+", r"\1", body)
         return re.sub(r"/(preferences|unsubscribe)/[^\s\"<]+", r"/\1/LINK",
                       body.replace("\r\n", "\n")).strip()
 

@@ -8,6 +8,7 @@ import re
 from tests.admin.test_edition_page import headlines, scheduled_edition
 
 PERSONAL_LINK = re.compile(r"https?://[^\s\"'<>]*/(?:preferences|unsubscribe)/[^\s\"'<>]+")
+TRACKED_READER = re.compile(r"(/r/\d+\.\d+\.[A-Za-z0-9_-]+)\.\d+\.[A-Za-z0-9_-]+")
 
 
 def links_in(body: str) -> set[str]:
@@ -48,7 +49,10 @@ def test_a_preview_of_the_copy_sent_hides_the_links_that_copy_carried(as_editor,
         token = url.rsplit("/", 1)[1]
         assert token not in html and token not in text
     # everything else is the copy that went out
-    unify = lambda body: PERSONAL_LINK.sub("LINK", body.replace("\r\n", "\n")).strip()  # noqa: E731
+    def unify(body: str) -> str:  # tracked links lose their reader part in the preview
+        body = TRACKED_READER.sub(r"\1", body.replace("\r\n", "\n"))
+        return PERSONAL_LINK.sub("LINK", body).strip()
+
     assert unify(html) == unify(sent_html)
 
 
