@@ -94,6 +94,7 @@ class Settings:
     envelope_from: str | None = None
     feeds_allow_private: bool = False
     click_tracking: bool = True
+    open_tracking: bool = False
     trusted_proxies: int = 0
     batch_size: int = defaults.BATCH_SIZE
     stale_claim_seconds: int = defaults.STALE_CLAIM_SECONDS
@@ -159,6 +160,7 @@ class Settings:
             "feeds_allow_private": _flag("FEEDS_ALLOW_PRIVATE"),
             "click_tracking": os.environ.get("CLICK_TRACKING", "1").strip().lower()
             not in ("0", "off", "false", "no"),
+            "open_tracking": _flag("OPEN_TRACKING"),
             "trusted_proxies": int(os.environ.get("TRUSTED_PROXIES", "0")),
             "batch_size": int(os.environ.get("DELIVERY_BATCH_SIZE", defaults.BATCH_SIZE)),
             "stale_claim_seconds": int(os.environ.get("DELIVERY_STALE_SECONDS",

@@ -17,6 +17,7 @@ from .bounces.jobs import enqueue_mailbox_poll
 from .delivery import ledger, lifecycle
 from .delivery.jobs import keep_sending, start_edition_job
 from .engagement.recording import drain as drain_clicks
+from .engagement.recording import drain_opens
 from .feeds.scheduler import enqueue_due_feeds
 from .models import utcnow
 from .runtime import current
@@ -39,6 +40,7 @@ def tick(now: datetime | None = None) -> dict[str, int]:
         due = lifecycle.due_to_start(session, now)
         sending = ledger.editions_sending(session)
         clicks = drain_clicks(session, runtime.redis)
+        drain_opens(session, runtime.redis)
     started = sum(1 for edition_id in due if start_edition_job(edition_id))
     for edition_id in sending:
         keep_sending(runtime, edition_id, now)

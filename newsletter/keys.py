@@ -64,3 +64,4 @@ def reader_request(request_id: str) -> str:
     briefly, never in the job's arguments."""
     return f"{PREFIX}:reader-request:{request_id}"
 CLICKS = f"{PREFIX}:clicks"  # tracked-link clicks waiting for the tick to store them
+OPENS = f"{PREFIX}:opens"  # open-pixel fetches waiting for the tick to store them

@@ -46,9 +46,10 @@ def start_edition_job(edition_id: int) -> int:
     runtime = current()
     s = runtime.settings
     with runtime.session() as session:
-        track = ClickSigner(s.secret_key).link_path if s.click_tracking else None
+        signer = ClickSigner(s.secret_key)
         total = lifecycle.start(session, edition_id, list_name=s.list_name, base_url=s.base_url,
-                                track=track)
+                                track=signer.link_path if s.click_tracking else None,
+                                pixel=signer.open_path if s.open_tracking else None)
         if total:
             log.info("edition %s: started, %s copies to send", edition_id, f"{total:,}")
         elif session.get(Edition, edition_id).status == EditionStatus.SENT:

@@ -47,7 +47,8 @@ def due_to_start(session: Session, now: datetime) -> list[int]:
 
 
 def start(session: Session, edition_id: int, *, list_name: str, base_url: str,
-          now: datetime | None = None, track: Callable[[int, int], str] | None = None) -> int:
+          now: datetime | None = None, track: Callable[[int, int], str] | None = None,
+          pixel: Callable[[int], str] | None = None) -> int:
     """scheduled → sending, render once, fan out. Returns the number of deliveries (0 = not ours).
 
     Runs in the caller's transaction: if rendering fails nothing is half-started.
@@ -66,7 +67,7 @@ def start(session: Session, edition_id: int, *, list_name: str, base_url: str,
     )
     assert edition is not None
     rendered = render_edition(edition, list_name=list_name, base_url=base_url,
-                              track=track).to_dict()
+                              track=track, pixel=pixel).to_dict()
     rendered["nonce"] = secrets.token_hex(6)
     edition.rendered = rendered
     total = ledger.fan_out(session, edition_id)

@@ -24,6 +24,8 @@ MACHINE_AGENTS = re.compile(
     r"java/|okhttp|libwww|httpclient",
     re.IGNORECASE,
 )
+# Apple Mail Privacy Protection fetches every image through its proxy with just this
+APPLE_PRIVACY_PROXY = "Mozilla/5.0"
 TOO_SOON = timedelta(seconds=10)  # no person opens an email and clicks within this
 BURST_WINDOW = timedelta(seconds=2)  # this many distinct links this fast is a scanner
 BURST_LINKS = 3
@@ -31,7 +33,8 @@ BURST_LINKS = 3
 
 def agent_class(user_agent: str | None) -> str:
     """Decided at the redirect, so the user agent itself is never stored."""
-    if not user_agent or not user_agent.strip() or MACHINE_AGENTS.search(user_agent):
+    if not user_agent or not user_agent.strip() or MACHINE_AGENTS.search(user_agent) \
+            or user_agent.strip() == APPLE_PRIVACY_PROXY:
         return ClickKind.MACHINE
     return ClickKind.HUMAN
 

@@ -37,6 +37,22 @@ class ClickSigner:
         """`/r/...` for one link of an edition, without a reader (what previews show)."""
         return f"/r/{edition_id}.{item}.{_sig(self.key, 'L', edition_id, item)}"
 
+    def open_path(self, edition_id: int) -> str:
+        """The open pixel of an edition, without a reader (each copy appends its own)."""
+        return f"/o/{edition_id}.{_sig(self.key, 'O', edition_id)}"
+
+    def parse_open(self, token: str) -> tuple[int, int] | None:
+        """(edition id, subscriber id) of a pixel token, or None when forged or altered."""
+        parts = token.split(".")
+        if len(parts) != 4 or not (parts[0].isdigit() and parts[2].isdigit()
+                                   and len(parts[0]) < 11 and len(parts[2]) < 11):
+            return None
+        edition_id, subscriber_id = int(parts[0]), int(parts[2])
+        if not (hmac.compare_digest(parts[1], _sig(self.key, "O", edition_id)) and
+                hmac.compare_digest(parts[3], _sig(self.key, "R", edition_id, subscriber_id))):
+            return None
+        return edition_id, subscriber_id
+
     def reader_part(self, edition_id: int, subscriber_id: int) -> str:
         """What one copy appends to every tracked link of the edition."""
         return f".{subscriber_id}.{_sig(self.key, 'R', edition_id, subscriber_id)}"

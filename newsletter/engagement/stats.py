@@ -21,6 +21,7 @@ from ..models import (
     Delivery,
     DeliveryStatus,
     Edition,
+    Open,
     Subscriber,
 )
 
@@ -34,6 +35,9 @@ def edition_stats(session: Session, edition_id: int) -> dict[str, Any]:
     kinds = dict(session.execute(
         select(Click.kind, func.count()).where(Click.edition_id == edition.id)
         .group_by(Click.kind)).all())
+    opens = dict(session.execute(
+        select(Open.kind, func.count()).where(Open.edition_id == edition.id)
+        .group_by(Open.kind)).all())
     human = (Click.edition_id == edition.id, Click.kind == ClickKind.HUMAN)
     topics = session.execute(
         select(Click.topic_slug, func.count(), func.count(func.distinct(Click.subscriber_id)))
@@ -53,8 +57,8 @@ def edition_stats(session: Session, edition_id: int) -> dict[str, Any]:
     return {
         "id": edition.id,
         "delivered": delivered,
-        "opens_human": 0,  # open tracking is not built: no pixel in any email
-        "opens_machine": 0,
+        "opens_human": opens.get(ClickKind.HUMAN, 0),
+        "opens_machine": opens.get(ClickKind.MACHINE, 0),
         "clicks_human": kinds.get(ClickKind.HUMAN, 0),
         "clicks_machine": kinds.get(ClickKind.MACHINE, 0),
         "unsubscribes": unsubscribes,
@@ -74,6 +78,13 @@ def _unsubscribes(session: Session, edition_id: int) -> int:
         .where(Delivery.edition_id == edition_id, Delivery.sent_at.is_not(None),
                Subscriber.unsubscribed_at.is_not(None))).all()
     return sum(1 for sent, gone in rows if sent <= gone <= sent + UNSUBSCRIBE_WINDOW)
+
+
+def reader_opens(session: Session, subscriber_id: int) -> list[dict[str, Any]]:
+    """A reader's recorded opens, for their data export."""
+    return [{"edition_id": o.edition_id, "opened_at": o.opened_at.isoformat(), "kind": o.kind}
+            for o in session.scalars(select(Open).where(Open.subscriber_id == subscriber_id)
+                                     .order_by(Open.opened_at, Open.id))]
 
 
 def reader_clicks(session: Session, subscriber_id: int) -> list[dict[str, Any]]:

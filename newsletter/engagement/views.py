@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 
-from flask import Blueprint, Flask, redirect, request
+from flask import Blueprint, Flask, Response, redirect, request
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from ..models import Edition, utcnow
 from ..web.db import db, runtime
 from .classify import agent_class
 from .links import ClickSigner
-from .recording import push
+from .recording import push, push_open
 
 log = logging.getLogger(__name__)
 bp = Blueprint("engagement", __name__)
@@ -54,9 +54,32 @@ def follow(token: str):  # type: ignore[no-untyped-def]
     return response
 
 
+PIXEL = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00"
+         b"\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+
+
+@bp.get("/o/<path:token>")
+def opened(token: str):  # type: ignore[no-untyped-def]
+    """The open pixel: always a 1x1 GIF (a mail client shows nothing broken); recorded only
+    for a valid token while OPEN_TRACKING is on."""
+    settings = runtime().settings
+    ref = ClickSigner(settings.secret_key).parse_open(token) if len(token) < 120 else None
+    if ref is not None and settings.open_tracking:
+        try:
+            push_open(runtime().redis, *ref, agent_class(request.headers.get("User-Agent")),
+                      utcnow())
+        except RedisError:
+            log.warning("open of edition %s not recorded: Redis unavailable", ref[0])
+    response = Response(PIXEL, mimetype="image/gif")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def privacy() -> dict[str, bool]:  # the sign-up page says what is recorded
-        return {"click_tracking": runtime().settings.click_tracking}
+        settings = runtime().settings
+        return {"click_tracking": settings.click_tracking,
+                "open_tracking": settings.open_tracking}
 
     app.register_blueprint(bp)

@@ -223,13 +223,14 @@ def update_context(update: TopicUpdate) -> dict[str, Any]:
 
 def render_items(
     subject: str | None, items: list[dict[str, Any]], *, list_name: str, base_url: str,
-    kicker: str = "", track: Callable[[int], str] | None = None,
+    kicker: str = "", track: Callable[[int], str] | None = None, open_pixel: str = "",
 ) -> RenderedEdition:
     """MJML + premailer run here, once; the result is cut at the item markers.
 
     `subject` None means each copy's subject is built from its own items. With `track`
     (item index -> site path of its tracked link) each featured link goes through the
-    redirect, with a placeholder for the reader part that each copy fills in.
+    redirect, with a placeholder for the reader part that each copy fills in; `open_pixel`
+    (a site path) adds a 1x1 image at the end that carries the same reader part.
     """
     links = [(i.get("featured") or {}).get("url") or "" for i in items] if track else []
     if track:
@@ -250,6 +251,7 @@ def render_items(
         "preferences_url": PREFERENCES,
         "unsubscribe_url": UNSUBSCRIBE,
         "web_copy_url": WEB_COPY,
+        "open_pixel": f"{base_url.rstrip('/')}{open_pixel}{CLICK_READER}" if open_pixel else "",
     }
     html = render_mjml("edition.mjml", **context)
     text = render_text("edition.txt", **context)
@@ -264,14 +266,16 @@ def render_items(
 
 
 def render_edition(edition: Edition, *, list_name: str, base_url: str,
-                   track: Callable[[int, int], str] | None = None) -> RenderedEdition:
-    """`track` (edition id, item index -> tracked link path) turns click tracking on."""
+                   track: Callable[[int, int], str] | None = None,
+                   pixel: Callable[[int], str] | None = None) -> RenderedEdition:
+    """`track` (edition id, item index -> tracked link path) turns click tracking on,
+    `pixel` (edition id -> open pixel path) open tracking."""
     items = [update_context(item.update) for item in edition.items]
     kicker = edition.send_at.strftime("%A, %-d %B %Y")
     subject = None if edition.auto_subject else edition.subject
     per_item = (lambda n: track(edition.id, n)) if track else None
     return render_items(subject, items, list_name=list_name, base_url=base_url, kicker=kicker,
-                        track=per_item)
+                        track=per_item, open_pixel=pixel(edition.id) if pixel else "")
 
 
 def split_blocks(rendered: str, marker: re.Pattern[str], count: int) -> tuple[str, list[str], str]:

@@ -6,7 +6,7 @@ from .base import Base, UTCDateTime, utcnow
 from .bounces import BounceRecord
 from .delivery import Delivery
 from .editorial import Edition, EditionItem, Topic, TopicUpdate, UpdateSource
-from .engagement import Click
+from .engagement import Click, Open
 from .feeds import Article, Feed, Story
 from .outbox import OutgoingMail
 from .pictures import Picture
@@ -27,7 +27,7 @@ __all__ = [
     "ApiToken", "Article", "Base", "BounceKind", "BounceRecord", "Click", "ClickKind", "Delivery",
     "DeliveryStatus",
     "Edition", "EditionItem", "EditionStatus", "Editor", "EditorRole", "Feed", "FeedStatus",
-    "OutgoingMail", "Picture", "Story", "Subscriber",
+    "Open", "OutgoingMail", "Picture", "Story", "Subscriber",
     "SubscriberStatus", "Subscription", "Suppression", "Topic", "TopicUpdate", "UTCDateTime",
     "UpdateSource", "UpdateStatus", "WebhookCall", "WebhookCallStatus", "WebhookEndpoint",
     "utcnow",

@@ -26,3 +26,20 @@ class Click(Base):
     url: Mapped[str] = mapped_column(String(2000))
     clicked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     kind: Mapped[str] = mapped_column(String(8))  # ClickKind
+
+
+class Open(Base):
+    """A copy's open pixel was fetched (only when OPEN_TRACKING is on). Apple's Mail Privacy
+    Protection and other image proxies fetch every pixel: those count as "machine"."""
+
+    __tablename__ = "email_open"
+    __table_args__ = (
+        Index("ix_email_open_edition_kind", "edition_id", "kind"),
+        Index("ix_email_open_subscriber", "subscriber_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("edition.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id", ondelete="CASCADE"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(8))  # ClickKind

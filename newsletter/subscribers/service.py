@@ -14,9 +14,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
-from ..engagement.stats import reader_clicks
+from ..engagement.stats import reader_clicks, reader_opens
 from ..errors import NotFound, ValidationError
-from ..models import Click, Subscriber, SubscriberStatus, Subscription, Topic, utcnow
+from ..models import Click, Open, Subscriber, SubscriberStatus, Subscription, Topic, utcnow
 from ..webhooks import events as webhooks
 from . import retention, suppression
 from .addresses import email_key, normalize_email
@@ -301,6 +301,7 @@ def export_data(session: Session, subscriber_id: int) -> dict[str, Any]:
         "paused_until": iso(subscriber.paused_until),
         **retention.activity(session, subscriber),
         "clicks": reader_clicks(session, subscriber.id),
+        "opens": reader_opens(session, subscriber.id),
     }
 
 
@@ -310,6 +311,7 @@ def erase(session: Session, subscriber_id: int) -> None:
     suppression.suppress(session, subscriber.email, reason=suppression.ERASED)
     webhooks.emit(session, "subscriber.erased", webhooks.subscriber_data(subscriber))
     session.execute(delete(Click).where(Click.subscriber_id == subscriber.id))
+    session.execute(delete(Open).where(Open.subscriber_id == subscriber.id))
     session.delete(subscriber)
     session.flush()
 

@@ -218,3 +218,40 @@ def test_editors_see_figures_as_svg_bars_and_can_download_them_as_csv(runtime, d
     assert ["edition", "clicks_machine", "1", "", ""] in rows
     assert ["topic", "world", "1", "1", "0.5"] in rows
     assert ["link", "https://news.example/world/1", "1", "1", "0.5"] in rows
+
+
+def test_opens_are_not_tracked_by_default(runtime, db, work, smtp, client):
+    _send(runtime, db, work, readers=("ana@example.com",))
+    html = smtp.inbox("ana@example.com")[0].get_body(("html",)).get_content()
+    assert "/o/" not in html
+    assert "We do not track whether you open an email" in client.get("/subscribe").get_data(
+        as_text=True)
+
+
+def test_with_opens_on_each_copy_has_its_pixel_and_proxies_count_as_machines(
+        runtime, db, work, smtp, client):
+    runtime.settings = dataclasses.replace(runtime.settings, open_tracking=True)
+    edition_id = _send(runtime, db, work)
+    db.execute(Delivery.__table__.update().values(sent_at=utcnow() - timedelta(hours=1)))
+    db.commit()
+    pixel = re.compile(r'src="https://news\.example\.test(/o/[A-Za-z0-9._\-]+)"')
+    ana = pixel.findall(smtp.inbox("ana@example.com")[0].get_body(("html",)).get_content())
+    ben = pixel.findall(smtp.inbox("ben@example.com")[0].get_body(("html",)).get_content())
+    assert len(ana) == len(ben) == 1 and ana != ben
+    response = client.get(ana[0], headers={"User-Agent": BROWSER})
+    assert response.status_code == 200 and response.mimetype == "image/gif"
+    client.get(ben[0], headers={"User-Agent": "Mozilla/5.0"})  # Apple's privacy proxy
+    forged = ana[0][:-2] + ("AA" if not ana[0].endswith("AA") else "BB")
+    assert client.get(forged).mimetype == "image/gif"  # shown, not counted
+    from newsletter.engagement.recording import drain_opens
+
+    assert drain_opens(db, runtime.redis) == 2
+    token = make_token(db)
+    db.commit()
+    stats = client.get(f"/api/v1/editions/{edition_id}/stats",
+                       headers={"Authorization": f"Bearer {token}"}).json
+    assert (stats["opens_human"], stats["opens_machine"]) == (1, 1)
+    reader_id = db.scalar(select(Subscriber.id).where(Subscriber.email == "ana@example.com"))
+    assert [o["kind"] for o in service.export_data(db, reader_id)["opens"]] == ["human"]
+    assert "tiny image that tells us when it is opened" in client.get("/subscribe").get_data(
+        as_text=True)

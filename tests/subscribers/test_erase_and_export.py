@@ -31,7 +31,7 @@ def test_export_is_a_json_download_of_everything_we_hold(client, db) -> None:
     assert data["confirmed_at"] and data["created_at"]
     assert set(data) == {"email", "status", "topics", "created_at", "confirmed_at",
                          "unsubscribed_at", "paused_until", "last_mail_at", "deliveries",
-                         "bounces", "clicks"}
+                         "bounces", "clicks", "opens"}
 
 
 def test_erase_deletes_the_subscriber_and_keeps_only_a_keyed_hash(client, db, settings) -> None:
