@@ -12,7 +12,7 @@ from wtforms.validators import ValidationError as CSRFInvalid
 from ..errors import NewsletterError
 from ..extensions import csrf
 from ..models import SubscriberStatus
-from ..subscribers import access, exporter, importer
+from ..subscribers import access, importer, listing
 from ..subscribers.jobs import send_import_confirmations
 from ..web.db import db, runtime
 from . import bp
@@ -23,8 +23,8 @@ CONFIRM_BATCH = 500  # confirmation emails per job, one SMTP connection each
 MAX_UPLOAD = 64 * 1024 * 1024  # 100k rows are about 4 MB; leave plenty of room
 
 
-def _filter() -> exporter.Filter:
-    return exporter.Filter(query=request.args.get("q", "")[:254],
+def _filter() -> listing.Filter:
+    return listing.Filter(query=request.args.get("q", "")[:254],
                            status=request.args.get("status", ""))
 
 
@@ -33,12 +33,12 @@ def subscribers():  # type: ignore[no-untyped-def]
     session = db()
     flt = _filter()
     page = page_arg()
-    rows, total = exporter.search(session, flt, page, PER_PAGE)
+    rows, total = listing.search(session, flt, page, PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
     return render_template(
         "admin/subscribers.html", rows=rows, total=total, page=page, pages=pages, flt=flt,
-        statuses=list(SubscriberStatus), by_status=exporter.counts_by_status(session),
-        topic_counts=exporter.topic_counts(session),
+        statuses=list(SubscriberStatus), by_status=listing.counts_by_status(session),
+        topic_counts=listing.topic_counts(session),
     )
 
 
@@ -57,7 +57,7 @@ def subscribers_revoke_links(subscriber_id: int):  # type: ignore[no-untyped-def
 def subscribers_export() -> Response:
     flt = _filter()
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
-    response = Response(stream_with_context(exporter.stream_csv(runtime().Session, flt)),
+    response = Response(stream_with_context(listing.stream_csv(runtime().Session, flt)),
                         mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="subscribers-{stamp}.csv"'
     response.headers["Cache-Control"] = "no-store"
