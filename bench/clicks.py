@@ -18,10 +18,8 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -33,16 +31,14 @@ from redis import Redis  # noqa: E402
 from sqlalchemy import func, insert, select, update  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.pages import THREADS, WORKERS, free_port, load, percentile, start_gunicorn  # noqa: E402
+from bench.pages import THREADS, WORKERS, load, percentile, served, throwaway_stores  # noqa: E402
 from newsletter.delivery import lifecycle  # noqa: E402
 from newsletter.editorial.editions import create_edition  # noqa: E402
 from newsletter.engagement.links import ClickSigner  # noqa: E402
 from newsletter.engagement.recording import drain  # noqa: E402
-from newsletter.migrate import upgrade  # noqa: E402
 from newsletter.models import Click, Delivery, Subscriber, Subscription, utcnow  # noqa: E402
 from newsletter.runtime import make_engine  # noqa: E402
 from tests.factories import make_topic, make_update  # noqa: E402
-from tests.support.services import PostgresDatabase, RedisDatabase  # noqa: E402
 
 SECRET = "bench-secret"
 READERS = 2000
@@ -78,31 +74,22 @@ def main() -> None:
     args = parser.parse_args()
     load_before = os.getloadavg()
 
-    database, redis_db = PostgresDatabase(), RedisDatabase()
-    url = database.create()
-    redis_db.acquire()
-    port = free_port()
-    server = None
-    try:
-        upgrade(url)
+    with throwaway_stores() as (url, redis_url):
         edition_id = seed(url)
         signer = ClickSigner(SECRET)
         paths = [signer.link_path(edition_id, item) + signer.reader_part(edition_id, reader)
                  for reader in range(1, READERS + 1) for item in range(4)]
+        with served(url, redis_url, SECRET, "clicks") as port:
 
-        def request(i: int) -> bytes:
-            return (f"GET {paths[i % len(paths)]} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-                    "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0\r\n\r\n").encode()
+            def request(i: int) -> bytes:
+                return (f"GET {paths[i % len(paths)]} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                        "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0\r\n\r\n").encode()
 
-        env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_db.url,
-               "SECRET_KEY": SECRET, "BASE_URL": f"http://127.0.0.1:{port}",
-               "NEWSLETTER_INSTANCE": tempfile.mkdtemp(prefix="bench-clicks-")}
-        server = start_gunicorn(port, env)
-        asyncio.run(load(port, "", 50, 2, request, ok_status=302))  # warm up
-        redis = Redis.from_url(redis_db.url)
-        redis.delete("nl:clicks")
-        latencies, errors, elapsed = asyncio.run(
-            load(port, "", args.rate, args.seconds, request, ok_status=302))
+            asyncio.run(load(port, "", 50, 2, request, ok_status=302))  # warm up
+            redis = Redis.from_url(redis_url)
+            redis.delete("nl:clicks")
+            latencies, errors, elapsed = asyncio.run(
+                load(port, "", args.rate, args.seconds, request, ok_status=302))
         engine = make_engine(url)
         started = time.perf_counter()
         with Session(engine) as session:
@@ -112,12 +99,6 @@ def main() -> None:
             recorded = session.scalar(select(func.count()).select_from(Click))
         drain_s = time.perf_counter() - started
         engine.dispose()
-    finally:
-        if server is not None:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
-        redis_db.release()
-        database.drop()
 
     ms = [v * 1000 for v in latencies]
     print(json.dumps({

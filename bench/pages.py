@@ -27,7 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -173,6 +174,36 @@ def start_gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
             time.sleep(0.2)
 
 
+@contextmanager
+def throwaway_stores() -> Iterator[tuple[str, str]]:
+    """A migrated PostgreSQL database and a Redis db of their own, removed on exit, so a
+    bench never touches data that matters (the same services as the tests use)."""
+    database, redis_db = PostgresDatabase(), RedisDatabase()
+    url = database.create()
+    redis_db.acquire()
+    try:
+        upgrade(url)
+        yield url, redis_db.url
+    finally:
+        redis_db.release()
+        database.drop()
+
+
+@contextmanager
+def served(url: str, redis_url: str, secret: str, name: str) -> Iterator[int]:
+    """gunicorn as the Procfile runs it on those stores; yields its port, stops it on exit."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "SECRET_KEY": secret,
+           "BASE_URL": f"http://127.0.0.1:{port}",
+           "NEWSLETTER_INSTANCE": tempfile.mkdtemp(prefix=f"bench-{name}-")}
+    server = start_gunicorn(port, env)
+    try:
+        yield port
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=200)
@@ -181,26 +212,12 @@ def main() -> None:
     args = parser.parse_args()
     load_before = os.getloadavg()
 
-    database, redis_db = PostgresDatabase(), RedisDatabase()
-    url = database.create()
-    redis_db.acquire()
-    port = free_port()
-    server = None
-    try:
-        upgrade(url)
+    with throwaway_stores() as (url, redis_url):
         seed(url)
-        env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_db.url,
-               "SECRET_KEY": "bench-secret", "BASE_URL": f"http://127.0.0.1:{port}",
-               "NEWSLETTER_INSTANCE": tempfile.mkdtemp(prefix="bench-pages-")}
-        server = start_gunicorn(port, env)
-        asyncio.run(load(port, args.path, 50, 2))  # warm up: imports, templates, pool
-        latencies, errors, elapsed = asyncio.run(load(port, args.path, args.rate, args.seconds))
-    finally:
-        if server is not None:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
-        redis_db.release()
-        database.drop()
+        with served(url, redis_url, "bench-secret", "pages") as port:
+            asyncio.run(load(port, args.path, 50, 2))  # warm up: imports, templates, pool
+            latencies, errors, elapsed = asyncio.run(load(port, args.path, args.rate,
+                                                          args.seconds))
 
     ms = [v * 1000 for v in latencies]
     print(json.dumps({

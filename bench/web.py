@@ -21,16 +21,14 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.pages import free_port, load, percentile, seed, start_gunicorn  # noqa: E402
+from bench.pages import load, percentile, seed, served, throwaway_stores  # noqa: E402
 
 SECRET = "bench-secret"
 WARM_UP = 100  # readers unsubscribed while warming up (not measured)
@@ -89,39 +87,21 @@ def main() -> None:
     args = parser.parse_args()
     load_before = os.getloadavg()
 
-    from newsletter.migrate import upgrade
-    from tests.support.services import PostgresDatabase, RedisDatabase
-
-    database, redis_db = PostgresDatabase(), RedisDatabase()
-    url = database.create()
-    redis_db.acquire()
-    port = free_port()
-    server = None
     out: dict[str, object] = {"rate": args.rate, "seconds": args.seconds}
-    try:
-        upgrade(url)
+    with throwaway_stores() as (url, redis_url):
         seed(url)
         measured = int(args.rate * args.seconds)
         ids = add_readers(url, WARM_UP + measured)
-        env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_db.url,
-               "SECRET_KEY": SECRET, "BASE_URL": f"http://127.0.0.1:{port}",
-               "NEWSLETTER_INSTANCE": tempfile.mkdtemp(prefix="bench-web-")}
-        server = start_gunicorn(port, env)
-        asyncio.run(load(port, args.topic_path, 50, 2))  # warm up: imports, templates, pool
-        out.update(figures("topic", *asyncio.run(load(port, args.topic_path, args.rate,
-                                                      args.seconds))))
-        make = one_click_requests(port, ids)
-        asyncio.run(load(port, "", 50, WARM_UP / 50, make))
-        out.update(figures("unsubscribe", *asyncio.run(load(
-            port, "", args.rate, args.seconds, lambda n: make(WARM_UP + n)))))
+        with served(url, redis_url, SECRET, "web") as port:
+            asyncio.run(load(port, args.topic_path, 50, 2))  # warm up: imports, templates, pool
+            out.update(figures("topic", *asyncio.run(load(port, args.topic_path, args.rate,
+                                                          args.seconds))))
+            make = one_click_requests(port, ids)
+            asyncio.run(load(port, "", 50, WARM_UP / 50, make))
+            out.update(figures("unsubscribe", *asyncio.run(load(
+                port, "", args.rate, args.seconds, lambda n: make(WARM_UP + n)))))
         out["unsubscribed_in_db"] = unsubscribed(url, ids[WARM_UP:])
         out["unsubscribe_asked"] = measured
-    finally:
-        if server is not None:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
-        redis_db.release()
-        database.drop()
     out["load_avg_before"] = [round(x, 2) for x in load_before]
     print(json.dumps(out))
 
