@@ -46,9 +46,13 @@ class CardCache:
         self._lock = threading.Lock()
         self._value: tuple[float, list[TopicCard]] | None = None
 
-    def get(self, session_factory) -> list[TopicCard]:  # noqa: ANN001 - a sessionmaker
+    def get(self, session_factory, needed: list[str] | None = None  # noqa: ANN001 - a sessionmaker
+            ) -> list[TopicCard]:
+        """The cached cards; read again at once when `needed` names a slug they lack, so a
+        topic added since the cache was filled (by another process) is never refused."""
         value = self._value
-        if value is not None and time.monotonic() - value[0] < self.seconds:
+        if (value is not None and time.monotonic() - value[0] < self.seconds
+                and not set(needed or ()) - {card.slug for card in value[1]}):
             return value[1]
         with self._lock, session_factory() as session:
             cards = load_cards(session)

@@ -85,13 +85,13 @@ def _email_limit() -> str:
     return current_app.config["SUBSCRIBE_LIMIT_EMAIL"]
 
 
-def _cards() -> list[TopicCard]:
+def _cards(needed: list[str] | None = None) -> list[TopicCard]:
     """The sign-up page's topics from this process's cache (see catalog)."""
     cache = current_app.extensions.get("topic_cards")
     if cache is None:
         cache = current_app.extensions["topic_cards"] = CardCache(
             current_app.config["SIGNUP_PAGE_CACHE_SECONDS"])
-    return cache.get(runtime().Session)
+    return cache.get(runtime().Session, needed)
 
 
 SIGNUP_KEY = "signup"  # the address and topics just typed, for the check-your-inbox page
@@ -101,7 +101,10 @@ SIGNUP_KEY = "signup"  # the address and topics just typed, for the check-your-i
 @limiter.limit(_ip_limit, methods=["POST"])
 @limiter.limit(_email_limit, key_func=_email_limit_key, methods=["POST"])
 def subscribe():  # type: ignore[no-untyped-def]
-    cards = _cards()
+    if request.method == "POST":
+        cards = _cards(request.form.getlist("topics")[:50])
+    else:
+        cards = _cards(request.args.getlist("topic")[:1])
     form = SubscribeForm()
     form.topics.choices = topic_choices(cards)
     if request.method == "GET":

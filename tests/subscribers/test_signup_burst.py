@@ -101,6 +101,32 @@ def test_the_sign_up_page_is_served_from_the_cache_between_reads(app, client, db
     assert "World" in first and statements == []
 
 
+def test_a_topic_added_after_the_page_was_cached_can_be_chosen_at_once(app, client, db,
+                                                                       runtime) -> None:
+    app.config["SIGNUP_PAGE_CACHE_SECONDS"] = 60
+    make_topic(db, "world")
+    db.commit()
+    token = csrf_token(client.get("/subscribe").get_data(as_text=True))  # fills the cache
+    make_topic(db, "climate", name="Climate")  # as another process (the CLI, an editor) would
+    db.commit()
+    followed = client.get("/subscribe?topic=climate").get_data(as_text=True)
+    response = client.post("/subscribe", data={"email": "new@example.com", "topics": ["climate"],
+                                               "csrf_token": token})
+    assert 'value="climate" checked' in followed
+    assert response.status_code == 303
+    assert runtime.redis.xlen(intake.stream_key(runtime.settings.queue_name)) == 1
+
+
+def test_an_unknown_topic_is_still_refused_after_a_fresh_read(app, client, db) -> None:
+    app.config["SIGNUP_PAGE_CACHE_SECONDS"] = 60
+    make_topic(db, "world")
+    db.commit()
+    token = csrf_token(client.get("/subscribe").get_data(as_text=True))
+    response = client.post("/subscribe", data={"email": "new@example.com", "topics": ["nope"],
+                                               "csrf_token": token})
+    assert response.status_code == 422
+
+
 def test_the_main_queue_goes_before_waiting_sign_ups(client, db, runtime) -> None:
     from newsletter.jobs import tick
     make_topic(db, "world")
