@@ -45,7 +45,8 @@ MAIL_FROM = "The Briefing <briefing@news.example.test>"
 BASE_URL = "https://news.example.test"
 
 
-from bench.support.sink import Sink  # noqa: E402 - after the sys.path line
+from bench.support.procs import run_together  # noqa: E402 - after the sys.path line
+from bench.support.sink import Sink  # noqa: E402
 
 # ---------------------------------------------------------------- data
 
@@ -207,15 +208,7 @@ def run_engine(args: argparse.Namespace, database_url: str, redis_url: str, smtp
         return {**start, "start_s": start["seconds"]}
     procs = [subprocess.Popen(base, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
              for _ in range(workers)]
-    for proc in procs:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-    began = time.perf_counter()
-    for proc in procs:
-        assert proc.stdin is not None
-        proc.stdin.write("go\n")
-        proc.stdin.flush()
-    outs = [json.loads(proc.communicate()[0].strip().splitlines()[-1]) for proc in procs]
-    send_s = time.perf_counter() - began
+    outs, send_s = run_together(procs)
     return {"total": start["total"], "sent": sum(o["sent"] for o in outs),
             "start_s": start["seconds"], "send_s": send_s, "seconds": start["seconds"] + send_s,
             "worker_cpu_s": sum(o["cpu_s"] for o in outs),

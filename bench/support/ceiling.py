@@ -39,21 +39,15 @@ def child(url: str, count: int, offset: int, message: Path) -> None:
 def smtp_ceiling(url: str, data: bytes, total: int, connections: int, scratch: Path
                  ) -> dict[str, float]:
     """msg/s of `connections` processes sending `total` copies of `data` together."""
+    from bench.support.procs import run_together  # the parent only; a child runs bare
+
     message = scratch / "ceiling.eml"
     message.write_bytes(data)
     share = total // connections + 1
     procs = [subprocess.Popen([sys.executable, __file__, url, str(share), str(10_000_000 + i * share),
                                str(message)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               text=True) for i in range(connections)]
-    for proc in procs:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-    began = time.perf_counter()
-    for proc in procs:
-        assert proc.stdin is not None
-        proc.stdin.write("go\n")
-        proc.stdin.flush()
-    outs = [json.loads(proc.communicate()[0].strip().splitlines()[-1]) for proc in procs]
-    seconds = time.perf_counter() - began
+    outs, seconds = run_together(procs)
     sent = sum(o["sent"] for o in outs)
     return {"sent": sent, "seconds": seconds, "msg_s": sent / seconds,
             "connections": connections}
