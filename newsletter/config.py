@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import defaults
 from .instance import private_dir, write_new
@@ -71,6 +72,19 @@ def _rate(raw: str | None, default: float = 0.05) -> float:
     return value
 
 
+def _zone(raw: str | None) -> str:
+    """LIST_TIMEZONE must name an IANA zone: a typo would move every reader's morning."""
+    if not raw or not raw.strip():
+        return defaults.LIST_TIMEZONE
+    name = raw.strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"LIST_TIMEZONE must be an IANA time zone such as Europe/Berlin, "
+                         f"got {raw!r}") from exc
+    return name
+
+
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -118,6 +132,9 @@ class Settings:
     feeds_max_bytes: int = defaults.FEEDS_MAX_BYTES
     feeds_max_redirects: int = defaults.FEEDS_MAX_REDIRECTS
     tick_seconds: int = defaults.TICK_SECONDS
+    # Reader time: the zone of readers who gave none, and the welcome briefing on confirm
+    list_timezone: str = defaults.LIST_TIMEZONE
+    welcome_briefing: bool = True
     log_level: str = defaults.LOG_LEVEL
     app_log_level: str = defaults.APP_LOG_LEVEL
 
@@ -173,6 +190,9 @@ class Settings:
             "tick_seconds": int(os.environ.get("NEWSLETTER_TICK_SECONDS", defaults.TICK_SECONDS)),
             "log_level": os.environ.get("LOG_LEVEL", defaults.LOG_LEVEL).upper(),
             "app_log_level": os.environ.get("NEWSLETTER_LOG_LEVEL", defaults.APP_LOG_LEVEL).upper(),
+            "list_timezone": _zone(os.environ.get("LIST_TIMEZONE")),
+            "welcome_briefing": os.environ.get("WELCOME_BRIEFING", "1").strip().lower()
+            not in ("0", "off", "false", "no"),
             "bounce_mailbox": os.environ.get("BOUNCE_MAILBOX") or None,
             "bounce_soft_limit": int(os.environ.get("BOUNCE_SOFT_LIMIT") or 3),
             "bounce_pause_rate": _rate(os.environ.get("BOUNCE_PAUSE_RATE")),

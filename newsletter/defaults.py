@@ -10,6 +10,7 @@ PORT = 8000
 LIST_NAME = "The Briefing"
 MAIL_FROM = "newsletter@localhost"
 QUEUE_NAME = "newsletter"  # RQ_QUEUE
+LIST_TIMEZONE = "UTC"  # LIST_TIMEZONE: the zone of readers who did not give theirs
 
 # sending (DELIVERY_BATCH_SIZE, SMTP_RETRY_DELAYS, DELIVERY_STALE_SECONDS, SMTP_TIMEOUT)
 BATCH_SIZE = 500  # rows one batch job claims

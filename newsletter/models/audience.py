@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
-from .statuses import SubscriberStatus
+from .statuses import Cadence, SubscriberStatus
 
 
 class Subscriber(Base):
     __tablename__ = "subscriber"
     # Never hand an erased subscriber's id to someone new: old emails still carry signed
     # links with that id. PostgreSQL sequences never reuse ids; SQLite needs AUTOINCREMENT.
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = (
+        # the tick finds readers whose daily/weekly briefing is due with one index range
+        Index("ix_subscriber_briefing_due", "cadence", "next_briefing_at"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
@@ -31,6 +35,17 @@ class Subscriber(Base):
     bounce_reason: Mapped[str | None] = mapped_column(String(500))
     # Part of every signed link; raising it revokes all links sent so far (see tokens.py).
     token_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Reader time (DESIGN.md): an IANA zone (None = the list's default zone), a cadence and,
+    # for daily/weekly, the local hour (and weekday, 0 = Monday) of their briefing.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    cadence: Mapped[str] = mapped_column(String(8), default=Cadence.EDITION,
+                                         server_default=Cadence.EDITION.value)
+    briefing_hour: Mapped[int] = mapped_column(SmallInteger, default=7, server_default="7")
+    briefing_weekday: Mapped[int | None] = mapped_column(SmallInteger)
+    # what the reader has already been told: a digest or catch-up covers updates after this
+    last_briefing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # when the next daily/weekly briefing is due, in UTC (kept by subscribers/, read by the tick)
+    next_briefing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     subscriptions: Mapped[list[Subscription]] = relationship(
         back_populates="subscriber", cascade="all, delete-orphan"

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
-from .statuses import EditionStatus, UpdateStatus
+from .statuses import DeliveryMode, EditionKind, EditionStatus, UpdateStatus
 
 
 class Topic(Base):
@@ -113,6 +113,15 @@ class Edition(Base):
     pause_reason: Mapped[str | None] = mapped_column(String(500))
     # listed in the public archive once sent; readers' own "View in browser" copies work anyway
     public: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # editor's edition, or a digest/welcome briefing the service built (DESIGN.md, Reader time)
+    kind: Mapped[str] = mapped_column(String(8), default=EditionKind.EDITION,
+                                      server_default=EditionKind.EDITION.value)
+    # at_time: everyone at send_at; local: each reader at local_time ("HH:MM") on send_at's
+    # date in their own zone, readers whose moment has passed handled as late_readers says
+    delivery: Mapped[str] = mapped_column(String(8), default=DeliveryMode.AT_TIME,
+                                          server_default=DeliveryMode.AT_TIME.value)
+    local_time: Mapped[str | None] = mapped_column(String(5))
+    late_readers: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

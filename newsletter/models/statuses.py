@@ -24,6 +24,32 @@ class EditionStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class Cadence(StrEnum):
+    """How often a reader hears from us (DESIGN.md, Reader time)."""
+
+    EDITION = "edition"  # every edition, when it is sent
+    DAILY = "daily"  # one briefing a day at the reader's local hour
+    WEEKLY = "weekly"  # one briefing a week, on their weekday at their hour
+
+
+class EditionKind(StrEnum):
+    EDITION = "edition"  # written and scheduled by an editor
+    DIGEST = "digest"  # a daily/weekly briefing built by the tick for readers due now
+    WELCOME = "welcome"  # the latest update of each chosen topic, right after confirming
+
+
+class DeliveryMode(StrEnum):
+    AT_TIME = "at_time"  # everyone at send_at
+    LOCAL = "local"  # each reader at local_time on send_at's date, in their own zone
+
+
+class LateReaders(StrEnum):
+    """Local delivery: readers whose moment has passed when the edition is confirmed."""
+
+    SEND_NOW = "send_now"
+    SKIP = "skip"
+
+
 class DeliveryStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"
