@@ -12,11 +12,15 @@ from .outbox import OutgoingMail
 from .pictures import Picture
 from .statuses import (
     BounceKind,
+    Cadence,
     ClickKind,
+    DeliveryMode,
     DeliveryStatus,
+    EditionKind,
     EditionStatus,
     EditorRole,
     FeedStatus,
+    LateReaders,
     SubscriberStatus,
     UpdateStatus,
     WebhookCallStatus,
@@ -24,9 +28,10 @@ from .statuses import (
 from .webhooks import WebhookCall, WebhookEndpoint
 
 __all__ = [
-    "ApiToken", "Article", "Base", "BounceKind", "BounceRecord", "Click", "ClickKind", "Delivery",
-    "DeliveryStatus",
-    "Edition", "EditionItem", "EditionStatus", "Editor", "EditorRole", "Feed", "FeedStatus",
+    "ApiToken", "Article", "Base", "BounceKind", "BounceRecord", "Cadence", "Click", "ClickKind",
+    "Delivery", "DeliveryMode", "DeliveryStatus",
+    "Edition", "EditionItem", "EditionKind", "EditionStatus", "Editor", "EditorRole", "Feed",
+    "FeedStatus", "LateReaders",
     "Open", "OutgoingMail", "Picture", "Story", "Subscriber",
     "SubscriberStatus", "Subscription", "Suppression", "Topic", "TopicUpdate", "UTCDateTime",
     "UpdateSource", "UpdateStatus", "WebhookCall", "WebhookCallStatus", "WebhookEndpoint",
