@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -157,6 +158,13 @@ class _Outcomes:
     def __len__(self) -> int:
         return len(self.sent) + len(self.failed) + len(self.retry)
 
+    def take(self) -> _Outcomes:
+        """What is held, leaving this one empty (not replaced: a send in progress may
+        hold a reference while an SMTP_RATE wait flushes)."""
+        taken = _Outcomes(self.sent, self.failed, self.retry, self.bounced)
+        self.sent, self.failed, self.retry, self.bounced = [], {}, {}, []
+        return taken
+
 
 def send_batch(
     sessions: sessionmaker[Session],
@@ -168,24 +176,37 @@ def send_batch(
     settings: SendSettings,
     *,
     clock: Callable[[], datetime] = utcnow,
+    timer: Callable[[], float] = time.monotonic,
 ) -> BatchResult:
     """Claim up to `batch_size` rows of the edition and send them (what send_batch_job runs)."""
-    return Batch(sessions, redis, edition_id, postman, identity, links, settings, clock).run()
+    return Batch(sessions, redis, edition_id, postman, identity, links, settings, clock,
+                 timer).run()
 
 
 class Batch:
     """One claimed batch of an edition: its rows, the outcomes not yet written, and whether
-    to stop (a paused or cancelled edition, a refused login, a failing relay)."""
+    to stop (a paused or cancelled edition, a refused login, a failing relay).
+
+    Outcomes are written every `flush_every` copies, or sooner when the oldest unwritten one
+    would otherwise wait more than `flush_seconds` after the server's reply: a worker killed
+    with SIGKILL re-sends only what the ledger does not know was sent, so these two bound
+    the duplicates of a crash (count) and how stale the ledger can be (time).
+    """
 
     def __init__(self, sessions: sessionmaker[Session], redis: Redis, edition_id: int,
                  postman: Postman, identity: Identity, links: Links, settings: SendSettings,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow,
+                 timer: Callable[[], float] = time.monotonic) -> None:
         self.sessions = sessions
         self.edition_id = edition_id
         self.postman = postman
         self.identity = identity
         self.settings = settings
         self.clock = clock
+        self.timer = timer  # monotonic seconds, for the age of unwritten outcomes
+        self.oldest: float | None = None  # when the oldest unwritten outcome came back
+        self.last_send = 0.0  # seconds the last copy took: how long the next one may take
+        self.held_stop: str | None = None  # a stop found by a flush during an SMTP_RATE wait
         self.result = BatchResult()
         self.window = FailureWindow(redis, edition_id, settings.failure_pause_window,
                                     settings.failure_pause_ratio)
@@ -205,7 +226,14 @@ class Batch:
             for row in self.rows:
                 if row.id in self.done:  # skipped: the reader left or paused
                     continue
-                stop = self._send(row) or self._checkpoint()
+                began = self.timer()
+                stop = self._send(row)
+                if stop is None:
+                    replied = self.timer()
+                    self.last_send = replied - began
+                    if self.oldest is None:
+                        self.oldest = replied
+                    stop = self._checkpoint(replied)
                 if stop:
                     self._stop(stop)
                     break
@@ -250,7 +278,8 @@ class Batch:
         try:
             data = self.prepared.message(self.links, row.subscriber_id, email, row.topics_mask,
                                          self.date, version)
-            self.postman.send(email, data, copy=Copy(row.subscriber_id, self.edition_id))
+            self.postman.send(email, data, copy=Copy(row.subscriber_id, self.edition_id),
+                              before_wait=self._before_rate_wait)
             outcomes.sent.append(row.id)
             self.transient_streak = 0
         except LoginRefused as exc:
@@ -276,11 +305,25 @@ class Batch:
         self.done.add(row.id)
         return None
 
-    def _checkpoint(self) -> str | None:
-        """Flush every `flush_every` outcomes, and in time to keep the claims fresh at slow
-        SMTP_RATEs (else a live batch would look stale and be sent twice); stop when the
-        relay keeps deferring."""
-        if len(self.outcomes) >= self.settings.flush_every or self.beat.waiting(self.clock()):
+    def _before_rate_wait(self) -> None:
+        """SMTP_RATE is about to make us sleep: write what we hold first (the copy in hand
+        still goes; a pause or cancel found here stops the batch right after it)."""
+        if len(self.outcomes):
+            self.held_stop = self._flush() or self.held_stop
+
+    def _checkpoint(self, now: float) -> str | None:
+        """Flush every `flush_every` outcomes; sooner when waiting for the next copy (as
+        long as the last one took: a slow relay, an SMTP_RATE wait) would leave the oldest
+        unwritten outcome older than `flush_seconds`; and in time to keep the claims fresh
+        at slow SMTP_RATEs (else a live batch would look stale and be sent twice). Stop when
+        the relay keeps deferring."""
+        if self.held_stop:
+            return self.held_stop
+        settings = self.settings
+        overdue = (self.oldest is not None
+                   and now - self.oldest + self.last_send >= settings.flush_seconds)
+        if (len(self.outcomes) >= settings.flush_every or overdue
+                or self.beat.waiting(self.clock())):
             stop = self._flush()
             if stop:
                 return stop
@@ -307,7 +350,8 @@ class Batch:
 
     def _flush(self) -> str | None:
         """Write outcomes in bulk, keep our claims fresh, and say whether to stop."""
-        outcomes, self.outcomes = self.outcomes, _Outcomes()
+        outcomes = self.outcomes.take()
+        self.oldest = None
         now = self.clock()
         prepared = self.prepared
         with self.sessions.begin() as session:
