@@ -18,7 +18,7 @@ from ..delivery.jobs import resume_edition
 from ..editorial import edition_preview, scheduling
 from ..editorial import editions as service
 from ..errors import NewsletterError
-from ..models import Edition, EditionStatus, utcnow
+from ..models import Edition, EditionKind, EditionStatus, utcnow
 from ..web.db import db, runtime
 from . import bp
 from .forms import int_list, is_id, page_arg, text
@@ -98,7 +98,10 @@ def _review(plan: scheduling.EditionPlan, values: dict[str, object], nonce: str,
 def editions():  # type: ignore[no-untyped-def]
     session = db()
     page = page_arg()
-    rows = service.list_editions(session, page=page)
+    # ?kind=digest or ?kind=welcome: the briefings the service built (unknown kinds: editions)
+    kind = request.args.get("kind", "")
+    kind = kind if kind in {k.value for k in EditionKind} else EditionKind.EDITION
+    rows = service.list_editions(session, page=page, kind=kind)
     return render_template("admin/editions.html", editions=rows, page=page)
 
 

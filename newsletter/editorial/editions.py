@@ -19,6 +19,7 @@ from ..models import (
     DeliveryMode,
     Edition,
     EditionItem,
+    EditionKind,
     EditionStatus,
     Editor,
     TopicUpdate,
@@ -166,7 +167,7 @@ def unsent_published_updates(session: Session) -> list[TopicUpdate]:
     sent = (
         select(EditionItem.update_id)
         .join(Edition)
-        .where(Edition.status != EditionStatus.CANCELLED)
+        .where(Edition.status != EditionStatus.CANCELLED, Edition.kind == EditionKind.EDITION)
     )
     return list(
         session.scalars(
@@ -194,7 +195,7 @@ def recipients_by_topic(session: Session, edition: Edition) -> list[TopicReach]:
     if edition.started_at is not None:
         counts = ledger.readers_per_topic(session, edition.id, topics)
     else:
-        counts = count_by_topic(session)
+        counts = count_by_topic(session, editions=True)
     return [TopicReach(t.slug, t.name, int(counts.get(tid, 0))) for tid, t in topics.items()]
 
 
@@ -234,9 +235,13 @@ def published_updates(session: Session, limit: int = 200) -> list[TopicUpdate]:
     ))
 
 
-def list_editions(session: Session, page: int = 1, per_page: int = 50) -> list[Edition]:
+def list_editions(session: Session, page: int = 1, per_page: int = 50,
+                  kind: str = EditionKind.EDITION) -> list[Edition]:
+    """Editors' editions by default; `kind` digest or welcome lists the briefings the
+    service built for daily/weekly and newly confirmed readers instead."""
     return list(session.scalars(
-        select(Edition).order_by(Edition.send_at.desc(), Edition.id.desc())
+        select(Edition).where(Edition.kind == kind)
+        .order_by(Edition.send_at.desc(), Edition.id.desc())
         .offset((page - 1) * per_page).limit(per_page)
     ))
 
