@@ -196,7 +196,7 @@ def fan_out_masks(session: Session, edition_id: int, masks: Select[tuple[int, in
         reach.c[1].label("topics_mask"),
         literal(DeliveryStatus.PENDING.value).label("status"),
         literal(0).label("attempts"),
-    )
+    ).where(reach.c[0].is_not(None))  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
     return _insert(session, edition_id, source)
 
 
