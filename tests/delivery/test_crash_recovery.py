@@ -83,7 +83,7 @@ def test_two_workers_killed_at_full_speed_resend_at_most_25_copies_each(
     try:
         wait_for(lambda: len(Worker.all(queue=runtime.queue)) == 2, 60, "two workers", crashed)
         with runtime.Session() as s:
-            schedule_edition(runtime, s.get(Edition, edition_id))
+            enqueue_start(runtime, s.get(Edition, edition_id))
         wait_for(lambda: len(smtp.messages) >= 800
                  and statuses(runtime, edition_id).get("sending", 0) > 500,  # two batches out
                  120, "both workers in the middle of a batch", crashed)
