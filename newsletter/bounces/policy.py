@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidTransition
-from ..models import BounceKind, BounceRecord, Delivery, DeliveryStatus, Edition, EditionStatus, Subscriber
+from ..models import BounceKind, BounceRecord, DeliveryStatus, Edition, EditionStatus, Subscriber
+from ..models.delivery import copies
 from ..subscribers import service as subscribers
 
 
@@ -115,9 +116,10 @@ def edition_bounces(session: Session, edition_id: int) -> EditionBounces:
             BounceRecord.edition_id == edition_id, BounceRecord.kind == BounceKind.BOUNCE,
             BounceRecord.hard.is_(True), BounceRecord.subscriber_id.is_not(None))
     ) or 0
+    c = copies()
     sent = session.scalar(
-        select(func.count()).select_from(Delivery).where(
-            Delivery.edition_id == edition_id, Delivery.status == DeliveryStatus.SENT)
+        select(func.count()).select_from(c).where(
+            c.c.edition_id == edition_id, c.c.status == DeliveryStatus.SENT)
     ) or 0
     return EditionBounces(int(sent), int(rows.get(BounceKind.BOUNCE, 0)), int(hard),
                           int(rows.get(BounceKind.COMPLAINT, 0)))

@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import (
+    ArchivedDelivery,
     Delivery,
     DeliveryStatus,
     Edition,
@@ -39,6 +40,7 @@ from ..models import (
     TopicUpdate,
     UTCDateTime,
 )
+from ..models.delivery import copies
 from ..subscribers import service as subscribers
 from .waves import Schedule
 
@@ -75,8 +77,9 @@ def mask_for(masks: dict[int, int], topic_ids: Iterable[int]) -> int:
 
 def copy_mask(session: Session, edition_id: int, subscriber_id: int) -> int | None:
     """The items in the copy this subscriber was sent (None: not in the fan-out)."""
-    return session.scalar(select(Delivery.topics_mask).where(
-        Delivery.edition_id == edition_id, Delivery.subscriber_id == subscriber_id))
+    c = copies()
+    return session.scalar(select(c.c.topics_mask).where(
+        c.c.edition_id == edition_id, c.c.subscriber_id == subscriber_id))
 
 
 def readers_per_topic(session: Session, edition_id: int, topic_ids: Iterable[int]
@@ -86,10 +89,11 @@ def readers_per_topic(session: Session, edition_id: int, topic_ids: Iterable[int
     ids = [tid for tid in topic_ids if tid in masks]
     if not ids:
         return {}
-    columns = [func.coalesce(func.sum(case((Delivery.topics_mask.op("&")(masks[tid]) != 0, 1),
+    c = copies()
+    columns = [func.coalesce(func.sum(case((c.c.topics_mask.op("&")(masks[tid]) != 0, 1),
                                            else_=0)), 0) for tid in ids]
     row = session.execute(select(*columns).where(
-        Delivery.edition_id == edition_id, Delivery.status != DeliveryStatus.SKIPPED)).one()
+        c.c.edition_id == edition_id, c.c.status != DeliveryStatus.SKIPPED)).one()
     return {tid: int(n) for tid, n in zip(ids, row, strict=True)}
 
 
@@ -113,7 +117,17 @@ def problems(session: Session, edition_id: int, limit: int = 100) -> list[Proble
         .where(Delivery.edition_id == edition_id, Delivery.last_error.is_not(None),
                Delivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.PENDING]))
         .order_by(Delivery.id).limit(limit)
-    )
+    ).all()
+    if not rows:  # an archived edition: its failed copies kept their last answer
+        archived = ArchivedDelivery
+        rows = session.execute(
+            select(Subscriber.email, archived.status, archived.attempts, archived.last_error,
+                   literal(None, UTCDateTime))
+            .join(Subscriber, Subscriber.id == archived.subscriber_id)
+            .where(archived.edition_id == edition_id, archived.last_error.is_not(None),
+                   archived.status == DeliveryStatus.FAILED)
+            .order_by(archived.subscriber_id).limit(limit)
+        ).all()
     return [Problem(*r) for r in rows]
 
 
@@ -346,11 +360,12 @@ def cancel_pending(session: Session, edition_id: int) -> int:
 
 
 def counts(session: Session, edition_id: int) -> Counts:
+    c = copies()  # an archived edition keeps its figures
     rows = dict(
         session.execute(
-            select(Delivery.status, func.count())
-            .where(Delivery.edition_id == edition_id)
-            .group_by(Delivery.status)
+            select(c.c.status, func.count())
+            .where(c.c.edition_id == edition_id)
+            .group_by(c.c.status)
         ).all()
     )
     sent = rows.get(DeliveryStatus.SENT, 0)
@@ -405,10 +420,13 @@ def editions_sending(session: Session) -> list[int]:
     return list(session.scalars(select(Edition.id).where(Edition.status == "sending")))
 
 
-def history(session: Session, subscriber_id: int, limit: int = 50) -> list[tuple[Delivery, Edition]]:
-    """One reader's copies, newest edition first: what their page in the admin lists."""
-    return [(d, e) for d, e in session.execute(
-        select(Delivery, Edition).join(Edition, Edition.id == Delivery.edition_id)
-        .where(Delivery.subscriber_id == subscriber_id)
+def history(session: Session, subscriber_id: int, limit: int = 50) -> list[tuple[Any, Edition]]:
+    """One reader's copies (status, attempts, sent_at, last_error; archived ones too),
+    newest edition first: what their page in the admin lists."""
+    c = copies()
+    return [(row, row.Edition) for row in session.execute(
+        select(c.c.edition_id, c.c.status, c.c.attempts, c.c.sent_at, c.c.last_error, Edition)
+        .join(Edition, Edition.id == c.c.edition_id)
+        .where(c.c.subscriber_id == subscriber_id)
         .order_by(Edition.send_at.desc(), Edition.id.desc()).limit(limit)
     ).all()]

@@ -18,20 +18,21 @@ from ..models import (
     BounceRecord,
     Click,
     ClickKind,
-    Delivery,
     DeliveryStatus,
     Edition,
     Open,
     Subscriber,
 )
+from ..models.delivery import copies
 
 UNSUBSCRIBE_WINDOW = timedelta(days=7)  # an unsubscribe this soon after a copy is its doing
 
 
 def edition_stats(session: Session, edition_id: int) -> dict[str, Any]:
     edition = get_or_404(session, Edition, edition_id, f"No edition {edition_id}.")
-    delivered = session.scalar(select(func.count()).select_from(Delivery).where(
-        Delivery.edition_id == edition.id, Delivery.status == DeliveryStatus.SENT)) or 0
+    c = copies()
+    delivered = session.scalar(select(func.count()).select_from(c).where(
+        c.c.edition_id == edition.id, c.c.status == DeliveryStatus.SENT)) or 0
     kinds = dict(session.execute(
         select(Click.kind, func.count()).where(Click.edition_id == edition.id)
         .group_by(Click.kind)).all())
@@ -73,9 +74,11 @@ def edition_stats(session: Session, edition_id: int) -> dict[str, Any]:
 def _unsubscribes(session: Session, edition_id: int) -> int:
     """Readers of this edition who left within `UNSUBSCRIBE_WINDOW` of their copy (compared
     here, not in SQL, since SQLite has no interval arithmetic; only leavers are read)."""
+    c = copies()
     rows = session.execute(
-        select(Delivery.sent_at, Subscriber.unsubscribed_at).join(Subscriber)
-        .where(Delivery.edition_id == edition_id, Delivery.sent_at.is_not(None),
+        select(c.c.sent_at, Subscriber.unsubscribed_at)
+        .join(Subscriber, Subscriber.id == c.c.subscriber_id)
+        .where(c.c.edition_id == edition_id, c.c.sent_at.is_not(None),
                Subscriber.unsubscribed_at.is_not(None))).all()
     return sum(1 for sent, gone in rows if sent <= gone <= sent + UNSUBSCRIBE_WINDOW)
 

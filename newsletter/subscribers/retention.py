@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import BounceRecord, Delivery, Edition, Subscriber, SubscriberStatus, utcnow
+from ..models import BounceRecord, Edition, Subscriber, SubscriberStatus, utcnow
+from ..models.delivery import copies
 
 DEFAULT_UNCONFIRMED_DAYS = 30
 
@@ -25,11 +26,12 @@ def _iso(value: datetime | None) -> str | None:
 
 def activity(session: Session, subscriber: Subscriber) -> dict[str, Any]:
     """The mail side of a reader's data: deliveries, bounces and the last mail date."""
+    c = copies()  # archived editions' copies too
     deliveries = session.execute(
-        select(Delivery.edition_id, Edition.subject, Delivery.status, Delivery.attempts,
-               Delivery.sent_at, Delivery.last_error)
-        .join(Edition, Edition.id == Delivery.edition_id)
-        .where(Delivery.subscriber_id == subscriber.id).order_by(Delivery.id)
+        select(c.c.edition_id, Edition.subject, c.c.status, c.c.attempts,
+               c.c.sent_at, c.c.last_error)
+        .join(Edition, Edition.id == c.c.edition_id)
+        .where(c.c.subscriber_id == subscriber.id).order_by(c.c.edition_id)
     ).all()
     bounces = session.scalars(
         select(BounceRecord).where(BounceRecord.subscriber_id == subscriber.id)
