@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from email.utils import formatdate
 
 from redis import Redis
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..bounces.verp import Copy
@@ -158,12 +159,19 @@ class _Outcomes:
     def __len__(self) -> int:
         return len(self.sent) + len(self.failed) + len(self.retry)
 
+    def sent_only(self) -> bool:
+        return bool(self.sent) and not (self.failed or self.retry or self.bounced)
+
     def take(self) -> _Outcomes:
         """What is held, leaving this one empty (not replaced: a send in progress may
         hold a reference while an SMTP_RATE wait flushes)."""
         taken = _Outcomes(self.sent, self.failed, self.retry, self.bounced)
         self.sent, self.failed, self.retry, self.bounced = [], {}, {}, []
         return taken
+
+
+# an outcome flush commits without waiting for the WAL sync (see Batch._flush)
+_NO_SYNC_WAIT = text("SET LOCAL synchronous_commit = off")
 
 
 def send_batch(
@@ -348,23 +356,41 @@ class Batch:
                 ledger.release(session, left, not_before=self.clock() + timedelta(seconds=retry))
         self.result.stopped = reason
 
+    def _write(self, session: Session, outcomes: _Outcomes, now: datetime,
+               parts: tuple[str, str]) -> str | None:
+        """Every kind of outcome, the claims' heartbeat when due; the edition's status."""
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(_NO_SYNC_WAIT)
+        if outcomes.sent:
+            ledger.mark_sent(session, outcomes.sent, now, parts)
+        ledger.mark_failed(session, outcomes.failed)
+        ledger.schedule_retry(session, outcomes.retry)
+        for subscriber_id in outcomes.bounced:  # rare: a 5.1.x answer at RCPT time
+            subscribers.mark_bounced(session, subscriber_id, "hard bounce (5.1.x)")
+        if self.beat.due(now):
+            ledger.heartbeat(session, [r.id for r in self.rows if r.id not in self.done], now)
+        return session.scalar(select(Edition.status).where(Edition.id == self.edition_id))
+
     def _flush(self) -> str | None:
-        """Write outcomes in bulk, keep our claims fresh, and say whether to stop."""
+        """Write outcomes in bulk, keep our claims fresh, and say whether to stop.
+
+        On PostgreSQL the commit does not wait for the WAL to reach the disk: once it
+        returns the outcomes are in PostgreSQL, so a worker killed after it re-sends none of
+        them; only a crash of PostgreSQL itself could drop the last fraction of a second of
+        flushes, and those rows are then still claimed, come back as stale and are sent again
+        (duplicates, never a lost copy). Flushing every 20 copies would otherwise wait for a
+        disk sync 5 times as often as every 100 did."""
         outcomes = self.outcomes.take()
         self.oldest = None
         now = self.clock()
         prepared = self.prepared
+        parts = prepared.ids.copy_parts(prepared.id_prefix)
         with self.sessions.begin() as session:
-            if outcomes.sent:
-                ledger.mark_sent(session, outcomes.sent, now,
-                                 prepared.ids.copy_parts(prepared.id_prefix))
-            ledger.mark_failed(session, outcomes.failed)
-            ledger.schedule_retry(session, outcomes.retry)
-            for subscriber_id in outcomes.bounced:  # rare: a 5.1.x answer at RCPT time
-                subscribers.mark_bounced(session, subscriber_id, "hard bounce (5.1.x)")
-            if self.beat.due(now):
-                ledger.heartbeat(session, [r.id for r in self.rows if r.id not in self.done], now)
-            status = session.get(Edition, self.edition_id, populate_existing=True).status
+            if outcomes.sent_only() and not self.beat.waiting(now):  # the common flush
+                status = ledger.mark_sent_read_status(session, outcomes.sent, now, parts,
+                                                      self.edition_id)
+            else:
+                status = self._write(session, outcomes, now, parts)
         self.result.sent += len(outcomes.sent)
         self.result.failed += len(outcomes.failed)
         self.result.retried += len(outcomes.retry)
