@@ -1,0 +1,164 @@
+"""A reader's timing choices (zone, cadence, hour, weekday) and the one rule that keeps
+`next_briefing_at` right whenever those choices or the reader's status change.
+
+The tick that sends daily and weekly briefings reads `next_briefing_at` alone, so every
+path that can start or stop a reader's briefings goes through `reschedule`: saving the
+preferences, confirming, pausing, resuming (by hand or when a pause runs out) and coming
+back after unsubscribing. A reader who is not active has none (paused readers get
+nothing); a reader who becomes active gets the first slot after that moment, never one
+that passed while they were away. `last_briefing_at` is left alone then, so the first
+briefing after a pause catches up on what they missed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import defaults
+from ..errors import NotFound, ValidationError
+from ..models import Cadence, Subscriber, SubscriberStatus, utcnow
+from . import reader_time, zones
+
+FIELDS = ("timezone", "cadence", "hour", "weekday")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+BRIEFED = (Cadence.DAILY, Cadence.WEEKLY)
+MESSAGES = {
+    "timezone": "Choose a time zone from the list.",
+    "cadence": "Choose how often: every edition, daily or weekly.",
+    "hour": "Choose an hour from 0 to 23.",
+    "weekday": "Choose a day of the week.",
+}
+
+
+def _zone(raw: str) -> str | None:
+    if not raw:
+        return None  # the list's zone
+    zone = zones.canonical(raw)
+    if zone is None:
+        raise ValueError(raw)
+    return zone
+
+
+def _cadence(raw: str) -> Cadence:
+    return Cadence(raw.lower())
+
+
+def _hour(raw: str) -> int:
+    hours, _, minutes = raw.partition(":")  # "7", "07" and "07:00" all mean seven o'clock
+    if minutes and minutes not in ("0", "00"):
+        raise ValueError(raw)
+    hour = int(hours)
+    if not 0 <= hour <= 23:
+        raise ValueError(raw)
+    return hour
+
+
+def _weekday(raw: str) -> int | None:
+    if not raw:
+        return None
+    names = [d.lower() for d in WEEKDAYS]
+    if raw.lower() in names:
+        return names.index(raw.lower())
+    day = int(raw)
+    if not 0 <= day <= 6:
+        raise ValueError(raw)
+    return day
+
+
+_PARSERS = {"timezone": _zone, "cadence": _cadence, "hour": _hour, "weekday": _weekday}
+
+
+def read_choices(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The timing fields present in `values` (form or JSON), parsed, and every problem by
+    field, so a form can show them all at once. Absent fields are not in either."""
+    parsed: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for name in FIELDS:
+        if name not in values or values[name] is None:
+            continue
+        raw = str(values[name]).strip()[:200]
+        try:
+            parsed[name] = _PARSERS[name](raw)
+        except ValueError:
+            problems[name] = MESSAGES[name]
+    return parsed, problems
+
+
+def reschedule(subscriber: Subscriber, list_zone: str, now: datetime | None = None) -> None:
+    """Set next_briefing_at from the reader's status, cadence and clock, as of `now`.
+
+    None unless the reader is active on a daily or weekly cadence; else the first slot
+    strictly after `now` in their zone (the list's when they gave none).
+    """
+    if subscriber.status != SubscriberStatus.ACTIVE or subscriber.cadence not in BRIEFED:
+        subscriber.next_briefing_at = None
+        return
+    subscriber.next_briefing_at = reader_time.next_briefing_at(
+        subscriber.cadence, subscriber.briefing_hour, subscriber.briefing_weekday,
+        reader_time.zone_of(subscriber.timezone, list_zone), now or utcnow())
+
+
+def set_choices(session: Session, subscriber_id: int, values: Mapping[str, Any],
+                list_zone: str = defaults.LIST_TIMEZONE, now: datetime | None = None
+                ) -> Subscriber:
+    """Save the reader's zone, cadence, hour and weekday (whichever `values` carries).
+
+    Every value is checked before anything changes (ValidationError names the first bad
+    field). Moving from editions to a daily or weekly briefing starts the briefing's
+    memory now: the editions already sent cover everything before, so the first digest
+    does not replay history. A weekly reader without a weekday gets Monday.
+    """
+    parsed, problems = read_choices(values)
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise ValidationError(message, field=field)
+    now = now or utcnow()
+    subscriber = session.scalar(
+        select(Subscriber).where(Subscriber.id == subscriber_id).with_for_update()
+        .execution_options(populate_existing=True))
+    if subscriber is None:
+        raise NotFound("We could not find this subscription. It may have been erased.")
+    before = subscriber.cadence
+    if "timezone" in parsed:
+        subscriber.timezone = parsed["timezone"]
+    if "cadence" in parsed:
+        subscriber.cadence = parsed["cadence"]
+    if "hour" in parsed:
+        subscriber.briefing_hour = parsed["hour"]
+    if parsed.get("weekday") is not None:
+        subscriber.briefing_weekday = parsed["weekday"]
+    if subscriber.cadence == Cadence.WEEKLY and subscriber.briefing_weekday is None:
+        subscriber.briefing_weekday = 0
+    if subscriber.cadence in BRIEFED and (before not in BRIEFED
+                                          or subscriber.last_briefing_at is None):
+        subscriber.last_briefing_at = now
+    reschedule(subscriber, list_zone, now)
+    session.flush()
+    return subscriber
+
+
+def upcoming(subscriber: Subscriber, list_zone: str, now: datetime | None = None
+             ) -> datetime | None:
+    """When this daily or weekly reader's next briefing goes out, for their preferences page.
+
+    The stored slot for an active reader; for a reader paused until a date, the first
+    slot after it (nothing is stored while paused); None otherwise.
+    """
+    if subscriber.cadence not in BRIEFED:
+        return None
+    if subscriber.status == SubscriberStatus.ACTIVE:
+        if subscriber.next_briefing_at is not None:
+            return subscriber.next_briefing_at
+        after = now or utcnow()
+    elif subscriber.status == SubscriberStatus.PAUSED and subscriber.paused_until is not None:
+        after = max(now or utcnow(), subscriber.paused_until)
+    else:
+        return None
+    return reader_time.next_briefing_at(
+        subscriber.cadence, subscriber.briefing_hour, subscriber.briefing_weekday,
+        reader_time.zone_of(subscriber.timezone, list_zone), after)
