@@ -1,13 +1,15 @@
 """A reader's timing choices (zone, cadence, hour, weekday) and the one rule that keeps
 `next_briefing_at` right whenever those choices or the reader's status change.
 
-The tick that sends daily and weekly briefings reads `next_briefing_at` alone, so every
-path that can start or stop a reader's briefings goes through `reschedule`: saving the
-preferences, confirming, pausing, resuming (by hand or when a pause runs out) and coming
-back after unsubscribing. A reader who is not active has none (paused readers get
-nothing); a reader who becomes active gets the first slot after that moment, never one
-that passed while they were away. `last_briefing_at` is left alone then, so the first
-briefing after a pause catches up on what they missed.
+The tick that sends briefings (delivery/briefings) reads `next_briefing_at` alone, so every
+path that can start or stop a reader's briefings sets it: saving the preferences,
+confirming, pausing, resuming (by hand or when a pause runs out) and coming back after
+unsubscribing. A reader who is not active has none (paused readers get nothing); a daily
+or weekly reader who becomes active gets the first slot after that moment, never one that
+passed while they were away. `last_briefing_at` is left alone then, so the first briefing
+after a pause catches up on what they missed. On the `edition` cadence the column holds
+only a one-off catch-up (delivery/briefings sends what no edition brought them since
+`last_briefing_at`): after a pause, and when a reader moves from a digest back to editions.
 """
 
 from __future__ import annotations
@@ -92,11 +94,14 @@ def read_choices(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, s
 def reschedule(subscriber: Subscriber, list_zone: str, now: datetime | None = None) -> None:
     """Set next_briefing_at from the reader's status, cadence and clock, as of `now`.
 
-    None unless the reader is active on a daily or weekly cadence; else the first slot
-    strictly after `now` in their zone (the list's when they gave none).
+    None when the reader is not active; for a daily or weekly reader the first slot
+    strictly after `now` in their zone (the list's when they gave none); on the edition
+    cadence a pending one-off catch-up stays as it is.
     """
-    if subscriber.status != SubscriberStatus.ACTIVE or subscriber.cadence not in BRIEFED:
+    if subscriber.status != SubscriberStatus.ACTIVE:
         subscriber.next_briefing_at = None
+        return
+    if subscriber.cadence not in BRIEFED:
         return
     subscriber.next_briefing_at = reader_time.next_briefing_at(
         subscriber.cadence, subscriber.briefing_hour, subscriber.briefing_weekday,
@@ -111,7 +116,11 @@ def set_choices(session: Session, subscriber_id: int, values: Mapping[str, Any],
     Every value is checked before anything changes (ValidationError names the first bad
     field). Moving from editions to a daily or weekly briefing starts the briefing's
     memory now: the editions already sent cover everything before, so the first digest
-    does not replay history. A weekly reader without a weekday gets Monday.
+    does not replay history (unless a catch-up after a pause was still to come: then the
+    first digest brings it). Moving from a digest back to editions leaves no gap either:
+    what was published since the last digest comes as a one-off catch-up at the next
+    tick, without what an edition already brought. A weekly reader without a weekday
+    gets Monday.
     """
     parsed, problems = read_choices(values)
     if problems:
@@ -124,6 +133,7 @@ def set_choices(session: Session, subscriber_id: int, values: Mapping[str, Any],
     if subscriber is None:
         raise NotFound("We could not find this subscription. It may have been erased.")
     before = subscriber.cadence
+    catch_up_pending = before not in BRIEFED and subscriber.next_briefing_at is not None
     if "timezone" in parsed:
         subscriber.timezone = parsed["timezone"]
     if "cadence" in parsed:
@@ -134,9 +144,12 @@ def set_choices(session: Session, subscriber_id: int, values: Mapping[str, Any],
         subscriber.briefing_weekday = parsed["weekday"]
     if subscriber.cadence == Cadence.WEEKLY and subscriber.briefing_weekday is None:
         subscriber.briefing_weekday = 0
-    if subscriber.cadence in BRIEFED and (before not in BRIEFED
-                                          or subscriber.last_briefing_at is None):
+    if subscriber.cadence in BRIEFED and (
+            (before not in BRIEFED and not catch_up_pending)
+            or subscriber.last_briefing_at is None):
         subscriber.last_briefing_at = now
+    if subscriber.cadence not in BRIEFED and before in BRIEFED:
+        subscriber.next_briefing_at = now if subscriber.last_briefing_at is not None else None
     reschedule(subscriber, list_zone, now)
     session.flush()
     return subscriber

@@ -145,10 +145,26 @@ def test_a_reader_without_a_zone_follows_the_lists_zone(db, reader) -> None:
     assert row.next_briefing_at == datetime(2026, 6, 11, 11, 0, tzinfo=UTC)  # 07:00 EDT
 
 
-def test_back_to_editions_clears_the_next_briefing(db, reader) -> None:
-    timing.set_choices(db, reader.id, {"cadence": "daily"}, "UTC")
-    row = timing.set_choices(db, reader.id, {"cadence": "edition"}, "UTC")
-    assert row.next_briefing_at is None
+def test_back_to_editions_asks_for_a_catch_up_of_what_came_since_the_last_digest(db,
+                                                                               reader) -> None:
+    start = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+    timing.set_choices(db, reader.id, {"cadence": "daily"}, "UTC", start)
+    later = start + timedelta(hours=5)
+    row = timing.set_choices(db, reader.id, {"cadence": "edition"}, "UTC", later)
+    assert row.next_briefing_at == later  # one-off, at the next tick (delivery/briefings)
+    assert row.last_briefing_at == start  # from the last digest on
+
+
+def test_a_pending_catch_up_is_not_lost_by_moving_to_a_digest(db, reader) -> None:
+    start = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+    service.pause(db, reader.id, "indefinite", now=start)
+    back = start + timedelta(days=3)
+    service.resume(db, reader.id, now=back, list_zone="UTC")
+    assert fresh(db, reader).next_briefing_at == back  # the edition reader's catch-up
+    row = timing.set_choices(db, reader.id, {"cadence": "daily", "hour": "7"}, "UTC",
+                             back + timedelta(minutes=1))
+    assert row.last_briefing_at == start  # the first digest brings the pause's news
+    assert row.next_briefing_at == datetime(2026, 6, 14, 7, 0, tzinfo=UTC)
 
 
 def test_switching_from_editions_starts_the_digest_memory_now(db, reader) -> None:
@@ -173,7 +189,7 @@ def test_a_paused_reader_has_no_next_briefing_until_they_resume(db, reader) -> N
     row = timing.set_choices(db, reader.id, {"hour": "9"}, "UTC", start)  # still paused
     assert row.next_briefing_at is None
     back = datetime(2026, 7, 1, 5, 0, tzinfo=UTC)  # 10:45 in Kathmandu
-    service.resume(db, reader.id, "UTC", now=back)
+    service.resume(db, reader.id, now=back, list_zone="UTC")
     row = fresh(db, reader)
     assert row.status == SubscriberStatus.ACTIVE
     assert row.next_briefing_at == datetime(2026, 7, 2, 3, 15, tzinfo=UTC)  # next 09:00 there
