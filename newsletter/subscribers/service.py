@@ -261,7 +261,6 @@ def pause(
         subscriber.last_briefing_at = now
     subscriber.status = SubscriberStatus.PAUSED
     subscriber.paused_until = now + length if length else None
-    subscriber.next_briefing_at = None  # nothing while paused (a pending catch-up included)
     return subscriber
 
 

@@ -3,11 +3,13 @@
 
 The tick that sends briefings (delivery/briefings) reads `next_briefing_at` alone, so every
 path that can start or stop a reader's briefings sets it: saving the preferences,
-confirming, pausing, resuming (by hand or when a pause runs out) and coming back after
-unsubscribing. A reader who is not active has none (paused readers get nothing); a daily
-or weekly reader who becomes active gets the first slot after that moment, never one that
-passed while they were away. `last_briefing_at` is left alone then, so the first briefing
-after a pause catches up on what they missed. On the `edition` cadence the column holds
+confirming, resuming (by hand or when a pause runs out) and coming back after
+unsubscribing. A daily or weekly reader who becomes active gets the first slot after that
+moment, never one that passed while they were away. Paused readers get nothing: the tick
+sends to active readers only and just moves a paused reader's slot on, so a reader paused
+until a date keeps a slot (the first one after the pause), and `last_briefing_at` stays
+where it was, so the first briefing after a pause catches up on what they missed. A
+reader who left or never confirmed has none. On the `edition` cadence the column holds
 only a one-off catch-up (delivery/briefings sends what no edition brought them since
 `last_briefing_at`): after a pause, and when a reader moves from a digest back to editions.
 """
@@ -94,18 +96,21 @@ def read_choices(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, s
 def reschedule(subscriber: Subscriber, list_zone: str, now: datetime | None = None) -> None:
     """Set next_briefing_at from the reader's status, cadence and clock, as of `now`.
 
-    None when the reader is not active; for a daily or weekly reader the first slot
-    strictly after `now` in their zone (the list's when they gave none); on the edition
-    cadence a pending one-off catch-up stays as it is.
+    None unless the reader is active or paused; for a daily or weekly reader the first slot
+    strictly after `now` (after the pause, for one paused until a date) in their zone (the
+    list's when they gave none); on the edition cadence a pending one-off catch-up stays.
     """
-    if subscriber.status != SubscriberStatus.ACTIVE:
+    if subscriber.status not in (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED):
         subscriber.next_briefing_at = None
         return
     if subscriber.cadence not in BRIEFED:
         return
+    after = now or utcnow()
+    if subscriber.status == SubscriberStatus.PAUSED and subscriber.paused_until is not None:
+        after = max(after, subscriber.paused_until)
     subscriber.next_briefing_at = reader_time.next_briefing_at(
         subscriber.cadence, subscriber.briefing_hour, subscriber.briefing_weekday,
-        reader_time.zone_of(subscriber.timezone, list_zone), now or utcnow())
+        reader_time.zone_of(subscriber.timezone, list_zone), after)
 
 
 def set_choices(session: Session, subscriber_id: int, values: Mapping[str, Any],

@@ -179,21 +179,27 @@ def test_switching_from_editions_starts_the_digest_memory_now(db, reader) -> Non
     assert row.briefing_weekday == 0  # Monday unless they choose
 
 
-def test_a_paused_reader_has_no_next_briefing_until_they_resume(db, reader) -> None:
+def test_a_reader_paused_until_they_resume_gets_the_next_slot_after_resuming(db,
+                                                                          reader) -> None:
     start = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
     timing.set_choices(db, reader.id, {"timezone": "Asia/Kathmandu", "cadence": "daily",
                                        "hour": "7"}, "UTC", start)
     service.pause(db, reader.id, "indefinite", now=start)
-    row = fresh(db, reader)
-    assert row.status == SubscriberStatus.PAUSED and row.next_briefing_at is None
-    row = timing.set_choices(db, reader.id, {"hour": "9"}, "UTC", start)  # still paused
-    assert row.next_briefing_at is None
+    row = timing.set_choices(db, reader.id, {"hour": "9"}, "UTC", start)  # while paused
+    assert row.status == SubscriberStatus.PAUSED  # the tick sends to active readers only
     back = datetime(2026, 7, 1, 5, 0, tzinfo=UTC)  # 10:45 in Kathmandu
     service.resume(db, reader.id, now=back, list_zone="UTC")
     row = fresh(db, reader)
     assert row.status == SubscriberStatus.ACTIVE
     assert row.next_briefing_at == datetime(2026, 7, 2, 3, 15, tzinfo=UTC)  # next 09:00 there
     assert row.last_briefing_at == start  # the first briefing back catches up on the pause
+
+
+def test_a_reader_paused_until_a_date_keeps_the_first_slot_after_it(db, reader) -> None:
+    start = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)  # a Wednesday
+    service.pause(db, reader.id, "1", now=start)  # until Wednesday 17 June, 12:00
+    row = timing.set_choices(db, reader.id, {"cadence": "daily", "hour": "7"}, "UTC", start)
+    assert row.next_briefing_at == datetime(2026, 6, 18, 7, 0, tzinfo=UTC)
 
 
 def test_a_pause_that_runs_out_resumes_with_the_next_slot_after_it(db, reader) -> None:
