@@ -39,6 +39,7 @@ def tick(now: datetime | None = None) -> dict[str, int]:
         recovered = ledger.recover_stale(session, now, timedelta(seconds=s.stale_claim_seconds))
         due = lifecycle.due_to_start(session, now)
         sending = ledger.editions_sending(session)
+    with runtime.Session() as session:  # each drain commits, then acknowledges its entries
         clicks = drain_clicks(session, runtime.redis)
         drain_opens(session, runtime.redis)
     started = sum(1 for edition_id in due if start_edition_job(edition_id))

@@ -24,14 +24,23 @@ from .settings import SendSettings
 log = logging.getLogger(__name__)
 
 
-def schedule_edition(runtime: Runtime, edition: Edition) -> None:
-    """Enqueue the start at send_at (RQ scheduler); the tick starts it too if this is lost."""
+def enqueue_start(runtime: Runtime, edition: Edition) -> None:
+    """Enqueue the start at send_at (RQ scheduler); the tick starts it too if this is lost.
+
+    Only the queue side: editors' editions are created and committed first by
+    `editorial.scheduling.schedule_edition`, which calls this.
+    """
     timeout = defaults.START_JOB_TIMEOUT
     if edition.send_at <= utcnow():
         runtime.queue.enqueue(start_edition_job, edition.id, job_timeout=timeout)
     else:
         runtime.queue.enqueue_at(edition.send_at, start_edition_job, edition.id,
                                  job_timeout=timeout)
+
+
+# The name this had before editorial.scheduling.schedule_edition became the one way to
+# schedule an edition; kept for branches in flight, use enqueue_start.
+schedule_edition = enqueue_start
 
 
 def enqueue_batches(runtime: Runtime, edition_id: int, count: int) -> None:
@@ -89,7 +98,7 @@ def resume_edition(runtime: Runtime, edition_id: int) -> Edition:
             due = ledger.due_pending(session, edition_id, utcnow())
         enqueue_batches(runtime, edition_id, math.ceil(due / runtime.settings.batch_size))
     else:
-        schedule_edition(runtime, edition)
+        enqueue_start(runtime, edition)
     return edition
 
 

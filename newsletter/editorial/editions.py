@@ -108,14 +108,24 @@ def check_timezone(tz_name: object) -> str:
 def create_edition(session: Session, subject: str | None, update_ids: list[int],
                    send_at: datetime, editor: Editor | None = None, timezone: str = "UTC"
                    ) -> Edition:
-    """`subject` None (or blank) builds each copy's subject from that reader's own topics."""
+    """An edition row without the send-time checks of `scheduling.plan_edition`.
+
+    For fixtures, benchmarks and the tick's own editions, which may set any send time;
+    editors' editions (form and API) go through `plan_edition` and `schedule_edition`.
+    `subject` None (or blank) builds each copy's subject from that reader's own topics.
+    """
     updates = validate_updates(session, update_ids)
-    fixed = fixed_subject(subject)
+    return add_edition(session, updates, fixed_subject(subject), send_at, editor,
+                       check_timezone(timezone or "UTC"))
+
+
+def add_edition(session: Session, updates: list[TopicUpdate], fixed: str | None,
+                send_at: datetime, editor: Editor | None, zone: str, **extra: object) -> Edition:
+    """The edition row of validated parts, flushed (the caller commits)."""
     edition = Edition(
         subject=fixed or default_subject(updates), auto_subject=fixed is None, send_at=send_at,
-        status=EditionStatus.SCHEDULED,
-        editor_id=editor.id if editor else None, timezone=check_timezone(timezone or "UTC"),
-        items=[EditionItem(update_id=u.id, position=i) for i, u in enumerate(updates)],
+        status=EditionStatus.SCHEDULED, editor_id=editor.id if editor else None, timezone=zone,
+        items=[EditionItem(update_id=u.id, position=i) for i, u in enumerate(updates)], **extra,
     )
     session.add(edition)
     session.flush()

@@ -141,11 +141,13 @@ def check_signup(session: Session, raw_email: str, slugs: list[str]) -> tuple[st
 
 
 def subscribe(
-    session: Session, raw_email: str, slugs: list[str], now: datetime | None = None
+    session: Session, raw_email: str, slugs: list[str], now: datetime | None = None,
+    timezone: str | None = None,
 ) -> SignUp:
     """One sign-up (CLI, tests): validates like the form, then records it as a batch of one."""
     address, topics = check_signup(session, raw_email, slugs)
-    result = subscribe_many(session, [Request(address, tuple(t.slug for t in topics))], now)[0]
+    request = Request(address, tuple(t.slug for t in topics), timezone)
+    result = subscribe_many(session, [request], now)[0]
     if result is None:  # cannot happen after check_signup, short of a concurrent archive
         raise ValidationError("Choose at least one topic.", field="topics")
     return result
