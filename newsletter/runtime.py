@@ -7,8 +7,9 @@ The web app, the worker and the CLI each build one Runtime; job functions find i
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from .config import Settings
 from .instance import sqlite_file
 from .mail.copies import PreparedEditions
 from .mail.postman import Postman
+from .models.base import utcnow
 from .subscribers.suppression import INFO_KEY, derive_key
 
 _current: Runtime | None = None
@@ -63,6 +65,9 @@ class Runtime:
         # Suppression entries are keyed hashes: the key goes wherever a session goes.
         self.Session = sessionmaker(self.engine, expire_on_commit=False,
                                     info={INFO_KEY: derive_key(settings.secret_key)})
+        # What "now" is for the tick and the jobs it drives; tests replace it to run a whole
+        # day of local-time waves in seconds (the jobs find it through current()).
+        self.clock: Callable[[], datetime] = utcnow
 
     @property
     def is_sqlite(self) -> bool:

@@ -19,6 +19,7 @@ from flask import session as flask_session
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as FormValidationError
 
+from ..delivery.jobs import welcome_after_confirm
 from ..editorial.topics import list_topics
 from ..errors import InvalidToken, NotFound, ValidationError
 from ..extensions import csrf, limiter
@@ -231,6 +232,7 @@ def confirm(token: str):  # type: ignore[no-untyped-def]
         raise CSRFError()
     service.confirm(session, subscriber_id)
     session.commit()
+    welcome_after_confirm(runtime(), subscriber_id)
     flash("Your subscription is confirmed. Welcome!", "success")
     return redirect(url_for("public.preferences",
                             token=_link_token(Purpose.PREFERENCES, subscriber)))
