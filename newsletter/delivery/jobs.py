@@ -14,11 +14,12 @@ from datetime import datetime
 from .. import defaults, keys
 from ..config import Settings
 from ..engagement.links import ClickSigner
+from ..mail.copies import Identity
 from ..models import Edition, EditionStatus, utcnow
 from ..runtime import Runtime, current
 from ..subscribers.links import Links
 from . import briefings, ledger, lifecycle
-from .sender import Identity, send_batch
+from .sender import send_batch
 from .settings import SendSettings
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,7 @@ def send_batch_job(edition_id: int) -> dict[str, object]:
     result = send_batch(
         runtime.Session, runtime.redis, edition_id, runtime.postman(),
         Identity.from_settings(s), Links.from_settings(s), SendSettings.from_settings(s),
-        clock=runtime.clock,
+        clock=runtime.clock, editions=runtime.prepared_editions,
     )
     if result.retried:
         log.info("edition %s: %s copies deferred by the mail server; next retry wave at %s",
