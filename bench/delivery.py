@@ -184,7 +184,7 @@ def seed_digest(database_url: str, readers: int, rng: random.Random) -> dict[str
                     buf.write(f"{i}\t{t}\tnow\n")
             copy.write(buf.getvalue())
         cur.execute("SELECT setval(pg_get_serial_sequence('subscriber', 'id'), %s)", (readers,))
-        cur.execute("ANALYZE subscriber; ANALYZE subscription")
+        cur.execute("ANALYZE subscriber; ANALYZE subscription; ANALYZE topic; ANALYZE topic_update")
         conn.commit()
     return {"update_ids": latest, "hour": hour.isoformat(), "readers_in_hour": in_hour,
             "moments": [m.isoformat() for m in moments], "zones": len(zones)}
