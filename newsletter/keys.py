@@ -54,6 +54,12 @@ def job_waiting(queue_name: str, job_name: str) -> str:
     return f"{PREFIX}:{queue_name}:queued:{job_name}"
 
 
+def welcome_due(queue_name: str) -> str:
+    """Readers who just confirmed and wait for their welcome briefing: a sorted set of
+    subscriber ids (score: when they confirmed), gathered into one welcome edition a job."""
+    return f"{PREFIX}:{queue_name}:welcome-due"
+
+
 def alive(name: str) -> str:
     """A process's heartbeat: what it claimed stays its own while this key lives."""
     return f"{PREFIX}:alive:{name}"

@@ -9,8 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
+    Exists,
+    Select,
     String,
     and_,
     bindparam,
@@ -140,6 +144,37 @@ def fan_out(session: Session, edition_id: int) -> int:
         )
         .group_by(reach.c.subscriber_id)
     )
+    return _insert(session, edition_id, source)
+
+
+def received(update_id: Any, subscriber_id: Any) -> Exists:
+    """Whether a copy carrying this update went, or is on its way, to this reader (any
+    edition or briefing): what a catch-up leaves out. Correlates to the caller's columns."""
+    bit = literal(1, BigInteger).op("<<")(EditionItem.position)
+    return (select(literal(1)).select_from(EditionItem)
+            .join(Delivery, Delivery.edition_id == EditionItem.edition_id)
+            .where(EditionItem.update_id == update_id, Delivery.subscriber_id == subscriber_id,
+                   Delivery.status.in_([DeliveryStatus.SENT, DeliveryStatus.SENDING,
+                                        DeliveryStatus.PENDING]),
+                   Delivery.topics_mask.op("&")(bit) != 0)
+            .exists())
+
+
+def fan_out_masks(session: Session, edition_id: int, masks: Select[tuple[int, int]]) -> int:
+    """One INSERT … SELECT: a pending row per (subscriber id, topics mask) that `masks`
+    yields (the digest and welcome briefings, whose masks are built per reader in SQL)."""
+    reach = masks.subquery()
+    source = select(
+        literal(edition_id).label("edition_id"),
+        reach.c[0].label("subscriber_id"),
+        reach.c[1].label("topics_mask"),
+        literal(DeliveryStatus.PENDING.value).label("status"),
+        literal(0).label("attempts"),
+    )
+    return _insert(session, edition_id, source)
+
+
+def _insert(session: Session, edition_id: int, source: Select[Any]) -> int:
     dialect_insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     stmt = (
         dialect_insert(Delivery)

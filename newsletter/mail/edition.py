@@ -60,6 +60,9 @@ class RenderedEdition:
     topic_slugs: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     link_items: list[int] | None = None
+    # edition, digest or welcome (models.EditionKind): a briefing's subject names the copy's
+    # topics; its "N earlier updates" lines are items without a headline
+    kind: str = "edition"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,11 +76,12 @@ class RenderedEdition:
 
     def lines(self, mask: int) -> CopyLines:
         """Subject and preheader of the copy holding these items."""
-        picked = [i for i in self.picked(mask) if i < len(self.headlines)]
+        picked = [i for i in self.picked(mask) if i < len(self.headlines) and self.headlines[i]]
         return copy_lines(
             fixed_subject=self.subject, headlines=[self.headlines[i] for i in picked],
             topic_names=[self.topic_names[i] for i in picked],
             ledes=[self.ledes[i] for i in picked if self.ledes[i]], list_name=self.list_name,
+            kind=self.kind,
         )
 
     def stamp(self, mask: int, preferences_url: str, unsubscribe_url: str,
@@ -231,6 +235,7 @@ def update_context(update: TopicUpdate) -> dict[str, Any]:
 def render_items(
     subject: str | None, items: list[dict[str, Any]], *, list_name: str, base_url: str,
     kicker: str = "", track: Callable[[int], str] | None = None, open_pixel: str = "",
+    kind: str = "edition",
 ) -> RenderedEdition:
     """MJML + premailer run here, once; the result is cut at the item markers.
 
@@ -239,6 +244,8 @@ def render_items(
     sources, the featured card's included) goes through the redirect, with a placeholder for
     the reader part that each copy fills in; `open_pixel` (a site path) adds a 1x1 image at
     the end that carries the same reader part.
+    `kind` "digest" or "welcome" renders templates/email/briefing.* instead, where an item
+    with `earlier` is the line "N earlier updates on this topic" under its topic's block.
     """
     links: list[str] = []  # per link number: the URL it leads to
     link_items: list[int] = []  # per link number: the item it is in (its topic)
@@ -262,8 +269,9 @@ def render_items(
         "web_copy_url": WEB_COPY,
         "open_pixel": f"{base_url.rstrip('/')}{open_pixel}{CLICK_READER}" if open_pixel else "",
     }
-    html = render_mjml("edition.mjml", **context)
-    text = render_text("edition.txt", **context)
+    template = "edition" if kind == "edition" else "briefing"
+    html = render_mjml(f"{template}.mjml", **context)
+    text = render_text(f"{template}.txt", **context)
     html_head, html_items, html_tail = split_blocks(html, _HTML_MARK, len(items))
     text_head, text_items, text_tail = split_blocks(text, _TEXT_MARK, len(items))
     return RenderedEdition(
@@ -271,7 +279,7 @@ def render_items(
         list_name=list_name, headlines=[i["headline"] for i in items],
         topic_names=[i["topic_name"] for i in items], ledes=[i.get("lede") or "" for i in items],
         topic_slugs=[i.get("topic_slug") or "" for i in items], links=links,
-        link_items=link_items,
+        link_items=link_items, kind=kind,
     )
 
 
