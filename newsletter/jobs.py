@@ -22,7 +22,6 @@ from .delivery.jobs import keep_sending, kick_welcomes, send_digests, start_edit
 from .engagement.recording import drain as drain_clicks
 from .engagement.recording import drain_opens
 from .feeds.scheduler import enqueue_due_feeds
-from .models import utcnow
 from .runtime import current
 from .subscribers import retention
 from .subscribers import service as subscribers
@@ -36,7 +35,7 @@ log = logging.getLogger(__name__)
 def tick(now: datetime | None = None) -> dict[str, int]:
     runtime = current()
     s = runtime.settings
-    now = now or utcnow()
+    now = now or runtime.clock()
     with runtime.session() as session:
         resumed = subscribers.resume_due_pauses(session, now)
         purged = retention.purge_unconfirmed(session, s.purge_unconfirmed_days, now)

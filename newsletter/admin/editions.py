@@ -7,7 +7,7 @@ click or a resubmitted form cannot schedule the same edition twice.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
@@ -40,6 +40,9 @@ def _values() -> dict[str, object]:
         "send_at": text("send_at"),
         "timezone": (request.form.get("timezone") or "UTC")[:64],
         "send_now": request.form.get("send_now") == "1",
+        "delivery": request.form.get("delivery") or "at_time",
+        "local_time": text("local_time"),
+        "late_readers": request.form.get("late_readers") or "send_now",
     }
 
 
@@ -58,7 +61,8 @@ def _form(values: dict[str, object] | None = None, error: NewsletterError | None
     if values is None:
         values = {"subject": "", "subject_mode": "auto", "updates": [str(u.id) for u in candidates],
                   "send_at": _default_send_at("UTC"), "timezone": "UTC", "send_now": False,
-                  "auto_timezone": True}
+                  "auto_timezone": True, "delivery": "at_time", "local_time": "07:00",
+                  "late_readers": "send_now"}
     order = [str(v) for v in values.get("updates", [])]  # type: ignore[union-attr]
     chosen = set(order)
     # chosen updates first, in the editor's order (the order the email uses), then the rest
@@ -79,6 +83,8 @@ def _plan(values: dict[str, object]) -> scheduling.EditionPlan:
         db(), update_ids=int_list("updates"), send_at=values["send_at"],
         timezone=values["timezone"], subject=values["subject"] if fixed else None,
         subject_required=fixed, send_now=bool(values["send_now"]),
+        delivery=values["delivery"], local_time=values["local_time"],
+        late_readers=values["late_readers"], list_timezone=runtime().settings.list_timezone,
     )
 
 
@@ -122,6 +128,36 @@ def editions_estimate():  # type: ignore[no-untyped-def]
     return jsonify({"recipients": service.estimate_recipients(db(), ids) if ids else 0})
 
 
+@bp.get("/editions/waves.json")
+def editions_waves():  # type: ignore[no-untyped-def]
+    """The wave plan the form shows in local mode: the same planner the review page uses."""
+    args = request.args
+    ids = [int(i) for i in args.getlist("updates") if is_id(i)][:100]
+    try:
+        plan = scheduling.plan_edition(
+            db(), update_ids=ids, send_at=args.get("send_at", ""),
+            timezone=args.get("timezone") or "UTC", delivery="local",
+            local_time=args.get("local_time", ""), late_readers=args.get("late_readers"),
+            send_now=args.get("send_now") == "1",
+            list_timezone=runtime().settings.list_timezone)
+    except NewsletterError as exc:
+        return jsonify({"error": exc.message, "field": exc.field}), exc.status_code
+    return jsonify(_waves_payload(plan))
+
+
+def _waves_payload(plan: scheduling.EditionPlan) -> dict[str, object]:
+    def when(moment: datetime | None) -> str | None:
+        return moment.astimezone(ZoneInfo(plan.zone)).strftime("%a %-d %b %H:%M") if moment else None
+
+    return {
+        "zone": plan.zone, "recipients": plan.recipients, "late": plan.late,
+        "late_readers": plan.late_readers, "first": when(plan.first_moment),
+        "last": when(plan.last_moment), "starts": when(plan.starts_at),
+        "waves": [{"moment": w.moment.isoformat(), "local": when(w.moment), "zones": w.zones,
+                   "readers": w.readers, "late": w.late} for w in plan.waves],
+    }
+
+
 @bp.post("/editions")
 def editions_create():  # type: ignore[no-untyped-def]
     values = _values()
@@ -137,7 +173,10 @@ def editions_create():  # type: ignore[no-untyped-def]
         return redirect(url_for("admin.editions_show", edition_id=exc.edition_id))
     except NewsletterError as exc:
         return _form(values, exc, exc.status_code)
-    when = "now" if plan.send_now else f"at {plan.local:%Y-%m-%d %H:%M} {plan.zone}"
+    if plan.is_local:
+        when = f"at {plan.local_time} on each reader's clock, {plan.local:%Y-%m-%d}"
+    else:
+        when = "now" if plan.send_now else f"at {plan.local:%Y-%m-%d %H:%M} {plan.zone}"
     # "edition-scheduled": the edition page's live status hides it once sending starts
     flash(f"Edition scheduled to send {when}.", "success edition-scheduled")
     return redirect(url_for("admin.editions_show", edition_id=edition.id))
@@ -190,6 +229,7 @@ def editions_show(edition_id: int):  # type: ignore[no-untyped-def]
     preview_query = {"email": preview_email} if preview_email else {"topics": preview_topics}
     return render_template(
         "admin/edition.html", edition=edition, status=status,
+        waves=service.edition_waves(session, edition, runtime().settings.list_timezone),
         errors=service.delivery_errors(session, edition_id), actions=status["actions"],
         topics=[r for r in status["reach"]], preview_email=preview_email,  # type: ignore[union-attr]
         preview_topics=preview_topics,

@@ -24,6 +24,8 @@ def create_edition():  # type: ignore[no-untyped-def]
         session, update_ids=data.get("update_ids"), send_at=send_at,
         timezone=data.get("timezone") or "UTC", subject=data.get("subject"),
         send_now=send_at is None or send_at == "",  # null or absent: now
+        delivery=data.get("delivery"), local_time=data.get("local_time"),
+        late_readers=data.get("late_readers"), list_timezone=runtime().settings.list_timezone,
     )
     edition = scheduling.schedule_edition(session, runtime(), plan, g.editor)
     return jsonify({"id": edition.id}), 201

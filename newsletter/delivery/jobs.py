@@ -14,11 +14,12 @@ from datetime import datetime
 from .. import defaults, keys
 from ..config import Settings
 from ..engagement.links import ClickSigner
+from ..mail.copies import Identity
 from ..models import Edition, EditionStatus, utcnow
 from ..runtime import Runtime, current
 from ..subscribers.links import Links
 from . import briefings, ledger, lifecycle
-from .sender import Identity, send_batch
+from .sender import send_batch
 from .settings import SendSettings
 
 log = logging.getLogger(__name__)
@@ -31,11 +32,11 @@ def enqueue_start(runtime: Runtime, edition: Edition) -> None:
     `editorial.scheduling.schedule_edition`, which calls this.
     """
     timeout = defaults.START_JOB_TIMEOUT
-    if edition.send_at <= utcnow():
+    at = edition.starts_at or edition.send_at  # local delivery starts at its first wave
+    if at <= runtime.clock():
         runtime.queue.enqueue(start_edition_job, edition.id, job_timeout=timeout)
     else:
-        runtime.queue.enqueue_at(edition.send_at, start_edition_job, edition.id,
-                                 job_timeout=timeout)
+        runtime.queue.enqueue_at(at, start_edition_job, edition.id, job_timeout=timeout)
 
 
 # The name this had before editorial.scheduling.schedule_edition became the one way to
@@ -131,6 +132,7 @@ def start_edition_job(edition_id: int) -> int:
     with runtime.session() as session:
         signer = ClickSigner(s.secret_key)
         total = lifecycle.start(session, edition_id, list_name=s.list_name, base_url=s.base_url,
+                                now=runtime.clock(), list_timezone=s.list_timezone,
                                 track=signer.link_path if s.click_tracking else None,
                                 pixel=signer.open_path if s.open_tracking else None)
         if total:
@@ -149,6 +151,7 @@ def send_batch_job(edition_id: int) -> dict[str, object]:
     result = send_batch(
         runtime.Session, runtime.redis, edition_id, runtime.postman(),
         Identity.from_settings(s), Links.from_settings(s), SendSettings.from_settings(s),
+        clock=runtime.clock, editions=runtime.prepared_editions,
     )
     if result.retried:
         log.info("edition %s: %s copies deferred by the mail server; next retry wave at %s",
@@ -167,7 +170,7 @@ def resume_edition(runtime: Runtime, edition_id: int) -> Edition:
         edition = lifecycle.resume(session, edition_id)
     if edition.status == EditionStatus.SENDING:
         with runtime.session() as session:
-            due = ledger.due_pending(session, edition_id, utcnow())
+            due = ledger.due_pending(session, edition_id, runtime.clock())
         enqueue_batches(runtime, edition_id, math.ceil(due / runtime.settings.batch_size))
     else:
         enqueue_start(runtime, edition)

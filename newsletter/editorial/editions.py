@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..bounces.policy import edition_bounces
-from ..delivery import ledger
+from ..delivery import ledger, waves
 from ..errors import ValidationError
 from ..lookup import get_or_404, is_db_id
 from ..mail.edition import MAX_ITEMS
 from ..mail.headings import auto_subject
 from ..models import (
+    DeliveryMode,
     Edition,
     EditionItem,
     EditionKind,
@@ -25,7 +26,7 @@ from ..models import (
     UpdateStatus,
     utcnow,
 )
-from ..subscribers.service import count_audience, count_by_topic
+from ..subscribers.service import count_audience, count_audience_by_zone, count_by_topic
 from .text import clean_text
 
 PAST_TOLERANCE = timedelta(minutes=1)
@@ -196,6 +197,29 @@ def recipients_by_topic(session: Session, edition: Edition) -> list[TopicReach]:
     else:
         counts = count_by_topic(session, editions=True)
     return [TopicReach(t.slug, t.name, int(counts.get(tid, 0))) for tid, t in topics.items()]
+
+
+def edition_waves(session: Session, edition: Edition, list_timezone: str) -> list[waves.Wave]:
+    """A local edition's waves: zone groups, their moment and readers, and once fanned out
+    what each has sent, has pending or skipped. Empty for an edition sent at one time."""
+    if edition.delivery != DeliveryMode.LOCAL or not edition.local_time:
+        return []
+    day, at = waves.delivery_day(edition), waves.parse_local_time(edition.local_time)
+    if edition.started_at is None:
+        topics = [i.update.topic_id for i in edition.items]
+        return waves.group(count_audience_by_zone(session, topics), day, at, list_timezone,
+                           edition.created_at)
+    per_zone: dict[str | None, dict[str, int]] = {}
+    for (zone, status), n in ledger.zone_counts(session, edition.id).items():
+        per_zone.setdefault(zone, {})[status] = n
+    plan = waves.group({z: sum(c.values()) for z, c in per_zone.items()}, day, at,
+                       list_timezone, edition.created_at)
+    by_moment = {w.moment: w for w in plan}
+    for zone, counts in per_zone.items():
+        wave = by_moment[waves.moment_of(zone, day, at, list_timezone)]
+        for status, n in counts.items():
+            wave.counts[status] = wave.counts.get(status, 0) + n
+    return plan
 
 
 def delivery_errors(session: Session, edition_id: int, limit: int = 100

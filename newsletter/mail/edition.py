@@ -1,7 +1,9 @@
 """Render an edition once, then cut it into per-item blocks that messages are stamped from.
 
-The rendered edition holds placeholders instead of per-recipient links and lines; `stamp`
-fills them in and picks the blocks a recipient chose, with plain string joins only. The
+The rendered edition holds placeholders instead of per-recipient links and lines;
+`EncodedEdition.stamp` fills them in and picks the blocks a recipient chose, with plain joins
+of pre-encoded bytes only. It is the one stamp: readers' copies, previews and test sends all
+go through it (see copies.py). The
 subject, top heading and preheader depend on which items a copy holds, so they are
 placeholders too, filled from `headings.copy_lines` once per topic combination.
 """
@@ -18,7 +20,7 @@ from markupsafe import escape
 from ..models import Edition, TopicUpdate
 from ..urls import normalize_url
 from .headings import CopyLines, copy_lines
-from .message import qp_piece
+from .message import qp_piece, read_piece
 from .render import render_mjml, render_text
 
 PREFERENCES = "{{preferences_url}}"
@@ -84,24 +86,6 @@ class RenderedEdition:
             kind=self.kind,
         )
 
-    def stamp(self, mask: int, preferences_url: str, unsubscribe_url: str,
-              web_copy_url: str = "#", click_reader: str = "") -> tuple[str, str]:
-        """(text, html) for one recipient: their items in editorial order plus their links.
-        Without `click_reader` tracked links carry no reader (previews: nothing recorded)."""
-        picked = self.picked(mask)
-        lines = self.lines(mask)
-        urls = {PREFERENCES: preferences_url, UNSUBSCRIBE: unsubscribe_url, WEB_COPY: web_copy_url,
-                CLICK_READER: click_reader}
-        html_values = {**urls, **_html_lines(lines)}
-        text_values = {**urls, **_text_lines(lines)}
-        html = "".join((_fill(self.html_head, html_values),
-                        *(_fill(self.html_items[i], html_values) for i in picked),
-                        _fill(self.html_tail, html_values)))
-        text = "".join((_fill(self.text_head, text_values),
-                        *(_fill(self.text_items[i], text_values) for i in picked),
-                        _fill(self.text_tail, text_values)))
-        return text, html
-
 
 def _html_lines(lines: CopyLines) -> dict[str, str]:
     return {SUBJECT: str(escape(lines.subject)), PREHEADER: str(escape(lines.preheader)),
@@ -111,10 +95,6 @@ def _html_lines(lines: CopyLines) -> dict[str, str]:
 def _text_lines(lines: CopyLines) -> dict[str, str]:
     return {SUBJECT: lines.subject, SUBJECT_RULE: "=" * len(lines.subject),
             PREHEADER: lines.preheader}
-
-
-def _fill(part: str, values: dict[str, str]) -> str:
-    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], part)
 
 
 Pieces = tuple[bytes | str, ...]  # bytes: encoded once; str: a placeholder
@@ -201,6 +181,16 @@ class EncodedEdition:
 
         return (join(self.text_head, self.text_items, self.text_tail, text_values),
                 join(self.html_head, self.html_items, self.html_tail, html_values))
+
+
+def read_copy(rendered: RenderedEdition, mask: int, preferences_url: str, unsubscribe_url: str,
+              web_copy_url: str = "#") -> tuple[str, str]:
+    """(text, html) of one copy as text, for a page that shows a single block (the update
+    editor's preview) and for tests: stamped by `EncodedEdition.stamp`, like every copy
+    sent, then decoded. Tracked links carry no reader."""
+    text, html = EncodedEdition.of(rendered).stamp(mask, preferences_url, unsubscribe_url,
+                                                   web_copy_url)
+    return read_piece(text), read_piece(html)
 
 
 def update_context(update: TopicUpdate) -> dict[str, Any]:
