@@ -1,7 +1,7 @@
 """webhook endpoints failing for a day are disabled, with the reason shown
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from newsletter.models.base import UTCDateTime
 
 
-revision = '0012'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
