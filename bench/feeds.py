@@ -186,13 +186,13 @@ def run_round(runtime, workers, expected: int, timeout: float = 900.0  # type: i
     from newsletter.feeds.scheduler import enqueue_due_feeds
     from newsletter.models import Article, Feed, utcnow
 
-    with runtime.session() as session:
-        session.execute(update(Feed).where(Feed.disabled.is_(False))
-                        .values(next_poll_at=utcnow() - timedelta(seconds=1)))
     load_before = os.getloadavg()[0]
     cpu_before = workers.cpu_seconds()
     began_at = utcnow()
     began = time.perf_counter()
+    with runtime.session() as session:  # from now on the workers' own tick may enqueue them too
+        session.execute(update(Feed).where(Feed.disabled.is_(False))
+                        .values(next_poll_at=began_at - timedelta(seconds=1)))
     queued = enqueue_due_feeds(runtime)
     done = 0
     while True:
@@ -231,12 +231,12 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=20, help="loopback addresses serving feeds")
     opts = parser.parse_args()
 
-    from sqlalchemy import func, select
+    from sqlalchemy import func, select, update
 
     from bench.support.workers import Workers, worker_env
     from newsletter.feeds.catalog import add_feed
     from newsletter.migrate import upgrade
-    from newsletter.models import Feed, Story
+    from newsletter.models import Feed, Story, utcnow
     from newsletter.runtime import Runtime
     from tests.factories import make_topic
     from tests.support.services import PostgresDatabase, RedisDatabase
@@ -273,6 +273,8 @@ def main() -> None:
                 host = f"127.0.0.{n % opts.hosts + 1}:{ports[n % opts.hosts]}"
                 add_feed(session, f"topic-{n % TOPICS}", f"http://{host}/feed/{n}.xml", 30,
                          allow_private=True)
+            # not due until a round says so: the workers' tick must not start before the clock
+            session.execute(update(Feed).values(next_poll_at=utcnow() + timedelta(days=1)))
         workers = Workers(env, opts.workers, log_dir=instance / "workers")
         workers.start(redis_url)
         first = run_round(runtime, workers, opts.feeds)
