@@ -123,7 +123,7 @@ def naive(sink: Sink, sample: int, rng: random.Random) -> float:
     """Everything per subscriber: MJML, premailer, an EmailMessage tree, smtplib."""
     from email.utils import formatdate, make_msgid
 
-    from newsletter.mail.edition import render_items
+    from newsletter.mail.edition import read_copy, render_items
     from newsletter.subscribers.links import Links
     from newsletter.subscribers.tokens import Tokens
     from tests.mail.realistic import item_context
@@ -138,8 +138,8 @@ def naive(sink: Sink, sample: int, rng: random.Random) -> float:
             chosen = [it for it in items if rng.random() < 0.4] or [rng.choice(items)]
             rendered = render_items("Your morning briefing", chosen, list_name="The Briefing",
                                     base_url=BASE_URL)
-            text, html = rendered.stamp((1 << len(chosen)) - 1, links.preferences(sid),
-                                        links.unsubscribe(sid))
+            text, html = read_copy(rendered, (1 << len(chosen)) - 1, links.preferences(sid),
+                                   links.unsubscribe(sid))
             msg = EmailMessage(policy=smtp_policy)
             msg["From"] = MAIL_FROM
             msg["To"] = f"reader{sid}@example.com"
@@ -160,8 +160,9 @@ def engine_child(args: argparse.Namespace) -> None:
     """--start: render once + fan-out. Otherwise: after a "go" line on stdin, drain the edition
     with direct send_batch calls (what send_batch_job does, minus RQ) until nothing is left."""
     from newsletter.delivery import lifecycle
-    from newsletter.delivery.sender import Identity, send_batch
+    from newsletter.delivery.sender import send_batch
     from newsletter.delivery.settings import SendSettings
+    from newsletter.mail.copies import Identity
     from newsletter.runtime import Runtime
     from newsletter.subscribers.links import Links
 
@@ -182,7 +183,8 @@ def engine_child(args: argparse.Namespace) -> None:
         started = time.perf_counter()
         while True:
             result = send_batch(runtime.Session, runtime.redis, args.edition_id,
-                                runtime.postman(), ident, link, send_settings)
+                                runtime.postman(), ident, link, send_settings,
+                                editions=runtime.prepared_editions)
             sent += result.sent
             if not result.claimed:
                 break
@@ -224,7 +226,7 @@ def sample_message(database_url: str, edition_id: int) -> bytes:
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
-    from newsletter.delivery.sender import Identity, prepare
+    from newsletter.mail.copies import Identity, PreparedEdition
     from newsletter.models import Edition
     from newsletter.subscribers.links import Links
     from newsletter.subscribers.tokens import Tokens
@@ -233,8 +235,8 @@ def sample_message(database_url: str, edition_id: int) -> bytes:
     with Session(engine) as session:
         edition = session.get(Edition, edition_id)
         assert edition is not None
-        prepared = prepare(edition, Identity(MAIL_FROM, "The Briefing",
-                                             "The Briefing <briefing.news.example.test>", BASE_URL))
+        prepared = PreparedEdition.of(edition, Identity(
+            MAIL_FROM, "The Briefing", "The Briefing <briefing.news.example.test>", BASE_URL))
     engine.dispose()
     return prepared.message(Links(Tokens(SECRET), BASE_URL), 1, "reader1@example.com", 0b10101,
                             formatdate(usegmt=True))

@@ -169,8 +169,19 @@ def document() -> dict[str, Any]:
                                 "a fixed subject for every copy; null or absent: each copy's "
                                 "subject is that reader's first headline + N more"},
                     "update_ids": {"type": "array", "items": {"type": "integer"}},
-                    "send_at": {"type": ["string", "null"], "format": "date-time"},
-                    "timezone": {"type": "string"}}},
+                    "send_at": {"type": ["string", "null"], "format": "date-time",
+                                "description": "null or absent: now. With delivery 'local' "
+                                "only its date counts (in `timezone`); a plain date works"},
+                    "timezone": {"type": "string", "description": "IANA zone of send_at"},
+                    "delivery": {"enum": ["at_time", "local"], "description":
+                                 "at_time (default): everyone at send_at; local: each reader "
+                                 "when their own clock shows local_time on send_at's date"},
+                    "local_time": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$",
+                                   "description": "HH:MM, required with delivery 'local'"},
+                    "late_readers": {"enum": ["send_now", "skip"], "description":
+                                     "delivery 'local': readers whose local_time has passed "
+                                     "when the edition is created get it at once (send_now, "
+                                     "the default) or are skipped"}}},
                 "Feed": {"type": "object", "required": ["url"], "properties": {
                     "url": {"type": "string", "format": "uri", "maxLength": 2000},
                     "poll_minutes": {"type": "integer", "minimum": 1, "maximum": 10080}}},
@@ -194,6 +205,8 @@ def document() -> dict[str, Any]:
                     "status": {"enum": ["scheduled", "sending", "paused", "sent", "cancelled"]},
                     "total": {"type": "integer"}, "sent": {"type": "integer"},
                     "failed": {"type": "integer"}, "pending": {"type": "integer"},
+                    "skipped": {"type": "integer", "description":
+                                "local delivery: late readers skipped (not in total)"},
                     "bounced": {"type": "integer"}, "complained": {"type": "integer"},
                     "bounce_rate": {"type": "number"}, "complaint_rate": {"type": "number"}}},
                 "EditionStats": {"type": "object", "properties": {

@@ -19,12 +19,13 @@ from flask import session as flask_session
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as FormValidationError
 
+from ..delivery.jobs import welcome_after_confirm
 from ..editorial.topics import list_topics
 from ..errors import InvalidToken, NotFound, ValidationError
 from ..extensions import csrf, limiter
 from ..models import SubscriberStatus
 from ..web.db import db, runtime
-from . import access, outbox, service
+from . import access, outbox, service, zones
 from .addresses import email_key, normalize_email
 from .catalog import CardCache, TopicCard, load_cards
 from .forms import (
@@ -41,6 +42,17 @@ from .schedule import next_briefing
 from .tokens import ExpiredToken, Purpose, Tokens
 
 bp = Blueprint("public", __name__)
+
+
+# The time zone picker's parts, as template globals so the imported form macros see them
+# (the sign-up page, the home page's form and the preferences page).
+bp.add_app_template_global(zones.options_html, "zone_options")
+
+
+@bp.app_template_global()
+def list_timezone() -> str:
+    """The zone of readers who did not choose one (LIST_TIMEZONE)."""
+    return runtime().settings.list_timezone
 
 
 @bp.after_request
@@ -125,17 +137,18 @@ def subscribe():  # type: ignore[no-untyped-def]
     if not valid or problems:
         return render_template("subscribe.html", form=form, topics=cards), 422
     address, slugs = service.check_request(form.email.data or "", form.topics.data or [], live)
+    zone = zones.canonical(form.timezone.data)  # unknown or absent: the list's zone
     # Whatever this address's history, the request does the same work: one Redis round trip.
-    accept_signup(runtime(), address, slugs)
-    return _check_inbox_redirect(address, slugs)
+    accept_signup(runtime(), address, slugs, zone)
+    return _check_inbox_redirect(address, slugs, zone=zone)
 
 
-def _check_inbox_redirect(address: str, slugs: list[str], *, new_link: bool = False
-                         ) -> Response:
+def _check_inbox_redirect(address: str, slugs: list[str], *, new_link: bool = False,
+                          zone: str | None = None) -> Response:
     """Redirect after POST: a refresh does not sign up again. The address rides in the
     (signed) session cookie, never in the URL, and the page is the same for every address."""
     flask_session[SIGNUP_KEY] = {"email": address.strip()[:320], "topics": slugs[:50],
-                                 "new_link": new_link}
+                                 "new_link": new_link, "timezone": zone}
     return redirect(url_for("public.check_inbox"), code=303)
 
 
@@ -173,7 +186,8 @@ def resend():  # type: ignore[no-untyped-def]
     if not signup.get("email"):
         return redirect(url_for("public.subscribe"), code=303)
     if signup.get("topics"):
-        accept_signup(runtime(), signup["email"], list(signup["topics"]))
+        accept_signup(runtime(), signup["email"], list(signup["topics"]),
+                      zones.canonical(signup.get("timezone")))
     elif signup.get("new_link"):
         enqueue_link_request(runtime(), signup["email"])
     flash("Sent again. Give it a minute, and look in your spam folder too.", "success")
@@ -218,6 +232,7 @@ def confirm(token: str):  # type: ignore[no-untyped-def]
         raise CSRFError()
     service.confirm(session, subscriber_id)
     session.commit()
+    welcome_after_confirm(runtime(), subscriber_id)
     flash("Your subscription is confirmed. Welcome!", "success")
     return redirect(url_for("public.preferences",
                             token=_link_token(Purpose.PREFERENCES, subscriber)))
