@@ -79,17 +79,28 @@ Take = Callable[[int, float], tuple[int, str | None] | None]
 def _run(runtime: Runtime, fs: FeedSettings, take: Take) -> list[dict[str, object]]:
     """`concurrency` threads over one HTTP client, each polling the next feed `take` gives
     (called with how many were taken so far and the seconds since the start; None: stop)
-    until there is none, at most `per_host` fetches to one host at a time."""
+    until there is none, at most `per_host` fetches to one host at a time.
+
+    If `take` fails (Redis gone) the error is raised once every thread has stopped; if the
+    job itself is stopped (RQ's timeout), no thread takes another feed.
+    """
     hosts = HostSlots(fs.per_host)
     results: list[dict[str, object]] = []
+    errors: list[Exception] = []
     guard = threading.Lock()
     taken = [0]
+    stopped = threading.Event()
     began = time.monotonic()
 
     def loop(client: httpx.Client) -> None:
-        while True:
+        while not stopped.is_set():
             with guard:
-                item = take(taken[0], time.monotonic() - began)
+                try:
+                    item = take(taken[0], time.monotonic() - began)
+                except Exception as exc:  # noqa: BLE001 - re-raised by the job's thread
+                    errors.append(exc)
+                    stopped.set()
+                    return
                 if item is None:
                     return
                 taken[0] += 1
@@ -100,10 +111,15 @@ def _run(runtime: Runtime, fs: FeedSettings, take: Take) -> list[dict[str, objec
     with make_client(fs) as client:
         threads = [threading.Thread(target=loop, args=(client,), name=f"feed-poll-{n}",
                                     daemon=True) for n in range(max(1, fs.concurrency))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        finally:
+            stopped.set()
+    if errors:
+        raise errors[0]
     return results
 
 
@@ -131,12 +147,6 @@ def _summary(results: list[dict[str, object]]) -> dict[str, object]:
         status = str(result["status"])
         counts[status] = counts.get(status, 0) + 1
     return {"feeds": len(results), "statuses": counts, "results": results}
-
-
-def poll_feeds_job(feed_ids: list[int], lock_tokens: list[str] | None = None
-                   ) -> dict[str, object]:
-    """RQ entry point for a given batch of feeds."""
-    return _summary(poll_batch(current(), feed_ids, lock_tokens))
 
 
 def poll_due_job() -> dict[str, object]:
