@@ -169,6 +169,8 @@ def fan_out(session: Session, edition_id: int, schedule: Schedule | None = None)
         names += ["next_attempt_at", "last_error"]
         source = (select(*columns)
                   .join(Subscriber, Subscriber.id == reach.c.subscriber_id)
+                  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT with a JOIN
+                  .where(reach.c.subscriber_id.is_not(None))
                   .group_by(reach.c.subscriber_id, Subscriber.timezone))
     return _insert(session, edition_id, source, names)
 
