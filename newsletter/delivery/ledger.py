@@ -176,15 +176,22 @@ def fan_out(session: Session, edition_id: int, schedule: Schedule | None = None)
 
 def received(update_id: Any, subscriber_id: Any) -> Exists:
     """Whether a copy carrying this update went, or is on its way, to this reader (any
-    edition or briefing): what a catch-up leaves out. Correlates to the caller's columns."""
-    bit = literal(1, BigInteger).op("<<")(EditionItem.position)
-    return (select(literal(1)).select_from(EditionItem)
-            .join(Delivery, Delivery.edition_id == EditionItem.edition_id)
-            .where(EditionItem.update_id == update_id, Delivery.subscriber_id == subscriber_id,
+    edition or briefing): what a catch-up leaves out. Correlates to the caller's columns.
+
+    From the few editions that carried the update to this reader's row in each, one probe
+    of the (edition_id, subscriber_id) unique index apiece: never a scan of the ledger.
+    """
+    copy = (select(literal(1)).select_from(Delivery)
+            .where(Delivery.edition_id == EditionItem.edition_id,
+                   Delivery.subscriber_id == subscriber_id,
                    Delivery.status.in_([DeliveryStatus.SENT, DeliveryStatus.SENDING,
                                         DeliveryStatus.PENDING]),
-                   Delivery.topics_mask.op("&")(bit) != 0)
-            .exists())
+                   Delivery.topics_mask.op("&")(
+                       literal(1, BigInteger).op("<<")(EditionItem.position)) != 0)
+            .correlate_except(Delivery).exists())  # the reader comes from two levels up
+    return (select(literal(1)).select_from(EditionItem)
+            .where(EditionItem.update_id == update_id, copy)
+            .correlate_except(EditionItem).exists())
 
 
 def fan_out_masks(session: Session, edition_id: int, masks: Select[tuple[int, int]]) -> int:
