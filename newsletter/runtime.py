@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .config import Settings
 from .instance import sqlite_file
+from .mail.copies import PreparedEditions
 from .mail.postman import Postman
 from .models.base import utcnow
 from .subscribers.suppression import INFO_KEY, derive_key
@@ -108,6 +109,11 @@ class Runtime:
     def queues(self) -> list[Queue]:
         """What a worker listens to, highest priority first."""
         return [self.queue, self.signup_queue]
+
+    @cached_property
+    def prepared_editions(self) -> PreparedEditions:
+        """The edition this process last prepared for sending, reused by its next batch."""
+        return PreparedEditions()
 
     def postman(self) -> Postman:
         """A postman for one run of messages (it holds one connection while in use)."""

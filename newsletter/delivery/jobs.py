@@ -11,14 +11,17 @@ import logging
 import math
 from datetime import datetime
 
+from redis.exceptions import RedisError
+
 from .. import defaults, keys
 from ..config import Settings
 from ..engagement.links import ClickSigner
+from ..mail.copies import Identity
 from ..models import Edition, EditionStatus, utcnow
 from ..runtime import Runtime, current
 from ..subscribers.links import Links
 from . import briefings, ledger, lifecycle
-from .sender import Identity, send_batch
+from .sender import send_batch
 from .settings import SendSettings
 
 log = logging.getLogger(__name__)
@@ -83,9 +86,13 @@ def welcome_after_confirm(runtime: Runtime, subscriber_id: int) -> None:
     make sure one gathering job waits; thousands of confirmations make a handful of jobs."""
     if not runtime.settings.welcome_briefing:
         return
-    runtime.redis.zadd(keys.welcome_due(runtime.settings.queue_name),
-                       {str(subscriber_id): utcnow().timestamp()})
-    kick_welcomes(runtime)
+    try:
+        runtime.redis.zadd(keys.welcome_due(runtime.settings.queue_name),
+                           {str(subscriber_id): utcnow().timestamp()})
+        kick_welcomes(runtime)
+    except RedisError:  # the confirmation stands; only the welcome is lost
+        log.exception("subscriber %s: confirmed, but the welcome briefing could not be queued",
+                      subscriber_id)
 
 
 def kick_welcomes(runtime: Runtime) -> bool:
@@ -150,7 +157,7 @@ def send_batch_job(edition_id: int) -> dict[str, object]:
     result = send_batch(
         runtime.Session, runtime.redis, edition_id, runtime.postman(),
         Identity.from_settings(s), Links.from_settings(s), SendSettings.from_settings(s),
-        clock=runtime.clock,
+        clock=runtime.clock, editions=runtime.prepared_editions,
     )
     if result.retried:
         log.info("edition %s: %s copies deferred by the mail server; next retry wave at %s",
