@@ -190,11 +190,12 @@ def throwaway_stores() -> Iterator[tuple[str, str]]:
 
 
 @contextmanager
-def served(url: str, redis_url: str, secret: str, name: str) -> Iterator[int]:
+def served(url: str, redis_url: str, secret: str, name: str,
+           extra_env: dict[str, str] | None = None) -> Iterator[int]:
     """gunicorn as the Procfile runs it on those stores; yields its port, stops it on exit."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "SECRET_KEY": secret,
-           "BASE_URL": f"http://127.0.0.1:{port}",
+    env = {**os.environ, **(extra_env or {}), "DATABASE_URL": url, "REDIS_URL": redis_url,
+           "SECRET_KEY": secret, "BASE_URL": f"http://127.0.0.1:{port}",
            "NEWSLETTER_INSTANCE": tempfile.mkdtemp(prefix=f"bench-{name}-")}
     server = start_gunicorn(port, env)
     try:

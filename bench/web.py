@@ -7,6 +7,10 @@ Reuses bench/pages.py: its seed (demo newsroom + a timeline on /topics/ukraine),
 gunicorn start (the Procfile's 2 workers × 4 threads) and its open-loop generator (requests
 on a fixed schedule, latency from the scheduled time to the last byte, so queueing counts).
 Paths, one after the other:
+- `POST /subscribe` behind `TRUSTED_PROXIES=1`, each from its own X-Forwarded-For address,
+  for its own address, with its own session cookie and CSRF token (minted beforehand with
+  the server's secret, exactly as `GET /subscribe` would issue them, so the measured
+  requests are the POSTs alone); every answer must be the 303 to the check-your-inbox page;
 - `GET /topics/ukraine`;
 - the RFC 8058 one-click unsubscribe, `POST /unsubscribe/<token>` with
   `List-Unsubscribe=One-Click`, each request for a different reader (as mailbox providers
@@ -23,6 +27,7 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,6 +76,37 @@ def one_click_requests(port: int, ids: list[int]):  # type: ignore[no-untyped-de
     return lambda n: head.format(paths[n], port).encode() + body
 
 
+def signup_requests(url: str, redis_url: str, port: int, count: int):  # type: ignore[no-untyped-def]
+    """The i-th request signs up visitor i from their own address, with the session cookie and
+    CSRF token `GET /subscribe` would have given them (made here with the server's secret)."""
+    from urllib.parse import quote
+
+    from flask import session
+    from flask_wtf.csrf import generate_csrf
+
+    from newsletter import create_app
+    from newsletter.config import Settings
+
+    app = create_app(Settings.from_env(database_url=url, redis_url=redis_url, secret_key=SECRET,
+                                       instance=Path(tempfile.mkdtemp(prefix="bench-web-"))))
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    made = []
+    for i in range(count):
+        with app.test_request_context("/subscribe"):
+            token = generate_csrf()
+            cookie = serializer.dumps(dict(session))
+        ip = f"198.{18 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}"
+        body = (f"email={quote(f'w{i}@burst.example.com')}&topics=ukraine&timezone=UTC"
+                f"&csrf_token={quote(token)}").encode()
+        made.append((f"POST /subscribe HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                     f"User-Agent: bench/web.py\r\nX-Forwarded-For: {ip}\r\n"
+                     f"Cookie: session={cookie}\r\n"
+                     "Content-Type: application/x-www-form-urlencoded\r\n"
+                     f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
+    app.extensions["newsletter"].engine.dispose()
+    return made.__getitem__
+
+
 def figures(name: str, latencies: list[float], errors: int, elapsed: float) -> dict[str, float]:
     ms = [v * 1000 for v in latencies] or [0.0]
     return {f"{name}_p50_ms": round(statistics.median(ms), 2),
@@ -92,8 +128,13 @@ def main() -> None:
         seed(url)
         measured = int(args.rate * args.seconds)
         ids = add_readers(url, WARM_UP + measured)
-        with served(url, redis_url, SECRET, "web") as port:
+        with served(url, redis_url, SECRET, "web", {"TRUSTED_PROXIES": "1"}) as port:
             asyncio.run(load(port, args.topic_path, 50, 2))  # warm up: imports, templates, pool
+            signup = signup_requests(url, redis_url, port, WARM_UP + measured)
+            asyncio.run(load(port, "", 50, WARM_UP / 50, signup, ok_status=303))
+            out.update(figures("subscribe", *asyncio.run(load(
+                port, "", args.rate, args.seconds, lambda n: signup(WARM_UP + n),
+                ok_status=303))))
             out.update(figures("topic", *asyncio.run(load(port, args.topic_path, args.rate,
                                                           args.seconds))))
             make = one_click_requests(port, ids)
