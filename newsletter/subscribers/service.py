@@ -59,28 +59,8 @@ def _unknown_topics(unknown: list[str]) -> ValidationError:
     return ValidationError(f"Unknown topic: {shown}. Choose from the list.", field="topics")
 
 
-def check_request(raw_email: str, slugs: list[str], live: Collection[str]) -> tuple[str, list[str]]:
-    """The normalized address and chosen slugs, checked against `live` slugs (the sign-up
-    page's cached list) without touching the database; or ValidationError. Like
-    check_signup, it looks at nothing about the address's history."""
-    address = normalize_email(raw_email)
-    return address, _check_slugs(slugs, live)
-
-
-def request_problems(raw_email: str, slugs: list[str], live: Collection[str]) -> dict[str, str]:
-    """Every problem with a sign-up at once, by field, so the form shows them all together
-    (the checks of check_request, which stops at the first); empty when it would pass."""
-    problems: dict[str, str] = {}
-    for field, check in (("email", lambda: normalize_email(raw_email)),
-                         ("topics", lambda: _check_slugs(slugs, live))):
-        try:
-            check()
-        except ValidationError as exc:
-            problems[field] = exc.message
-    return problems
-
-
-def _check_slugs(slugs: list[str], live: Collection[str]) -> list[str]:
+def check_slugs(slugs: list[str], live: Collection[str]) -> list[str]:
+    """The chosen slugs, each once, all among `live`; or ValidationError (field "topics")."""
     if len(slugs) > MAX_TOPICS:
         raise ValidationError("Too many topics in one request.", field="topics")
     wanted = list(dict.fromkeys(s.strip() for s in slugs if s and s.strip()))
