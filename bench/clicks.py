@@ -32,6 +32,7 @@ from sqlalchemy import func, insert, select, update  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.pages import gunicorn_layout, load, percentile, served, throwaway_stores  # noqa: E402
+from newsletter import keys  # noqa: E402
 from newsletter.delivery import lifecycle  # noqa: E402
 from newsletter.editorial.editions import create_edition  # noqa: E402
 from newsletter.engagement.links import ClickSigner  # noqa: E402
@@ -87,15 +88,14 @@ def main() -> None:
 
             asyncio.run(load(port, "", 50, 2, request, ok_status=302))  # warm up
             redis = Redis.from_url(redis_url)
-            redis.delete("nl:clicks")
+            redis.delete(keys.CLICK_EVENTS)
             latencies, errors, elapsed = asyncio.run(
                 load(port, "", args.rate, args.seconds, request, ok_status=302))
         engine = make_engine(url)
         started = time.perf_counter()
         with Session(engine) as session:
             while drain(session, redis):
-                session.commit()
-            session.commit()
+                pass
             recorded = session.scalar(select(func.count()).select_from(Click))
         drain_s = time.perf_counter() - started
         engine.dispose()

@@ -183,7 +183,7 @@ def seed(database_url: str, updates_per_topic: int, readers: int) -> list[int]:
 def schedule_edition(env: dict[str, str], update_ids: list[int], send_at: datetime) -> int:
     """Create and schedule an edition exactly as the API does (commit, then enqueue_at)."""
     from newsletter.config import Settings
-    from newsletter.delivery.jobs import schedule_edition as enqueue
+    from newsletter.delivery.jobs import enqueue_start as enqueue
     from newsletter.editorial.editions import create_edition
     from newsletter.runtime import Runtime
 

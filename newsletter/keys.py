@@ -35,6 +35,9 @@ def feed_lock(feed_id: int) -> str:
     return f"{PREFIX}:feed:{feed_id}:lock"
 
 
+FEEDS_DUE = f"{PREFIX}:feeds:due"  # "feed_id:lock_token" entries the poll jobs take from
+
+
 def feed_progress(feed_id: int) -> str:
     """queued, running or done, with the result, for the admin page's progress."""
     return f"{PREFIX}:feed:{feed_id}:progress"
@@ -54,6 +57,12 @@ def job_waiting(queue_name: str, job_name: str) -> str:
     return f"{PREFIX}:{queue_name}:queued:{job_name}"
 
 
+def welcome_due(queue_name: str) -> str:
+    """Readers who just confirmed and wait for their welcome briefing: a sorted set of
+    subscriber ids (score: when they confirmed), gathered into one welcome edition a job."""
+    return f"{PREFIX}:{queue_name}:welcome-due"
+
+
 def alive(name: str) -> str:
     """A process's heartbeat: what it claimed stays its own while this key lives."""
     return f"{PREFIX}:alive:{name}"
@@ -68,5 +77,8 @@ def reader_request(request_id: str) -> str:
     """A reader's request (sign-up, new link) waiting for its job: the address lives here,
     briefly, never in the job's arguments."""
     return f"{PREFIX}:reader-request:{request_id}"
-CLICKS = f"{PREFIX}:clicks"  # tracked-link clicks waiting for the tick to store them
-OPENS = f"{PREFIX}:opens"  # open-pixel fetches waiting for the tick to store them
+CLICK_EVENTS = f"{PREFIX}:click-events"  # stream: clicks waiting for the tick to store them
+OPEN_EVENTS = f"{PREFIX}:open-events"  # stream: open-pixel fetches waiting for the tick
+# plain lists that held them before the streams; the drain moves what is left into them
+CLICKS = f"{PREFIX}:clicks"
+OPENS = f"{PREFIX}:opens"

@@ -7,8 +7,9 @@ The web app, the worker and the CLI each build one Runtime; job functions find i
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -20,7 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import defaults
 from .config import Settings
 from .instance import sqlite_file
+from .mail.copies import PreparedEditions
 from .mail.postman import Postman
+from .models.base import utcnow
 from .subscribers.suppression import INFO_KEY, derive_key
 
 _current: Runtime | None = None
@@ -66,6 +69,9 @@ class Runtime:
         # Suppression entries are keyed hashes: the key goes wherever a session goes.
         self.Session = sessionmaker(self.engine, expire_on_commit=False,
                                     info={INFO_KEY: derive_key(settings.secret_key)})
+        # What "now" is for the tick and the jobs it drives; tests replace it to run a whole
+        # day of local-time waves in seconds (the jobs find it through current()).
+        self.clock: Callable[[], datetime] = utcnow
 
     @property
     def is_sqlite(self) -> bool:
@@ -107,6 +113,11 @@ class Runtime:
     def queues(self) -> list[Queue]:
         """What a worker listens to, highest priority first."""
         return [self.queue, self.signup_queue]
+
+    @cached_property
+    def prepared_editions(self) -> PreparedEditions:
+        """The edition this process last prepared for sending, reused by its next batch."""
+        return PreparedEditions()
 
     def postman(self) -> Postman:
         """A postman for one run of messages (it holds one connection while in use)."""

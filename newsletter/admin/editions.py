@@ -7,53 +7,24 @@ click or a resubmitted form cannot schedule the same edition twice.
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import keys
 from ..delivery import lifecycle
-from ..delivery.jobs import resume_edition, schedule_edition
-from ..editorial import edition_preview
+from ..delivery.jobs import resume_edition
+from ..editorial import edition_preview, scheduling
 from ..editorial import editions as service
-from ..editorial.text import clean_text
-from ..errors import Conflict, NewsletterError, ValidationError
-from ..models import Edition, EditionStatus, utcnow
+from ..errors import NewsletterError
+from ..models import Edition, EditionKind, EditionStatus, utcnow
 from ..web.db import db, runtime
 from . import bp
 from .forms import int_list, is_id, page_arg, text
 from .preview import email_response
 
-NONCE_TTL = 12 * 3600
 TIMEZONES = sorted(available_timezones() - {"localtime", "Factory"})
-
-
-def issue_nonce() -> str:
-    nonce = secrets.token_urlsafe(18)
-    runtime().redis.set(keys.edition_form(nonce), str(current_user.id), ex=NONCE_TTL)
-    return nonce
-
-
-def _consume_nonce(nonce: str) -> None:
-    """The first request with this nonce wins (DEL is atomic); later ones are told why."""
-    if not nonce or len(nonce) > 64:
-        raise ValidationError("This form is missing its one-time key. Start again.")
-    redis = runtime().redis
-    if redis.delete(keys.edition_form(nonce)) == 1:
-        return
-    created = redis.get(keys.edition_form_done(nonce))
-    if created:
-        raise AlreadyCreated(int(created))
-    raise Conflict("This form was already sent or has expired. Start a new edition.")
-
-
-class AlreadyCreated(Conflict):
-    def __init__(self, edition_id: int) -> None:
-        super().__init__("This edition was already scheduled; here it is.")
-        self.edition_id = edition_id
 
 
 def _default_send_at(zone: str) -> str:
@@ -69,6 +40,9 @@ def _values() -> dict[str, object]:
         "send_at": text("send_at"),
         "timezone": (request.form.get("timezone") or "UTC")[:64],
         "send_now": request.form.get("send_now") == "1",
+        "delivery": request.form.get("delivery") or "at_time",
+        "local_time": text("local_time"),
+        "late_readers": request.form.get("late_readers") or "send_now",
     }
 
 
@@ -87,7 +61,8 @@ def _form(values: dict[str, object] | None = None, error: NewsletterError | None
     if values is None:
         values = {"subject": "", "subject_mode": "auto", "updates": [str(u.id) for u in candidates],
                   "send_at": _default_send_at("UTC"), "timezone": "UTC", "send_now": False,
-                  "auto_timezone": True}
+                  "auto_timezone": True, "delivery": "at_time", "local_time": "07:00",
+                  "late_readers": "send_now"}
     order = [str(v) for v in values.get("updates", [])]  # type: ignore[union-attr]
     chosen = set(order)
     # chosen updates first, in the editor's order (the order the email uses), then the rest
@@ -101,42 +76,33 @@ def _form(values: dict[str, object] | None = None, error: NewsletterError | None
     ), status
 
 
-class Plan:
-    """A validated edition form: what the review page shows and the confirm step creates."""
-
-    def __init__(self, values: dict[str, object]) -> None:
-        session = db()
-        self.values = values
-        self.zone = service.check_timezone(values["timezone"])
-        ids = int_list("updates")
-        self.updates = service.validate_updates(session, ids)
-        self.update_ids = [u.id for u in self.updates]
-        if values["send_now"]:
-            self.send_at = utcnow()
-        elif not values["send_at"]:
-            raise ValidationError("Choose a send time, or send now.", field="send_at")
-        else:
-            self.send_at = service.parse_send_at(str(values["send_at"]), self.zone)
-        # None: each reader's copy gets a subject from their own topics (the default)
-        self.fixed_subject: str | None = None
-        if values["subject_mode"] == "fixed":
-            self.fixed_subject = clean_text(values["subject"], "subject", max_len=300)
-        self.example_subject = service.default_subject(self.updates)
-        self.local = self.send_at.astimezone(ZoneInfo(self.zone))
-        self.recipients = service.estimate_recipients(session, self.update_ids)
+def _plan(values: dict[str, object]) -> scheduling.EditionPlan:
+    """The form's fields, parsed, through the one planner the API uses too."""
+    fixed = values["subject_mode"] == "fixed"  # 'auto' ignores a typed subject
+    return scheduling.plan_edition(
+        db(), update_ids=int_list("updates"), send_at=values["send_at"],
+        timezone=values["timezone"], subject=values["subject"] if fixed else None,
+        subject_required=fixed, send_now=bool(values["send_now"]),
+        delivery=values["delivery"], local_time=values["local_time"],
+        late_readers=values["late_readers"], list_timezone=runtime().settings.list_timezone,
+    )
 
 
-def _review(plan: Plan, nonce: str, status: int = 200):  # type: ignore[no-untyped-def]
-    return render_template("admin/edition_review.html", plan=plan, values=plan.values,
-                           nonce=nonce), status
+def _review(plan: scheduling.EditionPlan, values: dict[str, object], nonce: str,
+            status: int = 200, **extra: object):  # type: ignore[no-untyped-def]
+    return render_template("admin/edition_review.html", plan=plan, values=values,
+                           nonce=nonce, **extra), status
 
 
 @bp.get("/editions")
 def editions():  # type: ignore[no-untyped-def]
     session = db()
     page = page_arg()
-    rows = service.list_editions(session, page=page)
-    return render_template("admin/editions.html", editions=rows, page=page)
+    # ?kind=digest or ?kind=welcome: the briefings the service built (unknown kinds: editions)
+    kind = request.args.get("kind", "")
+    kind = kind if kind in {k.value for k in EditionKind} else EditionKind.EDITION
+    rows = service.list_editions(session, page=page, kind=kind)
+    return render_template("admin/editions.html", editions=rows, page=page, kind=kind)
 
 
 @bp.get("/editions/new")
@@ -150,10 +116,10 @@ def editions_review():  # type: ignore[no-untyped-def]
     if request.form.get("back") == "1":
         return _form(values)
     try:
-        plan = Plan(values)
+        plan = _plan(values)
     except NewsletterError as exc:
         return _form(values, exc, exc.status_code)
-    return _review(plan, issue_nonce())
+    return _review(plan, values, scheduling.issue_nonce(runtime().redis, current_user.id))
 
 
 @bp.get("/editions/estimate.json")
@@ -162,31 +128,55 @@ def editions_estimate():  # type: ignore[no-untyped-def]
     return jsonify({"recipients": service.estimate_recipients(db(), ids) if ids else 0})
 
 
+@bp.get("/editions/waves.json")
+def editions_waves():  # type: ignore[no-untyped-def]
+    """The wave plan the form shows in local mode: the same planner the review page uses."""
+    args = request.args
+    ids = [int(i) for i in args.getlist("updates") if is_id(i)][:100]
+    try:
+        plan = scheduling.plan_edition(
+            db(), update_ids=ids, send_at=args.get("send_at", ""),
+            timezone=args.get("timezone") or "UTC", delivery="local",
+            local_time=args.get("local_time", ""), late_readers=args.get("late_readers"),
+            send_now=args.get("send_now") == "1",
+            list_timezone=runtime().settings.list_timezone)
+    except NewsletterError as exc:
+        return jsonify({"error": exc.message, "field": exc.field}), exc.status_code
+    return jsonify(_waves_payload(plan))
+
+
+def _waves_payload(plan: scheduling.EditionPlan) -> dict[str, object]:
+    def when(moment: datetime | None) -> str | None:
+        return moment.astimezone(ZoneInfo(plan.zone)).strftime("%a %-d %b %H:%M") if moment else None
+
+    return {
+        "zone": plan.zone, "recipients": plan.recipients, "late": plan.late,
+        "late_readers": plan.late_readers, "first": when(plan.first_moment),
+        "last": when(plan.last_moment), "starts": when(plan.starts_at),
+        "waves": [{"moment": w.moment.isoformat(), "local": when(w.moment), "zones": w.zones,
+                   "readers": w.readers, "late": w.late} for w in plan.waves],
+    }
+
+
 @bp.post("/editions")
 def editions_create():  # type: ignore[no-untyped-def]
     values = _values()
-    session = db()
-    nonce = request.form.get("nonce", "")
     try:
-        plan = Plan(values)
+        plan = _plan(values)
     except NewsletterError as exc:
         return _form(values, exc, exc.status_code)
     try:
-        _consume_nonce(nonce)
-    except AlreadyCreated as exc:
+        edition = scheduling.schedule_edition(db(), runtime(), plan, current_user,
+                                              nonce=request.form.get("nonce", ""))
+    except scheduling.AlreadyScheduled as exc:
         flash(exc.message, "warning")
         return redirect(url_for("admin.editions_show", edition_id=exc.edition_id))
-    try:
-        edition = service.create_edition(session, plan.fixed_subject, plan.update_ids, plan.send_at,
-                                         current_user, timezone=plan.zone)
-        session.commit()
     except NewsletterError as exc:
-        session.rollback()
-        runtime().redis.set(keys.edition_form(nonce), str(current_user.id), ex=NONCE_TTL)
         return _form(values, exc, exc.status_code)
-    runtime().redis.set(keys.edition_form_done(nonce), edition.id, ex=NONCE_TTL)
-    schedule_edition(runtime(), edition)
-    when = "now" if values["send_now"] else f"at {plan.local:%Y-%m-%d %H:%M} {plan.zone}"
+    if plan.is_local:
+        when = f"at {plan.local_time} on each reader's clock, {plan.local:%Y-%m-%d}"
+    else:
+        when = "now" if plan.send_now else f"at {plan.local:%Y-%m-%d %H:%M} {plan.zone}"
     # "edition-scheduled": the edition page's live status hides it once sending starts
     flash(f"Edition scheduled to send {when}.", "success edition-scheduled")
     return redirect(url_for("admin.editions_show", edition_id=edition.id))
@@ -197,7 +187,7 @@ def editions_test_draft():  # type: ignore[no-untyped-def]
     """Test send from the review page, before the edition exists."""
     values = _values()
     try:
-        plan = Plan(values)
+        plan = _plan(values)
     except NewsletterError as exc:
         return _form(values, exc, exc.status_code)
     nonce = request.form.get("nonce", "")
@@ -206,11 +196,10 @@ def editions_test_draft():  # type: ignore[no-untyped-def]
                                   plan.updates, text("test_email"),
                                   kicker=f"{plan.local:%A, %-d %B %Y}")
     except NewsletterError as exc:
-        return render_template("admin/edition_review.html", plan=plan, values=values,
-                               nonce=nonce, test_error=exc.message,
-                               test_email=text("test_email")), exc.status_code
+        return _review(plan, values, nonce, exc.status_code, test_error=exc.message,
+                       test_email=text("test_email"))
     flash(f"Test sent to {text('test_email').strip()}.", "success")
-    return _review(plan, nonce)
+    return _review(plan, values, nonce)
 
 
 def _actions(status: str) -> dict[str, bool]:
@@ -240,6 +229,7 @@ def editions_show(edition_id: int):  # type: ignore[no-untyped-def]
     preview_query = {"email": preview_email} if preview_email else {"topics": preview_topics}
     return render_template(
         "admin/edition.html", edition=edition, status=status,
+        waves=service.edition_waves(session, edition, runtime().settings.list_timezone),
         errors=service.delivery_errors(session, edition_id), actions=status["actions"],
         topics=[r for r in status["reach"]], preview_email=preview_email,  # type: ignore[union-attr]
         preview_topics=preview_topics,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import g, jsonify
 
 from ..delivery import lifecycle
-from ..delivery.jobs import resume_edition, schedule_edition
+from ..delivery.jobs import resume_edition
 from ..editorial import editions as edition_service
+from ..editorial import scheduling
 from ..errors import ValidationError
 from ..web.db import db, runtime
 from . import bp, json_body
@@ -18,13 +19,15 @@ def create_edition():  # type: ignore[no-untyped-def]
     if not isinstance(data, dict):
         raise ValidationError("Body must be a JSON object.")
     session = db()
-    send_at = edition_service.parse_send_at(data.get("send_at"), data.get("timezone") or "UTC")
-    edition = edition_service.create_edition(
-        session, data.get("subject"), data.get("update_ids"), send_at, g.editor,
-        timezone=data.get("timezone") or "UTC",
+    send_at = data.get("send_at")
+    plan = scheduling.plan_edition(
+        session, update_ids=data.get("update_ids"), send_at=send_at,
+        timezone=data.get("timezone") or "UTC", subject=data.get("subject"),
+        send_now=send_at is None or send_at == "",  # null or absent: now
+        delivery=data.get("delivery"), local_time=data.get("local_time"),
+        late_readers=data.get("late_readers"), list_timezone=runtime().settings.list_timezone,
     )
-    session.commit()
-    schedule_edition(runtime(), edition)
+    edition = scheduling.schedule_edition(session, runtime(), plan, g.editor)
     return jsonify({"id": edition.id}), 201
 
 

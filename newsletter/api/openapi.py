@@ -14,6 +14,12 @@ _ERR = {"description": "Bad input", "content": {"application/json": {"schema": {
     "$ref": "#/components/schemas/Error"}}}}
 
 
+def _admin(op: dict[str, Any]) -> dict[str, Any]:
+    """An operation only an admin's token may call: anyone else's gets 403."""
+    op["responses"]["403"] = _ERR
+    return op
+
+
 def _op(summary: str, ok: str, body: str | None = None, status: str = "200",
         response: str | None = None) -> dict[str, Any]:
     op: dict[str, Any] = {
@@ -107,15 +113,15 @@ def document() -> dict[str, Any]:
                            response="EditionStats"),
             },
             "/webhooks": {
-                "get": _op("Webhook endpoints with their last call", "Endpoints",
-                           response="WebhookList"),
-                "post": {**_op("Register a webhook endpoint", "Created", "Webhook", "201", "Id"),
-                         "description": WEBHOOK_CALLS},
+                "get": _admin(_op("Webhook endpoints with their last call (admins only)",
+                                  "Endpoints", response="WebhookList")),
+                "post": _admin({**_op("Register a webhook endpoint (admins only)", "Created",
+                                      "Webhook", "201", "Id"), "description": WEBHOOK_CALLS}),
             },
             "/webhooks/{endpoint_id}": {
                 "parameters": _id_param("endpoint_id"),
-                "delete": _op("Remove a webhook endpoint and its pending calls", "Removed",
-                              status="204"),
+                "delete": _admin(_op("Remove a webhook endpoint and its pending calls "
+                                     "(admins only)", "Removed", status="204")),
             },
             "/topics/{slug}/stories": {
                 "parameters": _slug_param(),
@@ -169,8 +175,19 @@ def document() -> dict[str, Any]:
                                 "a fixed subject for every copy; null or absent: each copy's "
                                 "subject is that reader's first headline + N more"},
                     "update_ids": {"type": "array", "items": {"type": "integer"}},
-                    "send_at": {"type": ["string", "null"], "format": "date-time"},
-                    "timezone": {"type": "string"}}},
+                    "send_at": {"type": ["string", "null"], "format": "date-time",
+                                "description": "null or absent: now. With delivery 'local' "
+                                "only its date counts (in `timezone`); a plain date works"},
+                    "timezone": {"type": "string", "description": "IANA zone of send_at"},
+                    "delivery": {"enum": ["at_time", "local"], "description":
+                                 "at_time (default): everyone at send_at; local: each reader "
+                                 "when their own clock shows local_time on send_at's date"},
+                    "local_time": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$",
+                                   "description": "HH:MM, required with delivery 'local'"},
+                    "late_readers": {"enum": ["send_now", "skip"], "description":
+                                     "delivery 'local': readers whose local_time has passed "
+                                     "when the edition is created get it at once (send_now, "
+                                     "the default) or are skipped"}}},
                 "Feed": {"type": "object", "required": ["url"], "properties": {
                     "url": {"type": "string", "format": "uri", "maxLength": 2000},
                     "poll_minutes": {"type": "integer", "minimum": 1, "maximum": 10080}}},
@@ -194,6 +211,8 @@ def document() -> dict[str, Any]:
                     "status": {"enum": ["scheduled", "sending", "paused", "sent", "cancelled"]},
                     "total": {"type": "integer"}, "sent": {"type": "integer"},
                     "failed": {"type": "integer"}, "pending": {"type": "integer"},
+                    "skipped": {"type": "integer", "description":
+                                "local delivery: late readers skipped (not in total)"},
                     "bounced": {"type": "integer"}, "complained": {"type": "integer"},
                     "bounce_rate": {"type": "number"}, "complaint_rate": {"type": "number"}}},
                 "EditionStats": {"type": "object", "properties": {
@@ -217,6 +236,10 @@ def document() -> dict[str, Any]:
                 "WebhookList": {"type": "array", "items": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "url": {"type": "string"},
                     "events": {"type": "array", "items": {"type": "string"}},
+                    "disabled": {"type": "boolean", "description":
+                                 "every call failed for a day; an admin enables it again at "
+                                 "/admin/webhooks"},
+                    "disabled_reason": {"type": ["string", "null"]},
                     "last_call": {"type": ["object", "null"]}}}},
                 "WebhookCall": {
                     "type": "object", "required": ["event", "occurred_at", "data"],

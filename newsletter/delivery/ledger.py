@@ -9,9 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
+    Exists,
+    Select,
     String,
+    Text,
     and_,
     bindparam,
     case,
@@ -32,8 +37,10 @@ from ..models import (
     EditionItem,
     Subscriber,
     TopicUpdate,
+    UTCDateTime,
 )
 from ..subscribers import service as subscribers
+from .waves import Schedule
 
 
 @dataclass(frozen=True)
@@ -51,10 +58,11 @@ class Counts:
     failed: int
     pending: int
     cancelled: int
+    skipped: int = 0  # local delivery: late readers the editor chose to skip (not in total)
 
     def as_dict(self) -> dict[str, int]:
         return {"total": self.total, "sent": self.sent, "failed": self.failed,
-                "pending": self.pending}
+                "pending": self.pending, "skipped": self.skipped}
 
 
 def mask_for(masks: dict[int, int], topic_ids: Iterable[int]) -> int:
@@ -80,7 +88,8 @@ def readers_per_topic(session: Session, edition_id: int, topic_ids: Iterable[int
         return {}
     columns = [func.coalesce(func.sum(case((Delivery.topics_mask.op("&")(masks[tid]) != 0, 1),
                                            else_=0)), 0) for tid in ids]
-    row = session.execute(select(*columns).where(Delivery.edition_id == edition_id)).one()
+    row = session.execute(select(*columns).where(
+        Delivery.edition_id == edition_id, Delivery.status != DeliveryStatus.SKIPPED)).one()
     return {tid: int(n) for tid, n in zip(ids, row, strict=True)}
 
 
@@ -121,8 +130,14 @@ def topic_masks(session: Session, edition_id: int) -> dict[int, int]:
     return masks
 
 
-def fan_out(session: Session, edition_id: int) -> int:
-    """One INSERT … SELECT: a pending row per reader in the audience of the edition's topics."""
+def fan_out(session: Session, edition_id: int, schedule: Schedule | None = None) -> int:
+    """One INSERT … SELECT: a pending row per reader in the audience of the edition's topics.
+
+    With a local-delivery `schedule`, each row's next_attempt_at is that reader's moment (a
+    CASE over the zone values present, never a loop over readers) and late readers the
+    editor chose to skip get a `skipped` row. Returns the copies to send (skipped ones not
+    counted).
+    """
     masks = topic_masks(session, edition_id)
     if not masks:
         return 0
@@ -130,25 +145,84 @@ def fan_out(session: Session, edition_id: int) -> int:
     mask_expr = case(
         *((reach.c.topic_id == tid, literal(mask)) for tid, mask in masks.items()), else_=0
     )
-    source = (
-        select(
-            literal(edition_id).label("edition_id"),
-            reach.c.subscriber_id,
-            func.sum(mask_expr).label("topics_mask"),
-            literal(DeliveryStatus.PENDING.value).label("status"),
-            literal(0).label("attempts"),
-        )
-        .group_by(reach.c.subscriber_id)
-    )
+    columns = [
+        literal(edition_id).label("edition_id"),
+        reach.c.subscriber_id,
+        func.sum(mask_expr).label("topics_mask"),
+        literal(DeliveryStatus.PENDING.value).label("status"),
+        literal(0).label("attempts"),
+    ]
+    names = ["edition_id", "subscriber_id", "topics_mask", "status", "attempts"]
+    source = select(*columns).group_by(reach.c.subscriber_id)
+    if schedule is not None:
+        zone = Subscriber.timezone
+
+        def per_zone(attr: str, type_: object) -> object:
+            default = getattr(schedule.default, attr)
+            whens = [(zone == name, literal(getattr(slot, attr), type_))
+                     for name, slot in schedule.slots.items()]
+            return case(*whens, else_=literal(default, type_)) if whens else literal(default, type_)
+
+        columns[3] = per_zone("status", String()).label("status")
+        columns.append(per_zone("next_attempt_at", UTCDateTime()).label("next_attempt_at"))
+        columns.append(per_zone("reason", Text()).label("last_error"))
+        names += ["next_attempt_at", "last_error"]
+        source = (select(*columns)
+                  .join(Subscriber, Subscriber.id == reach.c.subscriber_id)
+                  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT with a JOIN
+                  .where(reach.c.subscriber_id.is_not(None))
+                  .group_by(reach.c.subscriber_id, Subscriber.timezone))
+    return _insert(session, edition_id, source, names)
+
+
+def received(update_id: Any, subscriber_id: Any) -> Exists:
+    """Whether a copy carrying this update went, or is on its way, to this reader (any
+    edition or briefing): what a catch-up leaves out. Correlates to the caller's columns.
+
+    From the few editions that carried the update to this reader's row in each, one probe
+    of the (edition_id, subscriber_id) unique index apiece: never a scan of the ledger.
+    """
+    copy = (select(literal(1)).select_from(Delivery)
+            .where(Delivery.edition_id == EditionItem.edition_id,
+                   Delivery.subscriber_id == subscriber_id,
+                   Delivery.status.in_([DeliveryStatus.SENT, DeliveryStatus.SENDING,
+                                        DeliveryStatus.PENDING]),
+                   Delivery.topics_mask.op("&")(
+                       literal(1, BigInteger).op("<<")(EditionItem.position)) != 0)
+            .correlate_except(Delivery).exists())  # the reader comes from two levels up
+    return (select(literal(1)).select_from(EditionItem)
+            .where(EditionItem.update_id == update_id, copy)
+            .correlate_except(EditionItem).exists())
+
+
+def fan_out_masks(session: Session, edition_id: int, masks: Select[tuple[int, int]]) -> int:
+    """One INSERT … SELECT: a pending row per (subscriber id, topics mask) that `masks`
+    yields (the digest and welcome briefings, whose masks are built per reader in SQL)."""
+    reach = masks.subquery()
+    source = select(
+        literal(edition_id).label("edition_id"),
+        reach.c[0].label("subscriber_id"),
+        reach.c[1].label("topics_mask"),
+        literal(DeliveryStatus.PENDING.value).label("status"),
+        literal(0).label("attempts"),
+    ).where(reach.c[0].is_not(None))  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
+    return _insert(session, edition_id, source)
+
+
+def _insert(session: Session, edition_id: int, source: Select[Any],
+            names: list[str] | None = None) -> int:
+    """Insert the rows `source` yields (columns `names`); the edition's copies to send."""
+    names = names or ["edition_id", "subscriber_id", "topics_mask", "status", "attempts"]
     dialect_insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     stmt = (
         dialect_insert(Delivery)
-        .from_select(["edition_id", "subscriber_id", "topics_mask", "status", "attempts"], source)
+        .from_select(names, source)
         .on_conflict_do_nothing(index_elements=["edition_id", "subscriber_id"])
     )
     session.execute(stmt)
     total = session.scalar(
-        select(func.count()).select_from(Delivery).where(Delivery.edition_id == edition_id)
+        select(func.count()).select_from(Delivery).where(
+            Delivery.edition_id == edition_id, Delivery.status != DeliveryStatus.SKIPPED)
     )
     return int(total or 0)
 
@@ -292,7 +366,19 @@ def counts(session: Session, edition_id: int) -> Counts:
     failed = rows.get(DeliveryStatus.FAILED, 0)
     cancelled = rows.get(DeliveryStatus.CANCELLED, 0)
     pending = rows.get(DeliveryStatus.PENDING, 0) + rows.get(DeliveryStatus.SENDING, 0)
-    return Counts(sent + failed + pending + cancelled, sent, failed, pending, cancelled)
+    return Counts(sent + failed + pending + cancelled, sent, failed, pending, cancelled,
+                  rows.get(DeliveryStatus.SKIPPED, 0))
+
+
+def zone_counts(session: Session, edition_id: int) -> dict[tuple[str | None, str], int]:
+    """(reader's stored zone, row status) → rows: the waves of a fanned-out edition."""
+    rows = session.execute(
+        select(Subscriber.timezone, Delivery.status, func.count())
+        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .where(Delivery.edition_id == edition_id)
+        .group_by(Subscriber.timezone, Delivery.status)
+    )
+    return {(zone, status): int(n) for zone, status, n in rows}
 
 
 def _count(session: Session, *where: object) -> int:

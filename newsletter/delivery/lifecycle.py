@@ -10,15 +10,16 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ..errors import InvalidTransition
 from ..lookup import get_or_404
 from ..mail.edition import render_edition
-from ..models import Edition, EditionItem, EditionStatus, TopicUpdate, utcnow
+from ..models import DeliveryMode, Edition, EditionItem, EditionStatus, TopicUpdate, utcnow
+from ..subscribers.service import count_audience_by_zone
 from ..webhooks import events as webhooks
-from . import ledger
+from . import ledger, waves
 
 ALLOWED = {
     "pause": ({EditionStatus.SCHEDULED, EditionStatus.SENDING}, EditionStatus.PAUSED),
@@ -41,14 +42,18 @@ def _transition(session: Session, edition_id: int, sources: set[str], target: st
 
 
 def due_to_start(session: Session, now: datetime) -> list[int]:
-    """Scheduled editions whose send time has come (the tick starts any the queue lost)."""
+    """Scheduled editions whose start has come (the tick starts any the queue lost).
+
+    A local-delivery edition starts at its first wave (`starts_at`), before send_at.
+    """
     return list(session.scalars(select(Edition.id).where(
-        Edition.status == EditionStatus.SCHEDULED, Edition.send_at <= now)))
+        Edition.status == EditionStatus.SCHEDULED,
+        func.coalesce(Edition.starts_at, Edition.send_at) <= now)))
 
 
 def start(session: Session, edition_id: int, *, list_name: str, base_url: str,
           now: datetime | None = None, track: Callable[[int, int], str] | None = None,
-          pixel: Callable[[int], str] | None = None) -> int:
+          pixel: Callable[[int], str] | None = None, list_timezone: str = "UTC") -> int:
     """scheduled → sending, render once, fan out. Returns the number of deliveries (0 = not ours).
 
     Runs in the caller's transaction: if rendering fails nothing is half-started.
@@ -70,7 +75,7 @@ def start(session: Session, edition_id: int, *, list_name: str, base_url: str,
                               track=track, pixel=pixel).to_dict()
     rendered["nonce"] = secrets.token_hex(6)
     edition.rendered = rendered
-    total = ledger.fan_out(session, edition_id)
+    total = ledger.fan_out(session, edition_id, _local_schedule(session, edition, list_timezone))
     edition.total = total
     if total == 0:
         edition.status = EditionStatus.SENT
@@ -78,6 +83,21 @@ def start(session: Session, edition_id: int, *, list_name: str, base_url: str,
         webhooks.emit(session, "edition.sent", _event_data(edition), now)
     session.flush()
     return total
+
+
+def _local_schedule(session: Session, edition: Edition, list_timezone: str
+                    ) -> waves.Schedule | None:
+    """Local delivery: each zone's moment on the delivery day; late is judged against the
+    confirmation (created_at), so a start that runs a little late skips nobody."""
+    if edition.delivery != DeliveryMode.LOCAL or not edition.local_time:
+        return None
+    topics = select(TopicUpdate.topic_id).join(
+        EditionItem, EditionItem.update_id == TopicUpdate.id).where(
+        EditionItem.edition_id == edition.id)
+    zones = list(count_audience_by_zone(session, topics))
+    return waves.schedule(zones, waves.delivery_day(edition),
+                          waves.parse_local_time(edition.local_time), list_timezone,
+                          edition.created_at, edition.late_readers)
 
 
 def pause(session: Session, edition_id: int, reason: str | None = None) -> Edition:

@@ -17,11 +17,8 @@ from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..bounces.verp import Copy
-from ..config import Settings
 from ..errors import InvalidTransition
-from ..mail.edition import EncodedEdition, RenderedEdition
-from ..mail.message import MessageTemplate, feedback_id, list_key
-from ..mail.message_ids import MessageIds
+from ..mail.copies import Identity, PreparedEdition, PreparedEditions
 from ..mail.postman import Postman
 from ..mail.transport import LoginRefused, PermanentFailure, TemporaryFailure
 from ..models import Edition, EditionStatus, SubscriberStatus, utcnow
@@ -35,23 +32,6 @@ from .throttle import FailureWindow
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Identity:
-    """Who the mail is from and how the list is named; the same for every edition."""
-
-    mail_from: str
-    list_name: str
-    list_id: str
-    base_url: str
-    secret_key: str | None = None  # lets a batch sign its links without re-deriving keys
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Identity:
-        return cls(mail_from=settings.mail_from, list_name=settings.list_name,
-                   list_id=settings.list_id, base_url=settings.base_url,
-                   secret_key=settings.secret_key)
-
-
 @dataclass
 class BatchResult:
     claimed: int = 0
@@ -61,69 +41,6 @@ class BatchResult:
     skipped: int = 0
     stopped: str | None = None
     next_retry: datetime | None = None
-
-
-@dataclass
-class PreparedEdition:
-    """Everything per edition that each copy reuses: the blocks and the MIME skeleton."""
-
-    edition_id: int
-    rendered: RenderedEdition
-    template: MessageTemplate
-    id_prefix: str
-    ids: MessageIds
-    encoded: EncodedEdition = field(init=False)
-    web_copies: dict[int, str] = field(default_factory=dict)  # one signed link per topic mask
-
-    def __post_init__(self) -> None:
-        self.encoded = EncodedEdition.of(self.rendered)
-
-    def web_copy(self, links: Links | BatchLinks, mask: int) -> str:
-        url = self.web_copies.get(mask)
-        if url is None:
-            url = self.web_copies[mask] = links.web_copy(self.edition_id, mask)
-        return url
-
-    def message(self, links: Links | BatchLinks, subscriber_id: int, email: str, mask: int,
-                date: str, version: int = 0) -> bytes:
-        unsubscribe = links.unsubscribe(subscriber_id, version)
-        reader = (links.click_reader(self.edition_id, subscriber_id)
-                  if isinstance(links, BatchLinks) else "")
-        text, html = self.encoded.stamp(mask, links.preferences(subscriber_id, version),
-                                        unsubscribe, self.web_copy(links, mask), reader)
-        return self.template.render_encoded(
-            subject=self.encoded.copy(mask).subject,  # built once per topic combination
-            to=email,
-            msg_id=self.ids.copy(self.id_prefix, subscriber_id),
-            text=text,
-            html=html,
-            date=date,
-            list_unsubscribe=f"<{unsubscribe}>",
-        )
-
-
-_prepared: dict[tuple[int, str], PreparedEdition] = {}
-
-
-def prepare(edition: Edition, identity: Identity) -> PreparedEdition:
-    """Build (or reuse, within this process) the per-edition parts of every message."""
-    rendered = dict(edition.rendered or {})
-    nonce = str(rendered.pop("nonce", "0"))
-    key = (edition.id, nonce)
-    if key not in _prepared:
-        template = MessageTemplate.build(
-            subject=None,  # per copy: see EncodedEdition.copy
-            mail_from=identity.mail_from,
-            list_id=identity.list_id,
-            feedback_id=feedback_id(f"edition-{edition.id}", identity.list_name, "edition",
-                                    list_key(identity.list_id)),
-        )
-        _prepared.clear()  # one edition at a time is the common case; keep memory flat
-        _prepared[key] = PreparedEdition(
-            edition.id, RenderedEdition.from_dict(rendered), template,
-            f"edition-{edition.id}-{nonce}", MessageIds.for_sender(identity.mail_from),
-        )
-    return _prepared[key]
 
 
 @dataclass
@@ -168,9 +85,15 @@ def send_batch(
     settings: SendSettings,
     *,
     clock: Callable[[], datetime] = utcnow,
+    editions: PreparedEditions | None = None,
 ) -> BatchResult:
-    """Claim up to `batch_size` rows of the edition and send them (what send_batch_job runs)."""
-    return Batch(sessions, redis, edition_id, postman, identity, links, settings, clock).run()
+    """Claim up to `batch_size` rows of the edition and send them (what send_batch_job runs).
+
+    `editions` is the sending process's cache (Runtime.prepared_editions), so a worker
+    prepares an edition once, not once a batch; without it this batch prepares its own.
+    """
+    return Batch(sessions, redis, edition_id, postman, identity, links, settings, clock,
+                 editions).run()
 
 
 class Batch:
@@ -179,8 +102,10 @@ class Batch:
 
     def __init__(self, sessions: sessionmaker[Session], redis: Redis, edition_id: int,
                  postman: Postman, identity: Identity, links: Links, settings: SendSettings,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow,
+                 editions: PreparedEditions | None = None) -> None:
         self.sessions = sessions
+        self.editions = editions or PreparedEditions()
         self.edition_id = edition_id
         self.postman = postman
         self.identity = identity
@@ -222,7 +147,7 @@ class Batch:
             if edition is None or edition.status != EditionStatus.SENDING or not edition.rendered:
                 self.result.stopped = "edition is not sending"
                 return False
-            self.prepared = prepare(edition, self.identity)
+            self.prepared: PreparedEdition = self.editions.get(edition, self.identity)
             self.rows = ledger.claim(session, self.edition_id, self.settings.batch_size,
                                      self.clock())
             session.commit()
@@ -248,8 +173,9 @@ class Batch:
         email, _status, version = self.people[row.subscriber_id]
         outcomes = self.outcomes
         try:
-            data = self.prepared.message(self.links, row.subscriber_id, email, row.topics_mask,
-                                         self.date, version)
+            data = self.prepared.message(
+                self.links, row.subscriber_id, email, row.topics_mask, self.date, version,
+                click_reader=self.links.click_reader(self.edition_id, row.subscriber_id))
             self.postman.send(email, data, copy=Copy(row.subscriber_id, self.edition_id))
             outcomes.sent.append(row.id)
             self.transient_streak = 0

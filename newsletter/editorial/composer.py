@@ -1,7 +1,7 @@
 """What the update composer needs besides create/edit: inbox articles, sources, the preview.
 
 The preview renders the block through the very pipeline an edition uses
-(`render_items` + `stamp`), so what the editor sees is what subscribers get.
+(`render_items` + `read_copy`, the one stamp), so what the editor sees is what subscribers get.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ..errors import ValidationError
-from ..mail.edition import render_items, update_context
+from ..mail.edition import read_copy, render_items, update_context
 from ..models import Article, Editor, Topic, TopicUpdate
 from .text import clean_text, clean_url
 from .updates import SourceInput, UpdateInput, _apply
@@ -130,5 +130,5 @@ def preview_html(session: Session, topic: Topic, data: UpdateInput, editor: Edit
     _apply(update, data, editor)
     rendered = render_items(update.headline, [update_context(update)], list_name=list_name,
                             base_url=base_url, kicker="Preview")
-    _text, html = rendered.stamp(1, "#preferences", "#unsubscribe")
+    _text, html = read_copy(rendered, 1, "#preferences", "#unsubscribe")
     return html

@@ -1,7 +1,9 @@
 """See an edition as one reader gets it, and send a test copy, through the sending pipeline.
 
-Both use the edition's stored render when it has been started (exactly what went out),
-or render it now; each copy is stamped with `RenderedEdition.stamp` like a real one.
+Both use the edition's stored render when it has been started (exactly what went out), or
+render it now. Every copy is built by `PreparedEdition.message`, the code that builds each
+reader's copy, with links that act for nobody; a preview reads the bodies back from those
+bytes, so an editor sees what the reader got minus the links that act for them.
 """
 
 from __future__ import annotations
@@ -14,18 +16,16 @@ from sqlalchemy.orm import Session
 from ..config import Settings
 from ..delivery import ledger
 from ..errors import NewsletterError, NotFound, ValidationError
+from ..mail.copies import Identity, PreparedEdition, bodies
 from ..mail.edition import RenderedEdition, render_edition, render_items, update_context
-from ..mail.message import MessageTemplate
-from ..mail.message_ids import MessageIds
 from ..mail.postman import Postman
 from ..mail.transport import DeliveryError
 from ..models import Edition, TopicUpdate
 from ..subscribers.addresses import normalize_email
 from ..subscribers.links import Links
 from ..subscribers.service import find_by_email, topics_by_slug
-from ..subscribers.tokens import Tokens
 
-TEST_PREFIX = "[Test] "
+PREVIEW_TO = "reader@preview.invalid"  # a preview is never sent; its To is never shown
 
 
 class TrialSendFailed(NewsletterError):
@@ -40,6 +40,43 @@ class Preview:
     text: str
     mask: int
     description: str
+
+
+@dataclass(frozen=True)
+class StandInLinks:
+    """The links of a copy no reader gets (`mail.copies.CopyLinks`).
+
+    A reader's links act for them without a login; an editor looking at their copy must not
+    be able to open, copy or forward them, so previews carry preferences and unsubscribe
+    links that lead nowhere, and test sends the sign-up page. The web copy names no reader,
+    so both carry the edition's real one (the archive when there is no edition yet).
+    """
+
+    preferences_url: str
+    unsubscribe_url: str
+    archive_url: str
+    links: Links | None = None  # signs web copy links; None: not an edition yet
+
+    @classmethod
+    def masked(cls, settings: Settings) -> StandInLinks:
+        base = settings.base_url
+        return cls(f"{base}/preferences/…", f"{base}/unsubscribe/…", f"{base}/archive",
+                   Links.from_settings(settings))
+
+    @classmethod
+    def signup(cls, settings: Settings, *, edition: bool) -> StandInLinks:
+        base = settings.base_url
+        return cls(f"{base}/subscribe", f"{base}/subscribe", f"{base}/archive",
+                   Links.from_settings(settings) if edition else None)
+
+    def preferences(self, subscriber_id: int, version: int = 0) -> str:
+        return self.preferences_url
+
+    def unsubscribe(self, subscriber_id: int, version: int = 0) -> str:
+        return self.unsubscribe_url
+
+    def web_copy(self, edition_id: int, mask: int) -> str:
+        return self.archive_url if self.links is None else self.links.web_copy(edition_id, mask)
 
 
 def rendered_for(edition: Edition, settings: Settings) -> RenderedEdition:
@@ -63,9 +100,7 @@ def preview_for_subscriber(session: Session, edition: Edition, raw_email: str,
         note = f"{subscriber.email} ({subscriber.status}) with the topics they follow now"
     else:
         note = f"the copy sent to {subscriber.email}"
-    text, html = rendered_for(edition, settings).stamp(mask, *masked_links(settings),
-                                                       web_copy_link(settings, edition, mask))
-    return Preview(html, text, mask, note)
+    return _preview(edition, settings, mask, note, subscriber.id)
 
 
 def preview_for_topics(session: Session, edition: Edition, slugs: list[str],
@@ -78,24 +113,17 @@ def preview_for_topics(session: Session, edition: Edition, slugs: list[str],
     else:
         mask = (1 << len(edition.items)) - 1
         note = "a reader of every topic in this edition"
-    text, html = rendered_for(edition, settings).stamp(mask, *masked_links(settings),
-                                                       web_copy_link(settings, edition, mask))
+    return _preview(edition, settings, mask, note)
+
+
+def _preview(edition: Edition, settings: Settings, mask: int, note: str,
+             subscriber_id: int = 0) -> Preview:
+    prepared = PreparedEdition.for_readers(edition.id, rendered_for(edition, settings),
+                                           Identity.from_settings(settings))
+    data = prepared.message(StandInLinks.masked(settings), subscriber_id, PREVIEW_TO, mask,
+                            formatdate(usegmt=True))
+    text, html = bodies(data)
     return Preview(html, text, mask, note)
-
-
-def web_copy_link(settings: Settings, edition: Edition, mask: int) -> str:
-    """A web copy names no reader, so previews can carry the real one."""
-    return Links(Tokens(settings.secret_key), settings.base_url).web_copy(edition.id, mask)
-
-
-def masked_links(settings: Settings) -> tuple[str, str]:
-    """(preferences, unsubscribe) links shown in previews instead of a reader's own.
-
-    A reader's links act for them without a login; an editor looking at their copy must
-    not be able to open, copy or forward them, so previews carry links that lead nowhere.
-    """
-    base = settings.base_url
-    return f"{base}/preferences/…", f"{base}/unsubscribe/…"
 
 
 def send_test(settings: Settings, postman: Postman, subject: str | None,
@@ -111,26 +139,24 @@ def send_test(settings: Settings, postman: Postman, subject: str | None,
         raise ValidationError("Choose at least one topic update.", field="updates")
     rendered = render_items(subject, [update_context(u) for u in updates],
                             list_name=settings.list_name, base_url=settings.base_url, kicker=kicker)
-    return _send(settings, postman, rendered, (1 << len(updates)) - 1, address)
+    prepared = PreparedEdition.for_trial(0, rendered, Identity.from_settings(settings))
+    return _send(prepared, StandInLinks.signup(settings, edition=False), postman,
+                 (1 << len(updates)) - 1, address)
 
 
 def send_test_of_edition(settings: Settings, postman: Postman, edition: Edition,
                          raw_address: str) -> str:
     address = normalize_email(raw_address)
-    rendered = rendered_for(edition, settings)
-    mask = (1 << len(edition.items)) - 1
-    return _send(settings, postman, rendered, mask, address, web_copy_link(settings, edition, mask))
+    prepared = PreparedEdition.for_trial(edition.id, rendered_for(edition, settings),
+                                         Identity.from_settings(settings))
+    return _send(prepared, StandInLinks.signup(settings, edition=True), postman,
+                 (1 << len(edition.items)) - 1, address)
 
 
-def _send(settings: Settings, postman: Postman, rendered: RenderedEdition, mask: int,
-          address: str, web_copy: str | None = None) -> str:
-    signup = f"{settings.base_url}/subscribe"
-    text, html = rendered.stamp(mask, signup, signup, web_copy or f"{settings.base_url}/archive")
-    template = MessageTemplate.build(subject=TEST_PREFIX + rendered.lines(mask).subject,
-                                     mail_from=settings.mail_from, list_id=settings.list_id)
-    msg_id = MessageIds.for_sender(settings.mail_from).unique("test")
-    data = template.render(to=address, msg_id=msg_id, text=text, html=html,
-                           date=formatdate(usegmt=True), list_unsubscribe=None)
+def _send(prepared: PreparedEdition, links: StandInLinks, postman: Postman, mask: int,
+          address: str) -> str:
+    msg_id = prepared.message_id(0)
+    data = prepared.message(links, 0, address, mask, formatdate(usegmt=True), msg_id=msg_id)
     try:
         with postman:
             postman.send(address, data)

@@ -10,21 +10,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..bounces.policy import edition_bounces
-from ..delivery import ledger
+from ..delivery import ledger, waves
 from ..errors import ValidationError
 from ..lookup import get_or_404, is_db_id
 from ..mail.edition import MAX_ITEMS
 from ..mail.headings import auto_subject
 from ..models import (
+    DeliveryMode,
     Edition,
     EditionItem,
+    EditionKind,
     EditionStatus,
     Editor,
     TopicUpdate,
     UpdateStatus,
     utcnow,
 )
-from ..subscribers.service import count_audience, count_by_topic
+from ..subscribers.service import count_audience, count_audience_by_zone, count_by_topic
 from .text import clean_text
 
 PAST_TOLERANCE = timedelta(minutes=1)
@@ -108,14 +110,24 @@ def check_timezone(tz_name: object) -> str:
 def create_edition(session: Session, subject: str | None, update_ids: list[int],
                    send_at: datetime, editor: Editor | None = None, timezone: str = "UTC"
                    ) -> Edition:
-    """`subject` None (or blank) builds each copy's subject from that reader's own topics."""
+    """An edition row without the send-time checks of `scheduling.plan_edition`.
+
+    For fixtures, benchmarks and the tick's own editions, which may set any send time;
+    editors' editions (form and API) go through `plan_edition` and `schedule_edition`.
+    `subject` None (or blank) builds each copy's subject from that reader's own topics.
+    """
     updates = validate_updates(session, update_ids)
-    fixed = fixed_subject(subject)
+    return add_edition(session, updates, fixed_subject(subject), send_at, editor,
+                       check_timezone(timezone or "UTC"))
+
+
+def add_edition(session: Session, updates: list[TopicUpdate], fixed: str | None,
+                send_at: datetime, editor: Editor | None, zone: str, **extra: object) -> Edition:
+    """The edition row of validated parts, flushed (the caller commits)."""
     edition = Edition(
         subject=fixed or default_subject(updates), auto_subject=fixed is None, send_at=send_at,
-        status=EditionStatus.SCHEDULED,
-        editor_id=editor.id if editor else None, timezone=check_timezone(timezone or "UTC"),
-        items=[EditionItem(update_id=u.id, position=i) for i, u in enumerate(updates)],
+        status=EditionStatus.SCHEDULED, editor_id=editor.id if editor else None, timezone=zone,
+        items=[EditionItem(update_id=u.id, position=i) for i, u in enumerate(updates)], **extra,
     )
     session.add(edition)
     session.flush()
@@ -155,7 +167,7 @@ def unsent_published_updates(session: Session) -> list[TopicUpdate]:
     sent = (
         select(EditionItem.update_id)
         .join(Edition)
-        .where(Edition.status != EditionStatus.CANCELLED)
+        .where(Edition.status != EditionStatus.CANCELLED, Edition.kind == EditionKind.EDITION)
     )
     return list(
         session.scalars(
@@ -183,8 +195,31 @@ def recipients_by_topic(session: Session, edition: Edition) -> list[TopicReach]:
     if edition.started_at is not None:
         counts = ledger.readers_per_topic(session, edition.id, topics)
     else:
-        counts = count_by_topic(session)
+        counts = count_by_topic(session, editions=True)
     return [TopicReach(t.slug, t.name, int(counts.get(tid, 0))) for tid, t in topics.items()]
+
+
+def edition_waves(session: Session, edition: Edition, list_timezone: str) -> list[waves.Wave]:
+    """A local edition's waves: zone groups, their moment and readers, and once fanned out
+    what each has sent, has pending or skipped. Empty for an edition sent at one time."""
+    if edition.delivery != DeliveryMode.LOCAL or not edition.local_time:
+        return []
+    day, at = waves.delivery_day(edition), waves.parse_local_time(edition.local_time)
+    if edition.started_at is None:
+        topics = [i.update.topic_id for i in edition.items]
+        return waves.group(count_audience_by_zone(session, topics), day, at, list_timezone,
+                           edition.created_at)
+    per_zone: dict[str | None, dict[str, int]] = {}
+    for (zone, status), n in ledger.zone_counts(session, edition.id).items():
+        per_zone.setdefault(zone, {})[status] = n
+    plan = waves.group({z: sum(c.values()) for z, c in per_zone.items()}, day, at,
+                       list_timezone, edition.created_at)
+    by_moment = {w.moment: w for w in plan}
+    for zone, counts in per_zone.items():
+        wave = by_moment[waves.moment_of(zone, day, at, list_timezone)]
+        for status, n in counts.items():
+            wave.counts[status] = wave.counts.get(status, 0) + n
+    return plan
 
 
 def delivery_errors(session: Session, edition_id: int, limit: int = 100
@@ -200,9 +235,13 @@ def published_updates(session: Session, limit: int = 200) -> list[TopicUpdate]:
     ))
 
 
-def list_editions(session: Session, page: int = 1, per_page: int = 50) -> list[Edition]:
+def list_editions(session: Session, page: int = 1, per_page: int = 50,
+                  kind: str = EditionKind.EDITION) -> list[Edition]:
+    """Editors' editions by default; `kind` digest or welcome lists the briefings the
+    service built for daily/weekly and newly confirmed readers instead."""
     return list(session.scalars(
-        select(Edition).order_by(Edition.send_at.desc(), Edition.id.desc())
+        select(Edition).where(Edition.kind == kind)
+        .order_by(Edition.send_at.desc(), Edition.id.desc())
         .offset((page - 1) * per_page).limit(per_page)
     ))
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..models import (
     Edition,
+    EditionKind,
     EditionStatus,
     Feed,
     FeedStatus,
@@ -60,13 +61,14 @@ def overview(session: Session, now: datetime | None = None) -> Overview:
     for status, count in counts.items():  # statuses added elsewhere (e.g. complained)
         result.subscribers.setdefault(status, int(count))
     result.last_edition = session.scalar(
-        select(Edition).where(Edition.status == EditionStatus.SENT)
+        select(Edition).where(Edition.status == EditionStatus.SENT, Edition.kind == EditionKind.EDITION)
         .order_by(Edition.finished_at.desc().nulls_last(), Edition.id.desc()).limit(1))
     result.next_edition = session.scalar(
-        select(Edition).where(Edition.status == EditionStatus.SCHEDULED)
+        select(Edition).where(Edition.status == EditionStatus.SCHEDULED, Edition.kind == EditionKind.EDITION)
         .order_by(Edition.send_at, Edition.id).limit(1))
     result.sending = list(session.scalars(
-        select(Edition).where(Edition.status.in_([EditionStatus.SENDING, EditionStatus.PAUSED]))
+        select(Edition).where(Edition.status.in_([EditionStatus.SENDING, EditionStatus.PAUSED]),
+                              Edition.kind == EditionKind.EDITION)
         .order_by(Edition.send_at)))
     result.feeds = session.scalar(select(func.count()).select_from(Feed)) or 0
     result.feeds_in_error = session.scalar(

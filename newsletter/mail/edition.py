@@ -1,7 +1,9 @@
 """Render an edition once, then cut it into per-item blocks that messages are stamped from.
 
-The rendered edition holds placeholders instead of per-recipient links and lines; `stamp`
-fills them in and picks the blocks a recipient chose, with plain string joins only. The
+The rendered edition holds placeholders instead of per-recipient links and lines;
+`EncodedEdition.stamp` fills them in and picks the blocks a recipient chose, with plain joins
+of pre-encoded bytes only. It is the one stamp: readers' copies, previews and test sends all
+go through it (see copies.py). The
 subject, top heading and preheader depend on which items a copy holds, so they are
 placeholders too, filled from `headings.copy_lines` once per topic combination.
 """
@@ -16,8 +18,9 @@ from typing import Any
 from markupsafe import escape
 
 from ..models import Edition, TopicUpdate
+from ..urls import normalize_url
 from .headings import CopyLines, copy_lines
-from .message import qp_piece
+from .message import qp_piece, read_piece
 from .render import render_mjml, render_text
 
 PREFERENCES = "{{preferences_url}}"
@@ -53,9 +56,15 @@ class RenderedEdition:
     headlines: list[str] = field(default_factory=list)
     topic_names: list[str] = field(default_factory=list)
     ledes: list[str] = field(default_factory=list)
-    # per item: its topic and the URL its tracked link leads to ("" when not tracked)
+    # per item: its topic; per tracked link (numbered through the edition): the URL it
+    # leads to and the item it is in. Editions rendered before every article link was
+    # tracked have one link per item and no `link_items`.
     topic_slugs: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
+    link_items: list[int] | None = None
+    # edition, digest or welcome (models.EditionKind): a briefing's subject names the copy's
+    # topics; its "N earlier updates" lines are items without a headline
+    kind: str = "edition"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,30 +78,13 @@ class RenderedEdition:
 
     def lines(self, mask: int) -> CopyLines:
         """Subject and preheader of the copy holding these items."""
-        picked = [i for i in self.picked(mask) if i < len(self.headlines)]
+        picked = [i for i in self.picked(mask) if i < len(self.headlines) and self.headlines[i]]
         return copy_lines(
             fixed_subject=self.subject, headlines=[self.headlines[i] for i in picked],
             topic_names=[self.topic_names[i] for i in picked],
             ledes=[self.ledes[i] for i in picked if self.ledes[i]], list_name=self.list_name,
+            kind=self.kind,
         )
-
-    def stamp(self, mask: int, preferences_url: str, unsubscribe_url: str,
-              web_copy_url: str = "#", click_reader: str = "") -> tuple[str, str]:
-        """(text, html) for one recipient: their items in editorial order plus their links.
-        Without `click_reader` tracked links carry no reader (previews: nothing recorded)."""
-        picked = self.picked(mask)
-        lines = self.lines(mask)
-        urls = {PREFERENCES: preferences_url, UNSUBSCRIBE: unsubscribe_url, WEB_COPY: web_copy_url,
-                CLICK_READER: click_reader}
-        html_values = {**urls, **_html_lines(lines)}
-        text_values = {**urls, **_text_lines(lines)}
-        html = "".join((_fill(self.html_head, html_values),
-                        *(_fill(self.html_items[i], html_values) for i in picked),
-                        _fill(self.html_tail, html_values)))
-        text = "".join((_fill(self.text_head, text_values),
-                        *(_fill(self.text_items[i], text_values) for i in picked),
-                        _fill(self.text_tail, text_values)))
-        return text, html
 
 
 def _html_lines(lines: CopyLines) -> dict[str, str]:
@@ -103,10 +95,6 @@ def _html_lines(lines: CopyLines) -> dict[str, str]:
 def _text_lines(lines: CopyLines) -> dict[str, str]:
     return {SUBJECT: lines.subject, SUBJECT_RULE: "=" * len(lines.subject),
             PREHEADER: lines.preheader}
-
-
-def _fill(part: str, values: dict[str, str]) -> str:
-    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], part)
 
 
 Pieces = tuple[bytes | str, ...]  # bytes: encoded once; str: a placeholder
@@ -195,6 +183,16 @@ class EncodedEdition:
                 join(self.html_head, self.html_items, self.html_tail, html_values))
 
 
+def read_copy(rendered: RenderedEdition, mask: int, preferences_url: str, unsubscribe_url: str,
+              web_copy_url: str = "#") -> tuple[str, str]:
+    """(text, html) of one copy as text, for a page that shows a single block (the update
+    editor's preview) and for tests: stamped by `EncodedEdition.stamp`, like every copy
+    sent, then decoded. Tracked links carry no reader."""
+    text, html = EncodedEdition.of(rendered).stamp(mask, preferences_url, unsubscribe_url,
+                                                   web_copy_url)
+    return read_piece(text), read_piece(html)
+
+
 def update_context(update: TopicUpdate) -> dict[str, Any]:
     """Plain data for one topic block, so the templates never touch the ORM."""
     featured = update.featured
@@ -209,6 +207,9 @@ def update_context(update: TopicUpdate) -> dict[str, Any]:
         "article_count": update.total_articles,
         "curator_name": update.curator_name,
         "curator_image_url": update.curator_image_url,
+        # every cited article, the featured one included (its card links to it)
+        "sources": [{"outlet": s.outlet, "title": s.title, "url": s.url}
+                    for s in update.sources],
         "featured": None
         if featured is None
         else {
@@ -224,18 +225,23 @@ def update_context(update: TopicUpdate) -> dict[str, Any]:
 def render_items(
     subject: str | None, items: list[dict[str, Any]], *, list_name: str, base_url: str,
     kicker: str = "", track: Callable[[int], str] | None = None, open_pixel: str = "",
+    kind: str = "edition",
 ) -> RenderedEdition:
     """MJML + premailer run here, once; the result is cut at the item markers.
 
     `subject` None means each copy's subject is built from its own items. With `track`
-    (item index -> site path of its tracked link) each featured link goes through the
-    redirect, with a placeholder for the reader part that each copy fills in; `open_pixel`
-    (a site path) adds a 1x1 image at the end that carries the same reader part.
+    (link number -> site path of its tracked link) every article link of every item (its
+    sources, the featured card's included) goes through the redirect, with a placeholder for
+    the reader part that each copy fills in; `open_pixel` (a site path) adds a 1x1 image at
+    the end that carries the same reader part.
+    `kind` "digest" or "welcome" renders templates/email/briefing.* instead, where an item
+    with `earlier` is the line "N earlier updates on this topic" under its topic's block.
     """
-    links = [(i.get("featured") or {}).get("url") or "" for i in items] if track else []
+    links: list[str] = []  # per link number: the URL it leads to
+    link_items: list[int] = []  # per link number: the item it is in (its topic)
     if track:
-        items = [{**item, "tracked_href": f"{base_url.rstrip('/')}{track(n)}{CLICK_READER}"}
-                 if links[n] else item for n, item in enumerate(items)]
+        items = [_tracked(item, n, track, base_url, links, link_items)
+                 for n, item in enumerate(items)]
     # pictures the service stores are site paths; an email needs them absolute
     items = [{**i, "curator_image_url": base_url.rstrip("/") + i["curator_image_url"]}
              if (i.get("curator_image_url") or "").startswith("/") else i for i in items]
@@ -253,8 +259,9 @@ def render_items(
         "web_copy_url": WEB_COPY,
         "open_pixel": f"{base_url.rstrip('/')}{open_pixel}{CLICK_READER}" if open_pixel else "",
     }
-    html = render_mjml("edition.mjml", **context)
-    text = render_text("edition.txt", **context)
+    template = "edition" if kind == "edition" else "briefing"
+    html = render_mjml(f"{template}.mjml", **context)
+    text = render_text(f"{template}.txt", **context)
     html_head, html_items, html_tail = split_blocks(html, _HTML_MARK, len(items))
     text_head, text_items, text_tail = split_blocks(text, _TEXT_MARK, len(items))
     return RenderedEdition(
@@ -262,13 +269,30 @@ def render_items(
         list_name=list_name, headlines=[i["headline"] for i in items],
         topic_names=[i["topic_name"] for i in items], ledes=[i.get("lede") or "" for i in items],
         topic_slugs=[i.get("topic_slug") or "" for i in items], links=links,
+        link_items=link_items, kind=kind,
     )
+
+
+def _tracked(item: dict[str, Any], n: int, track: Callable[[int], str], base_url: str,
+             links: list[str], link_items: list[int]) -> dict[str, Any]:
+    """The item with a tracked href for each of its article URLs (`tracked`: URL -> href,
+    `tracked_href`: the featured card's), numbering them on from `links`. A URL cited twice
+    in one item is one link; anything but an http(s) URL is not linked at all."""
+    featured = (item.get("featured") or {}).get("url")
+    hrefs: dict[str, str] = {}
+    for url in (featured, *(s.get("url") for s in item.get("sources") or [])):
+        clean = normalize_url(url) if url else None
+        if clean and url not in hrefs:
+            hrefs[url] = f"{base_url.rstrip('/')}{track(len(links))}{CLICK_READER}"
+            links.append(clean)
+            link_items.append(n)
+    return {**item, "tracked": hrefs, "tracked_href": hrefs.get(featured or "")}
 
 
 def render_edition(edition: Edition, *, list_name: str, base_url: str,
                    track: Callable[[int, int], str] | None = None,
                    pixel: Callable[[int], str] | None = None) -> RenderedEdition:
-    """`track` (edition id, item index -> tracked link path) turns click tracking on,
+    """`track` (edition id, link number -> tracked link path) turns click tracking on,
     `pixel` (edition id -> open pixel path) open tracking."""
     items = [update_context(item.update) for item in edition.items]
     kicker = edition.send_at.strftime("%A, %-d %B %Y")

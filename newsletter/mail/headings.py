@@ -47,18 +47,36 @@ def shorten(text: str, limit: int) -> str:
     return cut + "…"
 
 
+def briefing_subject(kind: str, topic_names: list[str], list_name: str) -> str:
+    """A digest or welcome copy's subject: the reader's own topics, named.
+
+    "Your briefing: Climate and Markets" (a digest), "Welcome: the latest on Climate and
+    Markets" (right after confirming); just the list's name when no topic is named.
+    """
+    names = join_names(topic_names)
+    if not names:
+        return list_name
+    if kind == "welcome":
+        return shorten(f"Welcome: the latest on {names}", SUBJECT_MAX)
+    return shorten(f"Your briefing: {names}", SUBJECT_MAX)
+
+
 def copy_lines(*, fixed_subject: str | None, headlines: list[str], topic_names: list[str],
-               ledes: list[str], list_name: str) -> CopyLines:
+               ledes: list[str], list_name: str, kind: str = "edition") -> CopyLines:
     """The subject (also the top heading) and the preheader of one copy.
 
     The preheader follows the subject in the inbox, so it adds what the subject does not
     say: the copy's topics, then its other headlines (or the first lede when there is one
     item), e.g. "Your Climate and Markets briefing from The Briefing: Stocks slide".
     """
-    subject = fixed_subject or auto_subject(headlines) or list_name
+    if kind != "edition" and not fixed_subject:
+        subject = briefing_subject(kind, topic_names, list_name)
+    else:
+        subject = fixed_subject or auto_subject(headlines) or list_name
     names = join_names(topic_names)
     lead = f"Your {names} briefing from {list_name}" if names else f"Your briefing from {list_name}"
-    rest = headlines if fixed_subject else headlines[1:]
+    # a briefing's subject names topics, not a headline: the preheader lists them all
+    rest = headlines if fixed_subject or kind != "edition" else headlines[1:]
     detail = "; ".join(rest) if rest else (ledes[0] if ledes else "")
     preheader = f"{lead}: {detail}" if detail else f"{lead}."
     return CopyLines(subject, shorten(preheader, PREHEADER_MAX))

@@ -117,6 +117,11 @@ def qp_body(data: str) -> bytes:
     return qp_piece(data)
 
 
+def read_piece(data: bytes) -> str:
+    """Quoted-printable back to text with plain line breaks (what a mail program shows)."""
+    return binascii.a2b_qp(data).decode("utf-8").replace("\r\n", "\n")
+
+
 @dataclass
 class MessageTemplate:
     """The per-edition part of every copy, encoded once."""

@@ -17,7 +17,9 @@ class Delivery(Base):
     __tablename__ = "delivery"
     __table_args__ = (
         UniqueConstraint("edition_id", "subscriber_id"),
-        Index("ix_delivery_edition_status", "edition_id", "status"),
+        # the claim and the due count look for pending rows whose time has come; local
+        # delivery leaves most rows of an edition pending for hours (later waves)
+        Index("ix_delivery_due", "edition_id", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)

@@ -122,6 +122,9 @@ class Edition(Base):
                                           server_default=DeliveryMode.AT_TIME.value)
     local_time: Mapped[str | None] = mapped_column(String(5))
     late_readers: Mapped[str | None] = mapped_column(String(8))
+    # when the worker starts it (render once + fan-out): send_at, or for local delivery the
+    # first wave's moment (or the confirmation, if that moment had passed); None = send_at
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

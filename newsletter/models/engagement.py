@@ -16,6 +16,7 @@ class Click(Base):
     __table_args__ = (
         Index("ix_click_edition_kind", "edition_id", "kind"),
         Index("ix_click_subscriber", "subscriber_id"),
+        Index("ix_click_event", "event", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
@@ -26,6 +27,8 @@ class Click(Base):
     url: Mapped[str] = mapped_column(String(2000))
     clicked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     kind: Mapped[str] = mapped_column(String(8))  # ClickKind
+    # the Redis stream entry it came from: read again after a crash, it is not stored twice
+    event: Mapped[str | None] = mapped_column(String(40))
 
 
 class Open(Base):
@@ -36,6 +39,7 @@ class Open(Base):
     __table_args__ = (
         Index("ix_email_open_edition_kind", "edition_id", "kind"),
         Index("ix_email_open_subscriber", "subscriber_id"),
+        Index("ix_email_open_event", "event", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)
@@ -43,3 +47,5 @@ class Open(Base):
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id", ondelete="CASCADE"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     kind: Mapped[str] = mapped_column(String(8))  # ClickKind
+    # the Redis stream entry it came from: read again after a crash, it is not stored twice
+    event: Mapped[str | None] = mapped_column(String(40))

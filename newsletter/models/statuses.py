@@ -56,6 +56,9 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    # local delivery: the reader's moment had passed when the edition was confirmed and the
+    # editor chose to skip such readers (counted apart, never sent)
+    SKIPPED = "skipped"
 
 
 class EditorRole(StrEnum):

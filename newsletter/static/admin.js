@@ -253,6 +253,62 @@
     update();
   }
 
+  /* Edition form, local delivery: the local-time fields and the wave plan (first and last
+     reader, each zone group's moment and readers), from the same planner as the review. */
+  var wavePlan = $("#wave-plan");
+  if (editionForm && wavePlan) {
+    var localFields = $("#local-fields");
+    var isLocal = function () { var r = $('input[name="delivery"]:checked', editionForm); return r && r.value === "local"; };
+    var cell = function (tag, text, cls) { var el = document.createElement(tag); el.textContent = text; if (cls) { el.className = cls; } return el; };
+    var renderPlan = function (data) {
+      wavePlan.textContent = "";
+      if (data.error) { wavePlan.appendChild(cell("p", data.error, "flash flash-error")); return; }
+      if (data.first) {
+        wavePlan.appendChild(cell("p", "First readers get it " + data.first + ", the last " + data.last + " (" + data.zone + ").", "wave-span"));
+      }
+      if (data.late) {
+        wavePlan.appendChild(cell("p", data.late.toLocaleString() + " reader" + (data.late === 1 ? "" : "s") + " whose time has passed " +
+          (data.late_readers === "skip" ? "will be skipped." : "get it as soon as you confirm."), "flash flash-warning"));
+      }
+      var table = document.createElement("table");
+      table.className = "waves";
+      table.id = "form-waves";
+      var head = document.createElement("tr");
+      ["Your time", "Time zones", "Readers"].forEach(function (h) { head.appendChild(cell("th", h)); });
+      var thead = document.createElement("thead"); thead.appendChild(head); table.appendChild(thead);
+      var body = document.createElement("tbody");
+      data.waves.forEach(function (w) {
+        var tr = document.createElement("tr");
+        tr.className = "wave" + (w.late ? " late" : "");
+        tr.appendChild(cell("td", w.local + (w.late ? " (passed)" : "")));
+        tr.appendChild(cell("td", w.zones.join(", "), "fine"));
+        tr.appendChild(cell("td", w.readers.toLocaleString(), "num"));
+        body.appendChild(tr);
+      });
+      if (!data.waves.length) { var none = document.createElement("tr"); none.appendChild(cell("td", "Nobody follows these topics yet.", "muted")); body.appendChild(none); }
+      table.appendChild(body);
+      wavePlan.appendChild(table);
+    };
+    var refreshPlan = debounce(function () {
+      if (localFields) { localFields.hidden = !isLocal(); }
+      if (!isLocal()) { wavePlan.textContent = ""; return; }
+      var params = $all('input[name="updates"]:checked', editionForm).map(function (i) { return "updates=" + encodeURIComponent(i.value); });
+      ["send_at", "timezone", "local_time"].forEach(function (n) {
+        var el = editionForm.elements[n];
+        if (el) { params.push(n + "=" + encodeURIComponent(el.value)); }
+      });
+      var late = $('input[name="late_readers"]:checked', editionForm);
+      if (late) { params.push("late_readers=" + encodeURIComponent(late.value)); }
+      fetch(wavePlan.getAttribute("data-url") + "?" + params.join("&"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(renderPlan)
+        .catch(function () { /* the review page shows the waves anyway */ });
+    }, 250);
+    editionForm.addEventListener("change", refreshPlan);
+    editionForm.addEventListener("input", function (ev) { if (ev.target.name === "local_time") { refreshPlan(); } });
+    refreshPlan();
+  }
+
   /* Edition page: progress, status and valid actions refresh without reloading. */
   var live = $("#edition-live");
   if (live) {

@@ -27,6 +27,9 @@ class SubscribeForm(FlaskForm):
     email = EmailField("Email address", validators=[
         InputRequired("Enter your email address."), Length(max=320, message=TOO_LONG)])
     topics = TopicChoices("Topics")
+    # An IANA name from the browser or the picker; anything else means the list's zone
+    # (never an error: a reader cannot fix what their browser sends).
+    timezone = StringField("Time zone")
     # Honeypot: hidden from people by CSS and aria-hidden; bots fill it in.
     website = StringField("Leave this field empty", validators=[Length(max=0)])
 

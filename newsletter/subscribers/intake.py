@@ -36,15 +36,24 @@ class Entry:
     request: Request | None  # None: unreadable (never written by this code)
 
 
-def append(redis: Redis, key: str, address: str, slugs: list[str]) -> None:
-    """Queue one sign-up (works on a pipeline too, so the web spends one round trip)."""
-    redis.xadd(key, {"a": address, "t": "\n".join(slugs)})
+def append(redis: Redis, key: str, address: str, slugs: list[str],
+           timezone: str | None = None) -> None:
+    """Queue one sign-up (works on a pipeline too, so the web spends one round trip).
+
+    `timezone` is the reader's IANA zone as the web checked it; left out when unknown.
+    """
+    fields = {"a": address, "t": "\n".join(slugs)}
+    if timezone:
+        fields["z"] = timezone
+    redis.xadd(key, fields)  # type: ignore[arg-type]
 
 
 def _entry(entry_id: bytes, fields: dict[bytes, bytes] | None) -> Entry:
     try:
-        request = Request(fields[b"a"].decode(), tuple(fields[b"t"].decode().split("\n")))
-    except (TypeError, KeyError, UnicodeDecodeError):
+        zone = fields.get(b"z")  # type: ignore[union-attr]  # absent in older entries
+        request = Request(fields[b"a"].decode(), tuple(fields[b"t"].decode().split("\n")),  # type: ignore[index]
+                          zone.decode() if zone else None)
+    except (TypeError, KeyError, UnicodeDecodeError, AttributeError):
         request = None
     return Entry(entry_id.decode(), request)
 

@@ -52,10 +52,12 @@ def kick(runtime: Runtime, job: Callable[[], int]) -> bool:
     return False
 
 
-def accept_signup(runtime: Runtime, address: str, slugs: list[str]) -> None:
+def accept_signup(runtime: Runtime, address: str, slugs: list[str],
+                  timezone: str | None = None) -> None:
     """The request's whole share of a sign-up: one round trip to Redis, rarely an enqueue."""
     pipe = runtime.redis.pipeline(transaction=False)
-    intake.append(pipe, intake.stream_key(runtime.settings.queue_name), address, slugs)  # type: ignore[arg-type]
+    intake.append(pipe, intake.stream_key(runtime.settings.queue_name), address, slugs,  # type: ignore[arg-type]
+                  timezone)
     pipe.set(_kick_key(runtime, record_signups), "1", nx=True, ex=KICK_TTL)
     if pipe.execute()[1]:
         runtime.signup_queue.enqueue(record_signups, job_timeout=600, result_ttl=60,

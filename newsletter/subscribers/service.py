@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..engagement.stats import reader_clicks, reader_opens
 from ..errors import NotFound, ValidationError
-from ..models import Click, Open, Subscriber, SubscriberStatus, Subscription, Topic, utcnow
+from ..models import Cadence, Click, Open, Subscriber, SubscriberStatus, Subscription, Topic, utcnow
 from ..webhooks import events as webhooks
 from . import retention, suppression
 from .addresses import email_key, normalize_email
@@ -121,11 +121,13 @@ def check_signup(session: Session, raw_email: str, slugs: list[str]) -> tuple[st
 
 
 def subscribe(
-    session: Session, raw_email: str, slugs: list[str], now: datetime | None = None
+    session: Session, raw_email: str, slugs: list[str], now: datetime | None = None,
+    timezone: str | None = None,
 ) -> SignUp:
     """One sign-up (CLI, tests): validates like the form, then records it as a batch of one."""
     address, topics = check_signup(session, raw_email, slugs)
-    result = subscribe_many(session, [Request(address, tuple(t.slug for t in topics))], now)[0]
+    request = Request(address, tuple(t.slug for t in topics), timezone)
+    result = subscribe_many(session, [request], now)[0]
     if result is None:  # cannot happen after check_signup, short of a concurrent archive
         raise ValidationError("Choose at least one topic.", field="topics")
     return result
@@ -229,17 +231,31 @@ def pause(
     if subscriber.status not in (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED):
         raise ValidationError("Only an active subscription can be paused.", field="pause")
     length = PAUSE_CHOICES[choice]
+    now = now or utcnow()
+    if subscriber.status == SubscriberStatus.ACTIVE and subscriber.cadence == Cadence.EDITION:
+        # what they were told up to: the catch-up after the pause starts here (a daily or
+        # weekly reader's last briefing already says it, and stays put while paused)
+        subscriber.last_briefing_at = now
     subscriber.status = SubscriberStatus.PAUSED
-    subscriber.paused_until = (now or utcnow()) + length if length else None
+    subscriber.paused_until = now + length if length else None
     return subscriber
 
 
-def resume(session: Session, subscriber_id: int) -> Subscriber:
+def resume(session: Session, subscriber_id: int, now: datetime | None = None) -> Subscriber:
     subscriber = get_subscriber(session, subscriber_id)
     if subscriber.status == SubscriberStatus.PAUSED:
-        subscriber.status = SubscriberStatus.ACTIVE
-        subscriber.paused_until = None
+        _back_from_pause(subscriber, now or utcnow())
     return subscriber
+
+
+def _back_from_pause(subscriber: Subscriber, now: datetime) -> None:
+    """Active again. A reader on the edition cadence is due a one-off catch-up briefing at
+    the next tick (delivery/briefings: what their topics published while they were paused
+    and no edition brought them); daily and weekly readers catch up at their next slot."""
+    subscriber.status = SubscriberStatus.ACTIVE
+    subscriber.paused_until = None
+    if subscriber.cadence == Cadence.EDITION and subscriber.last_briefing_at is not None:
+        subscriber.next_briefing_at = now
 
 
 def unsubscribe(session: Session, subscriber_id: int, now: datetime | None = None) -> Subscriber:
@@ -311,20 +327,23 @@ def resume_due_pauses(session: Session, now: datetime | None = None) -> int:
         )
     ).all()
     for subscriber in due:
-        subscriber.status = SubscriberStatus.ACTIVE
-        subscriber.paused_until = None
+        _back_from_pause(subscriber, now)
     return len(due)
 
 
-def audience(topic_ids: Any = None) -> Select[tuple[int, int]]:
+def audience(topic_ids: Any = None, *, editions: bool = True) -> Select[tuple[int, int]]:
     """(subscriber id, topic id) of every subscription that reaches a reader: an active
     subscriber following the topic (of `topic_ids`, a list or a subquery, when given).
 
     The one definition behind the reach estimate, the counts per topic and the fan-out.
+    With `editions` (the default: fan-out and estimates) only readers on the `edition`
+    cadence count: daily and weekly readers get their briefing instead (delivery/briefings).
     """
     query = (select(Subscription.subscriber_id, Subscription.topic_id)
              .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
              .where(Subscriber.status == SubscriberStatus.ACTIVE))
+    if editions:
+        query = query.where(Subscriber.cadence == Cadence.EDITION)
     if topic_ids is not None:
         query = query.where(Subscription.topic_id.in_(topic_ids))
     return query
@@ -336,8 +355,19 @@ def count_audience(session: Session, topic_ids: Any) -> int:
     return int(session.scalar(select(func.count(func.distinct(reach.c.subscriber_id)))) or 0)
 
 
-def count_by_topic(session: Session) -> dict[int, int]:
-    reach = audience().subquery()
+def count_audience_by_zone(session: Session, topic_ids: Any) -> dict[str | None, int]:
+    """Readers of these topics per stored time zone (None: the list's zone): local delivery's
+    waves, one GROUP BY over the same audience the fan-out reaches."""
+    reach = audience(topic_ids).with_only_columns(
+        Subscription.subscriber_id, Subscriber.timezone).distinct().subquery()
+    rows = session.execute(select(reach.c.timezone, func.count()).group_by(reach.c.timezone))
+    return {zone: int(n) for zone, n in rows}
+
+
+def count_by_topic(session: Session, *, editions: bool = False) -> dict[int, int]:
+    """Readers per topic: all of them (the dashboard's counts), or with `editions` only
+    those an edition reaches (an unsent edition's estimate)."""
+    reach = audience(editions=editions).subquery()
     rows = session.execute(
         select(reach.c.topic_id, func.count()).group_by(reach.c.topic_id))
     return {tid: n for tid, n in rows}

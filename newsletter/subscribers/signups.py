@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..models import Subscriber, SubscriberStatus, Subscription, Topic, utcnow
-from . import suppression
+from . import suppression, zones
 from .addresses import email_key
 
 RESEND_INTERVAL = timedelta(minutes=10)
@@ -37,10 +37,12 @@ class SignUp:
 
 @dataclass(frozen=True)
 class Request:
-    """One sign-up form as accepted by the web: a normalized address and topic slugs."""
+    """One sign-up form as accepted by the web: a normalized address, topic slugs and the
+    reader's time zone (None: the list's zone)."""
 
     address: str
     slugs: tuple[str, ...]
+    timezone: str | None = None
 
 
 def subscribe_many(
@@ -52,21 +54,30 @@ def subscribe_many(
     live (archived since the form was shown). An active subscriber's topics are not changed
     from the public form (anyone can type any address); they get a 'manage your topics'
     email instead. The same address twice in one batch is one sign-up (its last topics).
+
+    The time zone follows the topics: a new or not-yet-confirmed (or departed) address takes
+    the zone of its latest form, when that form had one; an active or paused reader's zone
+    is theirs to change on the preferences page, never from the public form.
     """
     now = now or utcnow()
     live = {t.slug: t for t in session.scalars(select(Topic).where(Topic.archived_at.is_(None)))}
-    wanted: dict[str, tuple[str, list[Topic]]] = {}
+    wanted: dict[str, tuple[str, list[Topic], str | None]] = {}
     for request in requests:
         slugs = list(dict.fromkeys(s for s in request.slugs if s))
         if slugs and all(s in live for s in slugs):
-            wanted[email_key(request.address)] = (request.address, [live[s] for s in slugs])
-    suppressed = _blocked(session, [address for address, _ in wanted.values()])
+            wanted[email_key(request.address)] = (request.address, [live[s] for s in slugs],
+                                                  zones.canonical(request.timezone))
+    suppressed = _blocked(session, [address for address, _, _ in wanted.values()])
     keys = [key for key in wanted if key not in suppressed]
-    people = _insert_and_lock(session, {k: wanted[k][0] for k in keys}, now)
+    people = _insert_and_lock(session, {k: wanted[k][0] for k in keys},
+                              {k: wanted[k][2] for k in keys}, now)
     mails: dict[str, MailToSend] = {}
-    _replace_topics(session, {people[k].id: wanted[k][1] for k in keys
-                              if people[k].status not in (SubscriberStatus.ACTIVE,
-                                                          SubscriberStatus.PAUSED)})
+    open_to_form = [k for k in keys if people[k].status not in (SubscriberStatus.ACTIVE,
+                                                                 SubscriberStatus.PAUSED)]
+    _replace_topics(session, {people[k].id: wanted[k][1] for k in open_to_form})
+    for key in open_to_form:
+        if wanted[key][2] is not None:
+            people[key].timezone = wanted[key][2]
     for key in keys:
         subscriber = people[key]
         if subscriber.status in (SubscriberStatus.ACTIVE, SubscriberStatus.PAUSED):
@@ -118,7 +129,8 @@ def throttle(subscriber: Subscriber, mail: MailToSend, now: datetime) -> MailToS
     return mail
 
 
-def _insert_and_lock(session: Session, addresses: dict[str, str], now: datetime
+def _insert_and_lock(session: Session, addresses: dict[str, str],
+                     timezones: dict[str, str | None], now: datetime
                      ) -> dict[str, Subscriber]:
     """Insert the new addresses (a concurrent insert of the same one is not an error), then
     lock every row of the batch in id order (two batches never wait on each other in a cycle)
@@ -129,7 +141,8 @@ def _insert_and_lock(session: Session, addresses: dict[str, str], now: datetime
     session.execute(
         insert_fn(Subscriber).on_conflict_do_nothing(index_elements=["email_key"]),
         [{"email": address, "email_key": key, "status": SubscriberStatus.PENDING,
-          "created_at": now, "updated_at": now} for key, address in addresses.items()],
+          "timezone": timezones.get(key), "created_at": now, "updated_at": now}
+         for key, address in addresses.items()],
     )
     rows = session.scalars(
         select(Subscriber).where(Subscriber.email_key.in_(list(addresses)))

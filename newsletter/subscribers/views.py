@@ -19,6 +19,7 @@ from flask import session as flask_session
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as FormValidationError
 
+from ..delivery.jobs import welcome_after_confirm
 from ..editorial.topics import list_topics
 from ..errors import InvalidToken, NotFound, ValidationError
 from ..extensions import csrf
@@ -26,7 +27,7 @@ from ..models import SubscriberStatus
 from ..web.db import db, runtime
 from ..web.limits import limit_posts, refuse_over_limit, visitor_ip
 from ..web.stamped import PageCache, fill, marker
-from . import access, outbox, service
+from . import access, outbox, service, zones
 from .addresses import email_key, normalize_email
 from .catalog import CardCache, TopicCard, load_cards
 from .forms import (
@@ -43,6 +44,17 @@ from .schedule import next_briefing
 from .tokens import ExpiredToken, Purpose, Tokens
 
 bp = Blueprint("public", __name__)
+
+
+# The time zone picker's parts, as template globals so the imported form macros see them
+# (the sign-up page, the home page's form and the preferences page).
+bp.add_app_template_global(zones.options_html, "zone_options")
+
+
+@bp.app_template_global()
+def list_timezone() -> str:
+    """The zone of readers who did not choose one (LIST_TIMEZONE)."""
+    return runtime().settings.list_timezone
 
 
 @bp.after_request
@@ -146,9 +158,11 @@ def subscribe():  # type: ignore[no-untyped-def]
         for name, message in problems.items():
             getattr(form, name).errors = [message]
         return render_template("subscribe.html", form=form, topics=cards), 422
-    # Whatever this address's history, the request does the same work: one Redis round trip.
-    accept_signup(runtime(), address, slugs)  # type: ignore[arg-type]  # checked above
-    return _check_inbox_redirect(address, slugs)  # type: ignore[arg-type]
+    zone = zones.canonical(request.form.get("timezone"))  # unknown or absent: the list's
+    # Whatever this address's history, the request does the same work: the limits' round
+    # trip above and one to append it to the sign-up stream.
+    accept_signup(runtime(), address, slugs, zone)  # type: ignore[arg-type]  # checked above
+    return _check_inbox_redirect(address, slugs, zone=zone)  # type: ignore[arg-type]
 
 
 def _subscribe_page(cards: list[TopicCard], wanted: str | None) -> str:
@@ -167,12 +181,12 @@ def _normalized(raw: str) -> tuple[str | None, str | None]:
         return None, exc.message
 
 
-def _check_inbox_redirect(address: str, slugs: list[str], *, new_link: bool = False
-                         ) -> Response:
+def _check_inbox_redirect(address: str, slugs: list[str], *, new_link: bool = False,
+                          zone: str | None = None) -> Response:
     """Redirect after POST: a refresh does not sign up again. The address rides in the
     (signed) session cookie, never in the URL, and the page is the same for every address."""
     flask_session[SIGNUP_KEY] = {"email": address.strip()[:320], "topics": slugs[:50],
-                                 "new_link": new_link}
+                                 "new_link": new_link, "timezone": zone}
     return redirect(url_for("public.check_inbox"), code=303)
 
 
@@ -216,7 +230,8 @@ def resend():  # type: ignore[no-untyped-def]
     if not signup.get("email"):
         return redirect(url_for("public.subscribe"), code=303)
     if signup.get("topics"):
-        accept_signup(runtime(), signup["email"], list(signup["topics"]))
+        accept_signup(runtime(), signup["email"], list(signup["topics"]),
+                      zones.canonical(signup.get("timezone")))
     elif signup.get("new_link"):
         enqueue_link_request(runtime(), signup["email"])
     flash("Sent again. Give it a minute, and look in your spam folder too.", "success")
@@ -260,6 +275,7 @@ def confirm(token: str):  # type: ignore[no-untyped-def]
         raise CSRFError()
     service.confirm(session, subscriber_id)
     session.commit()
+    welcome_after_confirm(runtime(), subscriber_id)
     flash("Your subscription is confirmed. Welcome!", "success")
     return redirect(url_for("public.preferences",
                             token=_link_token(Purpose.PREFERENCES, subscriber)))

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
-from newsletter.delivery.jobs import schedule_edition
+from newsletter.delivery.jobs import enqueue_start
 from newsletter.editorial.editions import create_edition
 from newsletter.models import Edition, Subscriber, Subscription, utcnow
 from tests.factories import make_subscriber, make_topic, make_update
@@ -26,7 +26,7 @@ def scheduled_edition(db, runtime, minutes: int = 60) -> Edition:
     edition = create_edition(db, "Briefing", [u.id for u in updates],
                              utcnow() + timedelta(minutes=minutes), timezone="Europe/Berlin")
     db.commit()
-    schedule_edition(runtime, edition)
+    enqueue_start(runtime, edition)
     return edition
 
 

@@ -75,14 +75,14 @@ def test_unknown_picture_is_a_404(app):
 
 
 def test_emails_link_the_stored_picture_with_an_absolute_url():
-    from newsletter.mail.edition import render_items
+    from newsletter.mail.edition import read_copy, render_items
 
     item = {"topic_slug": "world", "topic_name": "World", "headline": "H", "lede": "", "bullets": [],
             "background": [], "outlets": [], "article_count": 1, "curator_name": "Erin",
             "curator_image_url": "/pictures/" + "a" * 64 + ".jpg", "featured": None}
     rendered = render_items("Today", [item], list_name="The Briefing",
                             base_url="https://news.example.test")
-    _, html = rendered.stamp(1, "https://p", "https://u")
+    _, html = read_copy(rendered, 1, "https://p", "https://u")
     assert 'src="https://news.example.test/pictures/' + "a" * 64 + '.jpg"' in html
 
 

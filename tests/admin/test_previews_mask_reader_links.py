@@ -3,6 +3,7 @@ that act for them (preferences, unsubscribe); test sends carry none either."""
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 
 from tests.admin.test_edition_page import headlines, scheduled_edition
@@ -38,7 +39,7 @@ def test_a_preview_of_the_copy_sent_hides_the_links_that_copy_carried(as_editor,
     work()
     (copy,) = smtp.inbox("bob@example.com")
     sent_html = copy.get_body(("html",)).get_content()
-    real = links_in(sent_html)
+    real = links_in(sent_html) | links_in(copy.get_body(("plain",)).get_content())
     assert any("/unsubscribe/" in u for u in real) and any("/preferences/" in u for u in real)
 
     base = f"/admin/editions/{edition.id}/preview?email=bob@example.com"
@@ -54,6 +55,8 @@ def test_a_preview_of_the_copy_sent_hides_the_links_that_copy_carried(as_editor,
         return PERSONAL_LINK.sub("LINK", body).strip()
 
     assert unify(html) == unify(sent_html)
+    shown_text = html_lib.unescape(text.removeprefix("<pre>").removesuffix("</pre>"))
+    assert unify(shown_text) == unify(copy.get_body(("plain",)).get_content())  # one stamp
 
 
 def test_a_test_send_of_an_edition_carries_no_reader_link(as_editor, db, runtime, smtp):

@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from newsletter.delivery.jobs import schedule_edition
+from newsletter.delivery.jobs import enqueue_start
 from newsletter.delivery.settings import SendSettings
 from newsletter.models import Delivery, Edition
 from tests.delivery.processes import WorkerProcess, wait_for, worker_env
@@ -31,7 +31,7 @@ def test_a_killed_worker_loses_no_delivery_and_resends_at_most_its_unflushed_row
     first = WorkerProcess(env, tmp_path / "worker-1.log")
     try:
         with runtime.Session() as s:
-            schedule_edition(runtime, s.get(Edition, edition_id))
+            enqueue_start(runtime, s.get(Edition, edition_id))
         # kill while a batch is claimed (rows in flight), not in the gap between two jobs
         wait_for(lambda: len(smtp.messages) >= 700
                  and statuses(runtime, edition_id).get("sending", 0) > 0,

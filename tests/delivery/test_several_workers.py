@@ -10,7 +10,7 @@ from rq import Worker
 from rq.job import Job
 from rq.registry import FinishedJobRegistry
 
-from newsletter.delivery.jobs import schedule_edition
+from newsletter.delivery.jobs import enqueue_start
 from newsletter.models import Edition
 from tests.delivery.processes import WorkerProcess, wait_for, worker_env
 from tests.factories import make_topic
@@ -28,7 +28,7 @@ def test_three_workers_deliver_5000_messages_exactly_once(db, runtime, settings,
     try:
         wait_for(lambda: len(Worker.all(queue=runtime.queue)) == 3, 60, "three workers", workers)
         with runtime.Session() as s:
-            schedule_edition(runtime, s.get(Edition, edition_id))
+            enqueue_start(runtime, s.get(Edition, edition_id))
 
         def finished() -> bool:
             with runtime.Session() as s:

@@ -10,36 +10,21 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import inspect, select
 
-from newsletter.delivery.jobs import start_edition_job
 from newsletter.engagement.classify import RawClick, agent_class, classify
 from newsletter.engagement.links import ClickSigner
 from newsletter.engagement.recording import drain
 from newsletter.models import Click, Delivery, Subscriber, utcnow
 from newsletter.subscribers import service
-from tests.factories import make_subscriber, make_token, make_topic
-from tests.support.delivery import scheduled_edition
-
-BROWSER = ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 "
-           "(KHTML, like Gecko) Version/17.5 Safari/605.1.15")
-TRACKED = re.compile(r"https://news\.example\.test(/r/[A-Za-z0-9._\-]+)")
+from tests.factories import make_token
+from tests.support.engagement import BROWSER, send_edition, tracked_links
 
 
 def _send(runtime, db, work, readers=("ana@example.com", "ben@example.com")):
-    topic = make_topic(db, "world")
-    for email in readers:
-        make_subscriber(db, email, topics=[topic])
-    db.commit()
-    edition_id = scheduled_edition(db, [topic])
-    runtime.queue.enqueue(start_edition_job, edition_id)
-    work()
-    return edition_id
+    return send_edition(runtime, db, work, readers)
 
 
 def _links(smtp, address):
-    message = smtp.inbox(address)[0]
-    html = message.get_body(("html",)).get_content()
-    text = message.get_body(("plain",)).get_content()
-    return TRACKED.findall(html), TRACKED.findall(text)
+    return tracked_links(smtp, address)
 
 
 def test_each_copy_links_through_the_redirect_with_its_own_reader(runtime, db, work, smtp,
@@ -81,7 +66,7 @@ def test_forged_altered_and_foreign_tokens_are_refused_with_400(runtime, db, wor
         response = client.get(bad, headers={"User-Agent": BROWSER})
         assert response.status_code == 400, bad
         assert "Location" not in response.headers
-    assert runtime.redis.llen("nl:clicks") == 0
+    assert runtime.redis.exists("nl:click-events", "nl:clicks") == 0
 
 
 def test_a_click_is_stored_by_the_tick_with_its_class_and_nothing_about_the_browser(

@@ -13,9 +13,10 @@ from email.utils import parsedate_to_datetime
 import pytest
 from sqlalchemy import select
 
-from newsletter.delivery.sender import Identity, prepare
 from newsletter.editorial.editions import create_edition
 from newsletter.errors import ValidationError
+from newsletter.mail import edition as blocks
+from newsletter.mail.copies import Identity, PreparedEdition
 from newsletter.mail.message import MessageTemplate
 from newsletter.models import Edition, Subscriber, utcnow
 from newsletter.subscribers.links import Links
@@ -115,7 +116,7 @@ def test_a_non_ascii_subject_is_encoded_and_decodes_back(sent):
 def test_the_message_id_is_stable_per_edition_and_subscriber(sent, runtime, db):
     sent()
     edition = db.scalars(select(Edition)).one()
-    prepared = prepare(edition, Identity.from_settings(runtime.settings))
+    prepared = PreparedEdition.of(edition, Identity.from_settings(runtime.settings))
     link = Links.from_settings(runtime.settings)
 
     def message_id(subscriber_id: int) -> str:
@@ -125,14 +126,35 @@ def test_the_message_id_is_stable_per_edition_and_subscriber(sent, runtime, db):
     assert len({message_id(7), message_id(8), message_id(9)}) == 3
 
 
+def filled(rendered: blocks.RenderedEdition, mask: int, links: dict[str, str]
+           ) -> tuple[str, str]:
+    """The copy's (text, html) filled in as plain strings, no quoted-printable involved:
+    what the encoded stamp (EncodedEdition.stamp) must mean once decoded."""
+    lines = rendered.lines(mask)
+    picked = rendered.picked(mask)
+
+    def fill(parts: list[str], values: dict[str, str]) -> str:
+        body = "".join(parts)
+        for placeholder, value in {**links, **values}.items():
+            body = body.replace(placeholder, value)
+        return body
+
+    html = fill([rendered.html_head, *(rendered.html_items[i] for i in picked),
+                 rendered.html_tail], blocks._html_lines(lines))
+    text = fill([rendered.text_head, *(rendered.text_items[i] for i in picked),
+                 rendered.text_tail], blocks._text_lines(lines))
+    return text, html
+
+
 def test_the_assembled_bytes_mean_what_email_would_build(sent, db, runtime):
     ours = parse(sent("Café — today"))
     edition = db.scalars(select(Edition)).one()
-    rendered = prepare(edition, Identity.from_settings(runtime.settings)).rendered
+    rendered = PreparedEdition.of(edition, Identity.from_settings(runtime.settings)).rendered
     ann = db.scalars(select(Subscriber).where(Subscriber.email == "ann@example.com")).one()
     link = Links.from_settings(runtime.settings)
-    text, html = rendered.stamp(0b101, link.preferences(ann.id), link.unsubscribe(ann.id),
-                                link.web_copy(edition.id, 0b101))
+    text, html = filled(rendered, 0b101, {
+        blocks.PREFERENCES: link.preferences(ann.id), blocks.UNSUBSCRIBE: link.unsubscribe(ann.id),
+        blocks.WEB_COPY: link.web_copy(edition.id, 0b101), blocks.CLICK_READER: ""})
 
     reference = EmailMessage(policy=SMTP_POLICY)
     for name in ("Date", "Message-ID", "To", "List-Unsubscribe", "List-Unsubscribe-Post", "From",
@@ -185,5 +207,6 @@ def test_a_five_topic_edition_stays_under_90_kb_of_html(db, runtime, smtp):
     (message,) = smtp.inbox("all@example.com")
     html = message.get_body(("html",)).get_content()
     assert len(re.findall(r"<h2[^>]*>", html)) == 5
-    assert html.count("<li") == 5 * 9  # seed-sized: four bullets and five background points
+    # seed-sized: four bullets, five background points, three sources besides the featured one
+    assert html.count("<li") == 5 * (9 + 3)
     assert len(html.encode("utf-8")) < 90 * 1024

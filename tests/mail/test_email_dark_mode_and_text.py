@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from newsletter.mail.edition import render_items
+from newsletter.mail.edition import read_copy, render_items
 from newsletter.mail.render import wrap_text
 from tests.browser_support import DESKTOP, PHONE, browser  # noqa: F401
 from tests.mail.realistic import item_context
@@ -19,8 +19,8 @@ PICTURE = (b'<svg xmlns="http://www.w3.org/2000/svg" width="600" height="300">'
 def _copy() -> tuple[str, str]:
     rendered = render_items("Your Tuesday briefing", [item_context(n) for n in ("World", "Tech")],
                             list_name="The Briefing", base_url="https://news.example.test")
-    return rendered.stamp(0b11, "https://news.example.test/preferences/" + "p" * 60,
-                          "https://news.example.test/unsubscribe/" + "u" * 60)
+    return read_copy(rendered, 0b11, "https://news.example.test/preferences/" + "p" * 60,
+                     "https://news.example.test/unsubscribe/" + "u" * 60)
 
 
 def test_the_html_declares_light_and_dark_support():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from newsletter.mail.edition import render_items
+from newsletter.mail.edition import read_copy, render_items
 
 
 def item(name: str, headline: str, lede: str = "") -> dict:
@@ -29,7 +29,7 @@ ITEMS = [item("Climate", "Record heat strains the grid", "Power cuts in three st
 def test_the_preheader_names_only_the_topics_and_headlines_of_this_copy():
     rendered = render_items(None, ITEMS, list_name="The Briefing",
                             base_url="https://news.example.test")
-    _, html = rendered.stamp(0b101, "https://p.example", "https://u.example")
+    _, html = read_copy(rendered, 0b101, "https://p.example", "https://u.example")
 
     assert preheader(html) == ("Your Climate and Markets briefing from The Briefing: "
                                "Stocks slide on rate fears")
@@ -39,7 +39,7 @@ def test_the_preheader_names_only_the_topics_and_headlines_of_this_copy():
 def test_a_one_topic_copy_previews_its_lede():
     rendered = render_items(None, ITEMS, list_name="The Briefing",
                             base_url="https://news.example.test")
-    _, html = rendered.stamp(0b001, "https://p.example", "https://u.example")
+    _, html = read_copy(rendered, 0b001, "https://p.example", "https://u.example")
 
     assert preheader(html) == ("Your Climate briefing from The Briefing: "
                                "Power cuts in three states.")
@@ -48,7 +48,7 @@ def test_a_one_topic_copy_previews_its_lede():
 def test_with_a_fixed_subject_the_preheader_lists_every_headline_of_the_copy():
     rendered = render_items("Monday briefing", ITEMS, list_name="The Briefing",
                             base_url="https://news.example.test")
-    _, html = rendered.stamp(0b011, "https://p.example", "https://u.example")
+    _, html = read_copy(rendered, 0b011, "https://p.example", "https://u.example")
 
     assert preheader(html) == ("Your Climate and World briefing from The Briefing: "
                                "Record heat strains the grid; Talks resume in Geneva")
@@ -58,5 +58,5 @@ def test_the_preheader_never_reads_your_the_list_name_briefing():
     rendered = render_items(None, ITEMS, list_name="The Briefing",
                             base_url="https://news.example.test")
     for mask in range(1, 8):
-        text, html = rendered.stamp(mask, "https://p.example", "https://u.example")
+        text, html = read_copy(rendered, mask, "https://p.example", "https://u.example")
         assert "Your The Briefing" not in html and "Your The Briefing" not in text

@@ -12,7 +12,7 @@ import pytest
 
 from newsletter.errors import ValidationError
 from newsletter.mail import render
-from newsletter.mail.edition import render_items
+from newsletter.mail.edition import read_copy, render_items
 from tests.factories import make_topic
 from tests.mail.realistic import item_context
 from tests.support.delivery import Sender, bulk_subscribers, scheduled_edition, start
@@ -62,7 +62,7 @@ def test_user_text_with_markup_is_escaped():
 
     rendered = render_items("Today <i>now</i>", [item], list_name="The <Briefing>",
                             base_url="https://news.example.test")
-    text, html = rendered.stamp(1, "https://p", "https://u")
+    text, html = read_copy(rendered, 1, "https://p", "https://u")
 
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>" not in html and "<b>bold</b>" not in html and "<i>now</i>" not in html
@@ -81,7 +81,7 @@ def test_rendering_makes_no_network_request(monkeypatch):
 
     rendered = render_items("Today", [item_context(n) for n in ("World", "Tech")],
                             list_name="The Briefing", base_url="https://news.example.test")
-    _, html = rendered.stamp(0b11, "https://p", "https://u")
+    _, html = read_copy(rendered, 0b11, "https://p", "https://u")
 
     assert not re.search(r"<link[^>]+href=\"https?:", html)
     assert "@import" not in html and "fonts.googleapis" not in html

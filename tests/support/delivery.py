@@ -14,9 +14,10 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from newsletter.delivery import lifecycle
-from newsletter.delivery.sender import BatchResult, Identity, send_batch
+from newsletter.delivery.sender import BatchResult, send_batch
 from newsletter.delivery.settings import SendSettings
 from newsletter.editorial.editions import create_edition
+from newsletter.mail.copies import Identity
 from newsletter.mail.postman import Postman
 from newsletter.mail.transport import SMTPTransport, Transport
 from newsletter.models import Delivery, Subscriber, Subscription, Topic, utcnow
@@ -96,7 +97,7 @@ class Sender:
         return send_batch(
             self.runtime.Session, self.runtime.redis, edition_id, self.postman(transport),
             Identity.from_settings(self.runtime.settings), Links.from_settings(self.runtime.settings),
-            self.settings, clock=self.clock,
+            self.settings, clock=self.clock, editions=self.runtime.prepared_editions,
         )
 
     def drain(self, edition_id: int, limit: int = 1000) -> list[BatchResult]:
