@@ -116,7 +116,7 @@ def signup_requests(url: str, redis_url: str, port: int, count: int):  # type: i
     return made.__getitem__
 
 
-def measured(name: str, port: int, run) -> dict[str, float]:  # type: ignore[no-untyped-def]  # noqa: ANN001
+def timed_phase(name: str, port: int, run) -> dict[str, float]:  # type: ignore[no-untyped-def]  # noqa: ANN001
     """figures() of one timed phase, plus the CPU the gunicorn processes spent on it per
     request (less sensitive to other load on the machine than the latencies)."""
     from bench.signup import tree_cpu
@@ -158,16 +158,16 @@ def main() -> None:
             if "subscribe" in paths:
                 signup = signup_requests(url, redis_url, port, WARM_UP + measured)
                 asyncio.run(load(port, "", 50, WARM_UP / 50, signup, ok_status=303))
-                out.update(measured("subscribe", port, lambda: asyncio.run(load(
+                out.update(timed_phase("subscribe", port, lambda: asyncio.run(load(
                     port, "", args.rate, args.seconds, lambda n: signup(WARM_UP + n),
                     ok_status=303))))
             if "topic" in paths:
-                out.update(measured("topic", port, lambda: asyncio.run(load(
+                out.update(timed_phase("topic", port, lambda: asyncio.run(load(
                     port, args.topic_path, args.rate, args.seconds))))
             if "unsubscribe" in paths:
                 make = one_click_requests(port, ids)
                 asyncio.run(load(port, "", 50, WARM_UP / 50, make))
-                out.update(measured("unsubscribe", port, lambda: asyncio.run(load(
+                out.update(timed_phase("unsubscribe", port, lambda: asyncio.run(load(
                     port, "", args.rate, args.seconds, lambda n: make(WARM_UP + n)))))
                 out["unsubscribed_in_db"] = unsubscribed(url, ids[WARM_UP:])
                 out["unsubscribe_asked"] = measured
