@@ -278,12 +278,15 @@ def _back_from_pause(subscriber: Subscriber, now: datetime) -> None:
         subscriber.next_briefing_at = now
 
 
-def unsubscribe(session: Session, subscriber_id: int, now: datetime | None = None) -> Subscriber:
-    """Immediate and idempotent; topics are kept so 'resubscribe' can undo it."""
+def unsubscribe(session: Session, subscriber_id: int, now: datetime | None = None,
+                edition_id: int | None = None) -> Subscriber:
+    """Immediate and idempotent; topics are kept so 'resubscribe' can undo it. `edition_id`:
+    the edition whose link they used (checked by the caller: they received it)."""
     subscriber = get_subscriber(session, subscriber_id)
     if subscriber.status != SubscriberStatus.UNSUBSCRIBED:
         subscriber.status = SubscriberStatus.UNSUBSCRIBED
         subscriber.unsubscribed_at = now or utcnow()
+        subscriber.unsubscribed_edition_id = edition_id
         webhooks.emit(session, "subscriber.unsubscribed", webhooks.subscriber_data(subscriber),
                       subscriber.unsubscribed_at)
     return subscriber
@@ -295,6 +298,7 @@ def resubscribe(session: Session, subscriber_id: int) -> Subscriber:
     if subscriber.status == SubscriberStatus.UNSUBSCRIBED and subscriber.confirmed_at:
         subscriber.status = SubscriberStatus.ACTIVE
         subscriber.unsubscribed_at = None
+        subscriber.unsubscribed_edition_id = None
     return subscriber
 
 
