@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ..errors import BadRequest
 from ..models import Edition, utcnow
 from ..web.db import db, runtime
+from . import tracking
 from .classify import agent_class
 from .links import ClickSigner
 from .recording import push, push_open
@@ -44,7 +45,7 @@ def follow(token: str):  # type: ignore[no-untyped-def]
     links = edition_links(ref.edition_id) if ref is not None else []
     if ref is None or not 0 <= ref.item < len(links) or not links[ref.item]:
         raise BadRequest("This link is not valid. Open the article from the email again.")
-    if ref.subscriber_id is not None and settings.click_tracking:
+    if ref.subscriber_id is not None and tracking.current(runtime().Session, settings).clicks:
         try:
             push(runtime().redis, ref, agent_class(request.headers.get("User-Agent")), utcnow())
         except RedisError:  # the reader still gets their article
@@ -65,7 +66,7 @@ def opened(token: str):  # type: ignore[no-untyped-def]
     for a valid token while OPEN_TRACKING is on."""
     settings = runtime().settings
     ref = ClickSigner(settings.secret_key).parse_open(token) if len(token) < 120 else None
-    if ref is not None and settings.open_tracking:
+    if ref is not None and tracking.current(runtime().Session, settings).opens:
         try:
             push_open(runtime().redis, *ref, agent_class(request.headers.get("User-Agent")),
                       utcnow())
@@ -81,8 +82,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def privacy() -> dict[str, bool]:  # the sign-up page says what is recorded
-        settings = runtime().settings
-        return {"click_tracking": settings.click_tracking,
-                "open_tracking": settings.open_tracking}
+        chosen = tracking.current(runtime().Session, runtime().settings)
+        return {"click_tracking": chosen.clicks, "open_tracking": chosen.opens}
 
     app.register_blueprint(bp)
