@@ -14,7 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('subscriber') as batch:
+    # SQLite rebuilds the table for the foreign key: keep ids never reused (AUTOINCREMENT)
+    with op.batch_alter_table('subscriber', table_kwargs={'sqlite_autoincrement': True}) as batch:
         batch.add_column(sa.Column('unsubscribed_edition_id', sa.Integer(), nullable=True))
         batch.create_foreign_key(op.f('fk_subscriber_unsubscribed_edition_id_edition'),
                                  'edition', ['unsubscribed_edition_id'], ['id'],
@@ -22,7 +23,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('subscriber') as batch:
+    # SQLite rebuilds the table for the foreign key: keep ids never reused (AUTOINCREMENT)
+    with op.batch_alter_table('subscriber', table_kwargs={'sqlite_autoincrement': True}) as batch:
         batch.drop_constraint(op.f('fk_subscriber_unsubscribed_edition_id_edition'),
                               type_='foreignkey')
         batch.drop_column('unsubscribed_edition_id')

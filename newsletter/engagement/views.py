@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 
 from flask import Blueprint, Flask, Response, current_app, redirect, request
 from redis.exceptions import RedisError
@@ -77,12 +78,26 @@ def opened(token: str):  # type: ignore[no-untyped-def]
     return response
 
 
+class _Lazy:
+    """A truth value looked up when a template tests it."""
+
+    def __init__(self, read: Callable[[], bool]) -> None:
+        self.read = read
+
+    def __bool__(self) -> bool:
+        return self.read()
+
+
 def init_app(app: Flask) -> None:
     app.extensions[_CACHE] = OrderedDict()
 
     @app.context_processor
     def privacy() -> dict[str, bool]:  # the sign-up page says what is recorded
-        chosen = tracking.current(runtime().Session, runtime().settings)
-        return {"click_tracking": chosen.clicks, "open_tracking": chosen.opens}
+        def chosen() -> tracking.Tracking:
+            return tracking.current(runtime().Session, runtime().settings)
+
+        # read only by a page that shows them (the sign-up page), not by every page
+        return {"click_tracking": _Lazy(lambda: chosen().clicks),
+                "open_tracking": _Lazy(lambda: chosen().opens)}
 
     app.register_blueprint(bp)
