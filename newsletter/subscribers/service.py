@@ -326,6 +326,12 @@ def export_data(session: Session, subscriber_id: int) -> dict[str, Any]:
         "confirmed_at": iso(subscriber.confirmed_at),
         "unsubscribed_at": iso(subscriber.unsubscribed_at),
         "paused_until": iso(subscriber.paused_until),
+        "timezone": subscriber.timezone,  # null: the list's time zone
+        "cadence": subscriber.cadence,
+        "briefing_hour": subscriber.briefing_hour,
+        "briefing_weekday": subscriber.briefing_weekday,  # 0 = Monday
+        "last_briefing_at": iso(subscriber.last_briefing_at),
+        "next_briefing_at": iso(subscriber.next_briefing_at),
         **retention.activity(session, subscriber),
         "clicks": reader_clicks(session, subscriber.id),
         "opens": reader_opens(session, subscriber.id),
