@@ -11,6 +11,8 @@ import logging
 import math
 from datetime import datetime
 
+from redis.exceptions import RedisError
+
 from .. import defaults, keys
 from ..config import Settings
 from ..engagement import tracking
@@ -90,9 +92,13 @@ def welcome_after_confirm(runtime: Runtime, subscriber_id: int) -> None:
     make sure one gathering job waits; thousands of confirmations make a handful of jobs."""
     if not runtime.settings.welcome_briefing:
         return
-    runtime.redis.zadd(keys.welcome_due(runtime.settings.queue_name),
-                       {str(subscriber_id): utcnow().timestamp()})
-    kick_welcomes(runtime)
+    try:
+        runtime.redis.zadd(keys.welcome_due(runtime.settings.queue_name),
+                           {str(subscriber_id): utcnow().timestamp()})
+        kick_welcomes(runtime)
+    except RedisError:  # the confirmation stands; only the welcome is lost
+        log.exception("subscriber %s: confirmed, but the welcome briefing could not be queued",
+                      subscriber_id)
 
 
 def kick_welcomes(runtime: Runtime) -> bool:
@@ -148,7 +154,11 @@ def start_edition_job(edition_id: int) -> int:
         elif session.get(Edition, edition_id).status == EditionStatus.SENT:
             log.info("edition %s: no active reader follows its topics; nothing to send", edition_id)
     if total:
-        enqueue_batches(runtime, edition_id, math.ceil(total / s.batch_size))
+        # batches for the rows due now; a local edition's later waves are fed by the tick
+        # (keep_sending) and by each batch's follow-up at the next due time
+        with runtime.session() as session:
+            due = ledger.due_pending(session, edition_id, runtime.clock())
+        enqueue_batches(runtime, edition_id, math.ceil(due / s.batch_size))
     return total
 
 
