@@ -3,6 +3,7 @@
     .venv/bin/python bench/delivery.py                 # 20,000 subscribers, 5 topics, all parts
     .venv/bin/python bench/delivery.py --workers-path  # only (d) and (c): production's path
     .venv/bin/python bench/delivery.py --fanout-only   # 1,000,000 subscribers fanned out
+    .venv/bin/python bench/delivery.py --digest        # 100,000 daily readers: busiest hour
 
 Runs against the machine's PostgreSQL (a throwaway database, created and dropped) and Redis
 (a free db number), with a minimal asyncio SMTP sink in its own process that accepts quickly
@@ -18,6 +19,11 @@ and notes when it accepted each reader's copy.
 (c) smtp_limit: pre-built bytes over --workers connections (as many as the engine holds),
     one process each, pipelined when offered (bench/support/ceiling.py).
 Ends with one JSON line; `ratio` is workers (else engine) msg/s over smtp_limit msg/s.
+--digest: 100,000 readers on the daily cadence at 07:00 local, round-robin over every zone
+    tzdata knows; the tick's digest build (due readers, render, INSERT … SELECT) at each
+    briefing moment of the UTC hour with the most readers, then --workers children drain
+    them as in (b): `digest_msg_s`. The same readers then switch to the edition cadence and
+    get one edition of the same updates, the same way: `engine_msg_s`, from the same run.
 """
 
 from __future__ import annotations
@@ -117,6 +123,124 @@ def create_edition_now(database_url: str, update_ids: list[int]) -> int:
     return edition_id
 
 
+def seed_digest(database_url: str, readers: int, rng: random.Random) -> dict[str, object]:
+    """`readers` daily readers at 07:00 in their own zone, round-robin over every zone this
+    machine knows; told up to a day ago, with one or two realistic updates per topic since.
+    Returns the latest update per topic and the briefing moments of the UTC hour that holds
+    the most readers (what the tick builds digests at, within that hour)."""
+    from collections import Counter
+    from datetime import timedelta
+
+    import psycopg
+    from sqlalchemy import create_engine, update
+    from sqlalchemy.orm import Session
+
+    from newsletter.editorial.topics import create_topic
+    from newsletter.models import TopicUpdate, utcnow
+    from newsletter.subscribers.reader_time import known_zones, next_briefing_at, zone_of
+    from tests.mail.realistic import make_realistic_update
+
+    now = utcnow()
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        topics = [create_topic(session, name.lower(), name, f"All about {name}.") for name in TOPICS]
+        earlier = [make_realistic_update(session, t).id for t in topics[:2]]  # "1 earlier update"
+        latest = [make_realistic_update(session, t).id for t in topics]
+        session.flush()
+        session.execute(update(TopicUpdate).where(TopicUpdate.id.in_(earlier))
+                        .values(published_at=now - timedelta(hours=2)))
+        session.execute(update(TopicUpdate).where(TopicUpdate.id.in_(latest))
+                        .values(published_at=now - timedelta(hours=1)))
+        topic_ids = [t.id for t in topics]
+        session.commit()
+    engine.dispose()
+
+    zones = sorted(known_zones())
+    slot = {z: next_briefing_at("daily", 7, None, zone_of(z, "UTC"), now) for z in zones}
+    per_hour = Counter(slot[zones[i % len(zones)]].replace(minute=0) for i in range(1, readers + 1))
+    hour, in_hour = per_hour.most_common(1)[0]
+    moments = sorted({m for m in slot.values() if m.replace(minute=0) == hour})
+    # readers whose moment comes before that hour had theirs already (the tick moved them on)
+    due = {z: next_briefing_at("daily", 7, None, zone_of(z, "UTC"), m) if m < hour else m
+           for z, m in slot.items()}
+    told = (now - timedelta(days=1)).isoformat()
+    dsn = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(dsn) as conn, conn.cursor() as cur:
+        with cur.copy("COPY subscriber (id, email, email_key, status, created_at, updated_at,"
+                      " confirmed_at, cadence, timezone, briefing_hour, last_briefing_at,"
+                      " next_briefing_at) FROM STDIN") as copy:
+            buf = io.StringIO()
+            for i in range(1, readers + 1):
+                addr = f"reader{i}@example.com"
+                zone = zones[i % len(zones)]
+                buf.write(f"{i}\t{addr}\t{addr}\tactive\tnow\tnow\tnow\tdaily\t{zone}\t7\t"
+                          f"{told}\t{due[zone].isoformat()}\n")
+            copy.write(buf.getvalue())
+        with cur.copy("COPY subscription (subscriber_id, topic_id, created_at) FROM STDIN") as copy:
+            buf = io.StringIO()
+            for i in range(1, readers + 1):
+                chosen = [t for t in topic_ids if rng.random() < 0.4] or [rng.choice(topic_ids)]
+                for t in chosen:
+                    buf.write(f"{i}\t{t}\tnow\n")
+            copy.write(buf.getvalue())
+        cur.execute("SELECT setval(pg_get_serial_sequence('subscriber', 'id'), %s)", (readers,))
+        cur.execute("ANALYZE subscriber; ANALYZE subscription; ANALYZE topic; ANALYZE topic_update")
+        conn.commit()
+    return {"update_ids": latest, "hour": hour.isoformat(), "readers_in_hour": in_hour,
+            "moments": [m.isoformat() for m in moments], "zones": len(zones)}
+
+
+def readers_to_editions(database_url: str, edition_ids: list[int]) -> None:
+    """The digests' readers switch to the edition cadence (the rest stay daily), so the
+    edition sent next reaches exactly the same people: the figure to compare with."""
+    import psycopg
+
+    dsn = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(dsn) as conn:
+        conn.execute("UPDATE subscriber SET cadence = 'edition' WHERE id IN (SELECT subscriber_id"
+                     " FROM delivery WHERE edition_id = ANY(%s))", (edition_ids,))
+        conn.commit()
+
+
+def digest_figures(args: argparse.Namespace, database_url: str, redis_url: str, sink: Sink,
+                   instance: Path, rng: random.Random) -> dict[str, object]:
+    """--digest: the busiest hour of 100,000 daily readers, then an edition to the same readers."""
+    readers = args.subscribers or 100_000
+    t0 = time.perf_counter()
+    seeded = seed_digest(database_url, readers, rng)
+    print(f"seeded {readers:,} daily readers over {seeded['zones']} zones in "
+          f"{time.perf_counter() - t0:.1f} s; busiest UTC hour {seeded['hour']}: "
+          f"{seeded['readers_in_hour']:,} readers, briefing moments {seeded['moments']}", flush=True)
+    before = sink.count()
+    digest = run_engine(args, database_url, redis_url, sink.url, instance, None, args.workers,
+                        digest_at=list(seeded["moments"]))  # type: ignore[arg-type]
+    received = sink.count() - before
+    digest_rate = digest["sent"] / digest["seconds"]
+    print(f"(digest) {digest['sent']:,} of {digest['total']:,} briefings sent, sink got "
+          f"{received:,}, in {digest['seconds']:.2f} s = {digest_rate:,.0f} msg/s end to end "
+          f"(find due readers + render + fan-out {digest['start_s']:.2f} s in "
+          f"{len(digest['edition_ids'])} digest edition(s), sending {digest['send_s']:.2f} s); "
+          f"{args.workers} worker process(es)", flush=True)
+    readers_to_editions(database_url, list(digest["edition_ids"]))
+    edition_id = create_edition_now(database_url, list(seeded["update_ids"]))  # type: ignore[arg-type]
+    before = sink.count()
+    edition = run_engine(args, database_url, redis_url, sink.url, instance, edition_id,
+                         args.workers)
+    edition_rate = edition["sent"] / edition["seconds"]
+    print(f"(edition) {edition['sent']:,} of {edition['total']:,} copies to the same readers, "
+          f"sink got {sink.count() - before:,}, in {edition['seconds']:.2f} s = "
+          f"{edition_rate:,.0f} msg/s end to end (render + fan-out {edition['start_s']:.2f} s, "
+          f"sending {edition['send_s']:.2f} s)", flush=True)
+    return {"readers": readers, "readers_in_hour": seeded["readers_in_hour"],
+            "digest_editions": len(digest["edition_ids"]), "digest_sent": digest["sent"],
+            "digest_build_s": round(digest["start_s"], 2),
+            "digest_msg_s": round(digest_rate, 1), "edition_sent": edition["sent"],
+            "engine_msg_s": round(edition_rate, 1),
+            "digest_vs_edition": round(digest_rate / edition_rate, 2),
+            "workers": args.workers,
+            "peak_rss_mb": max(digest["peak_rss_mb"], edition["peak_rss_mb"])}
+
+
 # ---------------------------------------------------------------- (a) naive
 
 def naive(sink: Sink, sample: int, rng: random.Random) -> float:
@@ -172,46 +296,71 @@ def engine_child(args: argparse.Namespace) -> None:
     send_settings = SendSettings.from_settings(settings)
     ident, link = Identity.from_settings(settings), Links.from_settings(settings)
     total = sent = 0
-    if args.start:
+    edition_ids = [int(i) for i in str(args.edition_id).split(",") if i]
+    if args.start and args.digest_at:
+        # what the tick does at each briefing moment of the hour: build and fan out the digest
+        from datetime import datetime
+
+        from newsletter.delivery import briefings
+
+        # untracked links, as lifecycle.start is called below: the two figures compare
+        rendering = briefings.Rendering(settings.list_name, settings.base_url)
+        started = time.perf_counter()
+        edition_ids = []
+        for moment in args.digest_at.split(","):
+            with runtime.session() as session:
+                built = briefings.build_digests(session, datetime.fromisoformat(moment),
+                                                rendering, "UTC")
+            total += sum(b.total for b in built)
+            edition_ids += [b.edition_id for b in built]
+    elif args.start:
         started = time.perf_counter()
         with runtime.session() as session:
-            total = lifecycle.start(session, args.edition_id, list_name=settings.list_name,
+            total = lifecycle.start(session, edition_ids[0], list_name=settings.list_name,
                                    base_url=settings.base_url)
     else:
         print("ready", flush=True)
         sys.stdin.readline()
         started = time.perf_counter()
-        while True:
-            result = send_batch(runtime.Session, runtime.redis, args.edition_id,
-                                runtime.postman(), ident, link, send_settings,
-                                editions=runtime.prepared_editions)
-            sent += result.sent
-            if not result.claimed:
-                break
+        for edition_id in edition_ids:  # a digest hour may hold a few briefing editions
+            while True:
+                result = send_batch(runtime.Session, runtime.redis, edition_id,
+                                    runtime.postman(), ident, link, send_settings,
+                                    editions=runtime.prepared_editions)
+                sent += result.sent
+                if not result.claimed:
+                    break
     seconds = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(json.dumps({"total": total, "sent": sent, "seconds": seconds,
+    print(json.dumps({"total": total, "sent": sent, "seconds": seconds, "edition_ids": edition_ids,
                       "cpu_s": usage.ru_utime + usage.ru_stime,
                       "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}), flush=True)
 
 
 def run_engine(args: argparse.Namespace, database_url: str, redis_url: str, smtp_url: str,
-               instance: Path, edition_id: int, workers: int, fanout_only: bool = False
-               ) -> dict[str, float]:
-    """Start the edition in one child, then time `workers` children draining it together."""
+               instance: Path, edition_id: int | None, workers: int, fanout_only: bool = False,
+               digest_at: list[str] | None = None) -> dict[str, float]:
+    """Start the edition in one child (or, with `digest_at`, build the digests due at those
+    moments), then time `workers` children draining it together."""
     base = [sys.executable, __file__, "--engine-child", "--database-url", database_url,
             "--redis-url", redis_url, "--smtp-url", smtp_url, "--instance", str(instance),
-            "--edition-id", str(edition_id), "--batch-size", str(args.batch_size)]
-    first = subprocess.run([*base, "--start"], capture_output=True, text=True, check=False)
+            "--batch-size", str(args.batch_size)]
+    starter = [*base, "--start", "--edition-id", str(edition_id or "")]
+    if digest_at:
+        starter += ["--digest-at", ",".join(digest_at)]
+    first = subprocess.run(starter, capture_output=True, text=True, check=False)
     if first.returncode:
         raise SystemExit(first.stderr)
     start = json.loads(first.stdout.strip().splitlines()[-1])
     if fanout_only:
         return {**start, "start_s": start["seconds"]}
-    procs = [subprocess.Popen(base, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    ids = ",".join(str(i) for i in start["edition_ids"])
+    procs = [subprocess.Popen([*base, "--edition-id", ids], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
              for _ in range(workers)]
     outs, send_s = run_together(procs)
     return {"total": start["total"], "sent": sum(o["sent"] for o in outs),
+            "edition_ids": start["edition_ids"],
             "start_s": start["seconds"], "send_s": send_s, "seconds": start["seconds"] + send_s,
             "worker_cpu_s": sum(o["cpu_s"] for o in outs),
             "peak_rss_mb": max([start["peak_rss_mb"], *(o["peak_rss_mb"] for o in outs)])}
@@ -306,6 +455,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2,
                         help="engine worker processes sharing the edition (default 2 = cores)")
     parser.add_argument("--fanout-only", action="store_true")
+    parser.add_argument("--digest", action="store_true",
+                        help="digest mode: 100,000 daily readers over all zones, the busiest "
+                             "hour's briefings end to end, then an edition to the same readers")
     parser.add_argument("--workers-path", action="store_true",
                         help="only the API + `python worker.py` path and the SMTP ceiling")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
@@ -316,7 +468,8 @@ def main() -> None:
     parser.add_argument("--redis-url", help=argparse.SUPPRESS)
     parser.add_argument("--smtp-url", help=argparse.SUPPRESS)
     parser.add_argument("--instance", help=argparse.SUPPRESS)
-    parser.add_argument("--edition-id", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--edition-id", help=argparse.SUPPRESS)  # ids, comma-separated
+    parser.add_argument("--digest-at", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.engine_child:
         if os.environ.get("BENCH_PROFILE"):  # cProfile the engine child: BENCH_PROFILE=out.prof
@@ -343,6 +496,9 @@ def main() -> None:
     instance = Path(tempfile.mkdtemp(prefix="bench-delivery-"))
     try:
         upgrade(database_url)
+        if args.digest:
+            print(json.dumps(digest_figures(args, database_url, redis_url, sink, instance, rng)))
+            return
         t0 = time.perf_counter()
         update_ids = seed(database_url, subscribers, rng)
         print(f"seeded {subscribers:,} subscribers (COPY) in {time.perf_counter() - t0:.1f} s",

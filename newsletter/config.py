@@ -119,6 +119,7 @@ class Settings:
     dkim_key_path: str | None = None
     queue_name: str = defaults.QUEUE_NAME
     purge_unconfirmed_days: int = 30
+    webhook_call_retention_days: int = 30
     bounce_mailbox: str | None = None
     bounce_soft_limit: int = 3
     bounce_pause_rate: float = 0.05
@@ -187,6 +188,8 @@ class Settings:
             "dkim_key_path": os.environ.get("DKIM_PRIVATE_KEY") or None,
             "queue_name": os.environ.get("RQ_QUEUE", defaults.QUEUE_NAME),
             "purge_unconfirmed_days": int(os.environ.get("PURGE_UNCONFIRMED_DAYS", "30")),
+            "webhook_call_retention_days": int(os.environ.get("WEBHOOK_CALL_RETENTION_DAYS",
+                                                              "30")),
             "tick_seconds": int(os.environ.get("NEWSLETTER_TICK_SECONDS", defaults.TICK_SECONDS)),
             "log_level": os.environ.get("LOG_LEVEL", defaults.LOG_LEVEL).upper(),
             "app_log_level": os.environ.get("NEWSLETTER_LOG_LEVEL", defaults.APP_LOG_LEVEL).upper(),

@@ -28,6 +28,10 @@ FEEDS_READ_TIMEOUT = 20.0  # seconds between bytes
 FEEDS_TOTAL_TIMEOUT = 60.0  # a server that trickles bytes cannot hold a worker for longer
 FEEDS_MAX_BYTES = 5 * 1024 * 1024
 FEEDS_MAX_REDIRECTS = 5
+FEEDS_BATCH_SIZE = 25  # due feeds per poll job: one job's start-up and client serve them all
+FEEDS_JOB_SECONDS = 15  # ... and more while due feeds wait, for up to this long
+FEEDS_CONCURRENCY = 8  # feeds of one job fetched at once (threads): slow servers overlap
+FEEDS_PER_HOST = 2  # ... but never more than this many at once from one host
 
 # jobs and the worker process
 START_JOB_TIMEOUT = 600  # seconds: render once and write the delivery rows

@@ -24,6 +24,12 @@ class ValidationError(NewsletterError):
     status_code = 422
 
 
+class Forbidden(NewsletterError):
+    """Signed in, but without the role this needs (e.g. an editor managing webhooks)."""
+
+    status_code = 403
+
+
 class NotFound(NewsletterError):
     status_code = 404
 

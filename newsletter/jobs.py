@@ -3,7 +3,8 @@
 It resumes ended pauses, purges stale unconfirmed sign-ups, revives stale claims left by a
 killed worker, starts due editions, builds the daily/weekly digests that are due (and
 catch-ups) and queues a lost welcome-briefing job, keeps sending editions fed with batch jobs and finishes
-them, enqueues due feed polls and the bounce mailbox poll, and queues the sign-up jobs
+them, stores the clicks and opens waiting in Redis, deletes old webhook calls, enqueues due
+feed polls and the bounce mailbox poll, and queues the sign-up jobs
 again when sign-ups or their emails wait (a killed worker's share included). The jobs themselves live
 beside their nouns: `delivery/jobs.py`, `subscribers/jobs.py`, `feeds/jobs.py`,
 `bounces/jobs.py`.
@@ -25,6 +26,7 @@ from .runtime import current
 from .subscribers import retention
 from .subscribers import service as subscribers
 from .subscribers.jobs import recover as recover_signups
+from .webhooks import retention as webhook_retention
 from .webhooks.jobs import enqueue_due_webhooks
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ def tick(now: datetime | None = None) -> dict[str, int]:
         purged = retention.purge_unconfirmed(session, s.purge_unconfirmed_days, now)
         recovered = ledger.recover_stale(session, now, timedelta(seconds=s.stale_claim_seconds))
         due = lifecycle.due_to_start(session, now)
+        webhook_calls = webhook_retention.purge(session, now, s.webhook_call_retention_days)
     with runtime.Session() as session:  # each drain commits, then acknowledges its entries
         clicks = drain_clicks(session, runtime.redis)
         drain_opens(session, runtime.redis)
@@ -55,7 +58,8 @@ def tick(now: datetime | None = None) -> dict[str, int]:
     enqueue_due_webhooks(runtime)
     recover_signups(runtime)
     return {"started": started, "briefings": briefed, "recovered": recovered,
-            "resumed_subscribers": resumed, "purged_unconfirmed": purged, "clicks": clicks}
+            "resumed_subscribers": resumed, "purged_unconfirmed": purged, "clicks": clicks,
+            "purged_webhook_calls": webhook_calls}
 
 
 # Jobs queued before they moved beside their nouns are stored in Redis under these paths;

@@ -35,6 +35,9 @@ def feed_lock(feed_id: int) -> str:
     return f"{PREFIX}:feed:{feed_id}:lock"
 
 
+FEEDS_DUE = f"{PREFIX}:feeds:due"  # "feed_id:lock_token" entries the poll jobs take from
+
+
 def feed_progress(feed_id: int) -> str:
     """queued, running or done, with the result, for the admin page's progress."""
     return f"{PREFIX}:feed:{feed_id}:progress"

@@ -1,8 +1,9 @@
 """The editors' web app under /admin (Flask-Login sessions).
 
 Every page needs a logged-in editor (except the login page); pages that manage other
-editors also need the admin role. Both checks run in before_request, driven by the
-endpoint name, so a new view is protected without remembering a decorator.
+editors, the settings and webhook endpoints also need the admin role. Both checks run in
+before_request, driven by the endpoint name, so a new view is protected without
+remembering a decorator.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ..web.db import db
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 OPEN_ENDPOINTS = {"admin.login"}
 # endpoints only the admin role may use
-ADMIN_PREFIXES = ("admin.editors", "admin.settings", "admin.subscribers_revoke")
+ADMIN_PREFIXES = ("admin.editors", "admin.settings", "admin.subscribers_revoke", "admin.webhooks")
 
 
 def is_admin_endpoint(endpoint: str | None) -> bool:

@@ -102,7 +102,7 @@ def editions():  # type: ignore[no-untyped-def]
     kind = request.args.get("kind", "")
     kind = kind if kind in {k.value for k in EditionKind} else EditionKind.EDITION
     rows = service.list_editions(session, page=page, kind=kind)
-    return render_template("admin/editions.html", editions=rows, page=page)
+    return render_template("admin/editions.html", editions=rows, page=page, kind=kind)
 
 
 @bp.get("/editions/new")

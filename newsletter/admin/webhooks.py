@@ -1,4 +1,5 @@
-"""Webhook endpoints: register, see each one's latest calls and answers, remove."""
+"""Webhook endpoints (admins only): register, see each one's latest calls and answers,
+enable one the service disabled, remove."""
 
 from __future__ import annotations
 
@@ -44,4 +45,13 @@ def webhooks_delete(endpoint_id: int):  # type: ignore[no-untyped-def]
     endpoints.remove(session, endpoint_id)
     session.commit()
     flash("Webhook removed.", "success")
+    return redirect(url_for("admin.webhooks"))
+
+
+@bp.post("/webhooks/<int:endpoint_id>/enable")
+def webhooks_enable(endpoint_id: int):  # type: ignore[no-untyped-def]
+    session = db()
+    endpoints.enable(session, endpoint_id)
+    session.commit()
+    flash("Webhook enabled: its waiting calls go out now.", "success")
     return redirect(url_for("admin.webhooks"))

@@ -14,6 +14,12 @@ _ERR = {"description": "Bad input", "content": {"application/json": {"schema": {
     "$ref": "#/components/schemas/Error"}}}}
 
 
+def _admin(op: dict[str, Any]) -> dict[str, Any]:
+    """An operation only an admin's token may call: anyone else's gets 403."""
+    op["responses"]["403"] = _ERR
+    return op
+
+
 def _op(summary: str, ok: str, body: str | None = None, status: str = "200",
         response: str | None = None) -> dict[str, Any]:
     op: dict[str, Any] = {
@@ -107,15 +113,15 @@ def document() -> dict[str, Any]:
                            response="EditionStats"),
             },
             "/webhooks": {
-                "get": _op("Webhook endpoints with their last call", "Endpoints",
-                           response="WebhookList"),
-                "post": {**_op("Register a webhook endpoint", "Created", "Webhook", "201", "Id"),
-                         "description": WEBHOOK_CALLS},
+                "get": _admin(_op("Webhook endpoints with their last call (admins only)",
+                                  "Endpoints", response="WebhookList")),
+                "post": _admin({**_op("Register a webhook endpoint (admins only)", "Created",
+                                      "Webhook", "201", "Id"), "description": WEBHOOK_CALLS}),
             },
             "/webhooks/{endpoint_id}": {
                 "parameters": _id_param("endpoint_id"),
-                "delete": _op("Remove a webhook endpoint and its pending calls", "Removed",
-                              status="204"),
+                "delete": _admin(_op("Remove a webhook endpoint and its pending calls "
+                                     "(admins only)", "Removed", status="204")),
             },
             "/topics/{slug}/stories": {
                 "parameters": _slug_param(),
@@ -230,6 +236,10 @@ def document() -> dict[str, Any]:
                 "WebhookList": {"type": "array", "items": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "url": {"type": "string"},
                     "events": {"type": "array", "items": {"type": "string"}},
+                    "disabled": {"type": "boolean", "description":
+                                 "every call failed for a day; an admin enables it again at "
+                                 "/admin/webhooks"},
+                    "disabled_reason": {"type": ["string", "null"]},
                     "last_call": {"type": ["object", "null"]}}}},
                 "WebhookCall": {
                     "type": "object", "required": ["event", "occurred_at", "data"],

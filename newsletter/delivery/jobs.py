@@ -11,6 +11,8 @@ import logging
 import math
 from datetime import datetime
 
+from redis.exceptions import RedisError
+
 from .. import defaults, keys
 from ..config import Settings
 from ..engagement.links import ClickSigner
@@ -84,9 +86,13 @@ def welcome_after_confirm(runtime: Runtime, subscriber_id: int) -> None:
     make sure one gathering job waits; thousands of confirmations make a handful of jobs."""
     if not runtime.settings.welcome_briefing:
         return
-    runtime.redis.zadd(keys.welcome_due(runtime.settings.queue_name),
-                       {str(subscriber_id): utcnow().timestamp()})
-    kick_welcomes(runtime)
+    try:
+        runtime.redis.zadd(keys.welcome_due(runtime.settings.queue_name),
+                           {str(subscriber_id): utcnow().timestamp()})
+        kick_welcomes(runtime)
+    except RedisError:  # the confirmation stands; only the welcome is lost
+        log.exception("subscriber %s: confirmed, but the welcome briefing could not be queued",
+                      subscriber_id)
 
 
 def kick_welcomes(runtime: Runtime) -> bool:

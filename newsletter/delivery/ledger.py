@@ -23,7 +23,6 @@ from sqlalchemy import (
     cast,
     func,
     literal,
-    or_,
     select,
     update,
 )
@@ -169,21 +168,30 @@ def fan_out(session: Session, edition_id: int, schedule: Schedule | None = None)
         names += ["next_attempt_at", "last_error"]
         source = (select(*columns)
                   .join(Subscriber, Subscriber.id == reach.c.subscriber_id)
+                  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT with a JOIN
+                  .where(reach.c.subscriber_id.is_not(None))
                   .group_by(reach.c.subscriber_id, Subscriber.timezone))
     return _insert(session, edition_id, source, names)
 
 
 def received(update_id: Any, subscriber_id: Any) -> Exists:
     """Whether a copy carrying this update went, or is on its way, to this reader (any
-    edition or briefing): what a catch-up leaves out. Correlates to the caller's columns."""
-    bit = literal(1, BigInteger).op("<<")(EditionItem.position)
-    return (select(literal(1)).select_from(EditionItem)
-            .join(Delivery, Delivery.edition_id == EditionItem.edition_id)
-            .where(EditionItem.update_id == update_id, Delivery.subscriber_id == subscriber_id,
+    edition or briefing): what a catch-up leaves out. Correlates to the caller's columns.
+
+    From the few editions that carried the update to this reader's row in each, one probe
+    of the (edition_id, subscriber_id) unique index apiece: never a scan of the ledger.
+    """
+    copy = (select(literal(1)).select_from(Delivery)
+            .where(Delivery.edition_id == EditionItem.edition_id,
+                   Delivery.subscriber_id == subscriber_id,
                    Delivery.status.in_([DeliveryStatus.SENT, DeliveryStatus.SENDING,
                                         DeliveryStatus.PENDING]),
-                   Delivery.topics_mask.op("&")(bit) != 0)
-            .exists())
+                   Delivery.topics_mask.op("&")(
+                       literal(1, BigInteger).op("<<")(EditionItem.position)) != 0)
+            .correlate_except(Delivery).exists())  # the reader comes from two levels up
+    return (select(literal(1)).select_from(EditionItem)
+            .where(EditionItem.update_id == update_id, copy)
+            .correlate_except(EditionItem).exists())
 
 
 def fan_out_masks(session: Session, edition_id: int, masks: Select[tuple[int, int]]) -> int:
@@ -219,15 +227,32 @@ def _insert(session: Session, edition_id: int, source: Select[Any],
 
 
 def claim(session: Session, edition_id: int, limit: int, now: datetime) -> list[Claimed]:
-    """Atomically take up to `limit` due rows; concurrent workers skip each other's rows."""
+    """Atomically take up to `limit` due rows; concurrent workers skip each other's rows.
+
+    Due is "no time set" (first attempts, in id order) or "time come" (retries and
+    local-delivery waves, earliest first), taken in that order by two range scans of
+    ix_delivery_due. One scan of `next_attempt_at IS NULL OR … <= now` in id order reads
+    past every pending row of later waves (a local edition keeps most of its rows pending
+    for hours): bench/local_waves.py measures both.
+    """
+    rows = _claim(session, edition_id, limit, now, Delivery.next_attempt_at.is_(None),
+                  Delivery.id)
+    if len(rows) < limit:  # earliest time first: the index order, so the scan stops at `limit`
+        rows += _claim(session, edition_id, limit - len(rows), now,
+                       Delivery.next_attempt_at <= now, Delivery.next_attempt_at)
+    return sorted(rows, key=lambda c: c.id)
+
+
+def _claim(session: Session, edition_id: int, limit: int, now: datetime, due_when: Any,
+           order: Any) -> list[Claimed]:
     due = (
         select(Delivery.id)
         .where(
             Delivery.edition_id == edition_id,
             Delivery.status == DeliveryStatus.PENDING,
-            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+            due_when,
         )
-        .order_by(Delivery.id)
+        .order_by(order)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -246,8 +271,7 @@ def claim(session: Session, edition_id: int, limit: int, now: datetime) -> list[
         .returning(Delivery.id, Delivery.subscriber_id, Delivery.topics_mask, Delivery.attempts)
         .execution_options(synchronize_session=False)
     )
-    rows = session.execute(stmt).all()
-    return sorted((Claimed(*r) for r in rows), key=lambda c: c.id)
+    return [Claimed(*r) for r in session.execute(stmt).all()]
 
 
 def mark_sent(session: Session, ids: list[int], now: datetime,
@@ -377,12 +401,10 @@ def _count(session: Session, *where: object) -> int:
 
 
 def due_pending(session: Session, edition_id: int, now: datetime) -> int:
-    return _count(
-        session,
-        Delivery.edition_id == edition_id,
-        Delivery.status == DeliveryStatus.PENDING,
-        or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
-    )
+    """Pending rows whose time has come: two index range counts, as the claim reads them."""
+    pending = (Delivery.edition_id == edition_id, Delivery.status == DeliveryStatus.PENDING)
+    return (_count(session, *pending, Delivery.next_attempt_at.is_(None))
+            + _count(session, *pending, Delivery.next_attempt_at <= now))
 
 
 def next_retry_at(session: Session, edition_id: int) -> datetime | None:

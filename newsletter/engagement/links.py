@@ -1,10 +1,12 @@
-"""Tracked links: `/r/<edition>.<item>.<link sig>[.<reader>.<reader sig>]`.
+"""Tracked links: `/r/<edition>.<link>.<link sig>[.<reader>.<reader sig>]`.
 
-The edition's render holds the first half (signed once per link); each copy appends the
-reader part (signed once per copy, with a key derived once per process), so stamping stays
-two string joins. The URL itself is never in the token: the redirect looks it up in that
-edition's stored render, so a token cannot point anywhere else (no open redirect), and a
-changed number or signature is refused.
+`<link>` numbers the edition's article links in order (every source of every block; the
+render keeps which item each is in); editions rendered before every link was tracked had
+one per item, numbered by item. The edition's render holds the first half (signed once per
+link); each copy appends the reader part (signed once per copy, with a key derived once
+per process) to all of them, so stamping stays string joins. The URL itself is never in the
+token: the redirect looks it up in that edition's stored render, so a token cannot point
+anywhere else (no open redirect), and a changed number or signature is refused.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ class ClickSigner:
         self.key = _key(secret_key)
 
     def link_path(self, edition_id: int, item: int) -> str:
-        """`/r/...` for one link of an edition, without a reader (what previews show)."""
+        """`/r/...` for one link (`item`: its number in the edition), without a reader
+        (what previews show)."""
         return f"/r/{edition_id}.{item}.{_sig(self.key, 'L', edition_id, item)}"
 
     def open_path(self, edition_id: int) -> str:

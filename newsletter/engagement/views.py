@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 
-from flask import Blueprint, Flask, Response, redirect, request
+from flask import Blueprint, Flask, Response, current_app, redirect, request
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
@@ -18,13 +18,14 @@ from .recording import push, push_open
 
 log = logging.getLogger(__name__)
 bp = Blueprint("engagement", __name__)
-_links: OrderedDict[int, list[str]] = OrderedDict()  # edition id -> its tracked URLs
 CACHED_EDITIONS = 64
+_CACHE = "newsletter.edition_links"  # in app.extensions: edition id -> its tracked URLs
 
 
 def edition_links(edition_id: int) -> list[str]:
-    """The tracked URLs of an edition's stored render, kept per process (they never change
-    once an edition has started)."""
+    """The tracked URLs of an edition's stored render, kept per app (they never change once
+    an edition has started; an app per database, so ids are never another edition's)."""
+    _links: OrderedDict[int, list[str]] = current_app.extensions[_CACHE]
     links = _links.get(edition_id)
     if links is None:
         rendered = db().scalar(select(Edition.rendered).where(Edition.id == edition_id))
@@ -76,6 +77,8 @@ def opened(token: str):  # type: ignore[no-untyped-def]
 
 
 def init_app(app: Flask) -> None:
+    app.extensions[_CACHE] = OrderedDict()
+
     @app.context_processor
     def privacy() -> dict[str, bool]:  # the sign-up page says what is recorded
         settings = runtime().settings

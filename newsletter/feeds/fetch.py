@@ -6,11 +6,14 @@ broken feed is written down on the Feed and the job carries on.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -85,10 +88,38 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> int |
     return max(0, int((when - (now or datetime.now(UTC))).total_seconds()))
 
 
+class HostSlots:
+    """At most `per_host` fetches at once to one host across the threads of a poll job, so
+    fetching many feeds concurrently never hammers a publisher that hosts several of them.
+
+    Keyed by the feed URL's host name; a redirect hop counts against the host it started at.
+    """
+
+    def __init__(self, per_host: int) -> None:
+        self.per_host = max(1, per_host)
+        self._lock = threading.Lock()
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+
+    @staticmethod
+    def host(url: str) -> str:
+        try:
+            return (urlsplit(url).hostname or "").lower()
+        except ValueError:  # an unclosed IPv6 literal: the fetch records the error itself
+            return url
+
+    @contextmanager
+    def slot(self, url: str) -> Iterator[None]:
+        key = self.host(url)
+        with self._lock:
+            semaphore = self._slots.setdefault(key, threading.BoundedSemaphore(self.per_host))
+        with semaphore:
+            yield
+
+
 def make_client(settings: FeedSettings) -> httpx.Client:
     """One client per poll run; trust_env=False so a proxy variable cannot bypass the guard."""
     return httpx.Client(
-        transport=GuardedTransport(settings.allow_private),
+        transport=GuardedTransport(settings.allow_private, settings.concurrency + 2),
         timeout=httpx.Timeout(connect=settings.connect_timeout, read=settings.read_timeout,
                               write=settings.read_timeout, pool=settings.connect_timeout),
         follow_redirects=False,

@@ -1,8 +1,10 @@
-"""Which feeds are due, and enqueuing one RQ job per feed without ever polling one twice at once.
+"""Which feeds are due, and enqueuing their polls without ever polling one twice at once.
 
-The feed's lock (locks.py) is taken when the job is enqueued and released by the job. Each
-feed is its own job, with its own timeout, so a slow or dead feed holds one worker slot at
-most.
+The feed's lock (locks.py) is taken when it is queued and released when its poll ends. The
+tick appends due feeds to a Redis list and enqueues one job per `batch_size` of them; each job
+takes feeds from the list (one job start and one HTTP client for many feeds; inside,
+`concurrency` feeds are fetched at once, so a slow or dead feed holds one thread, not a
+worker). "Poll now" enqueues a job for its one feed.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from .. import keys
 from ..models import Feed, utcnow
 from ..runtime import Runtime
 from .fetch import make_client
-from .jobs import locked_poll, poll_feed_job
-from .locks import PROGRESS_SECONDS, acquire, release, set_progress
+from .jobs import locked_poll, poll_due_job, poll_feed_job
+from .locks import PROGRESS_SECONDS, acquire, acquire_many, release, release_many, set_progress
 from .service import PollResult
 from .settings import FeedSettings
 
@@ -50,11 +53,30 @@ def enqueue_poll(runtime: Runtime, feed_id: int) -> bool:
     return True
 
 
+def enqueue_due(runtime: Runtime, feed_ids: list[int]) -> int:
+    """Lock the feeds not already queued or running, append them to the due list in the
+    given order and enqueue enough poll jobs to take them all; returns how many were locked."""
+    fs = FeedSettings.from_settings(runtime.settings)
+    locked = acquire_many(runtime.redis, feed_ids, fs.lock_seconds + fs.due_job_timeout)
+    if not locked:
+        return 0
+    try:
+        runtime.redis.rpush(keys.FEEDS_DUE, *(f"{i}:{t}" for i, t in locked.items()))
+        jobs = -(-len(locked) // max(1, fs.batch_size))
+        for _ in range(jobs):
+            runtime.queue.enqueue(poll_due_job, job_timeout=fs.due_job_timeout,
+                                  result_ttl=PROGRESS_SECONDS, failure_ttl=24 * 3600)
+    except Exception:
+        release_many(runtime.redis, locked)  # a job that finds an entry anyway takes a new lock
+        raise
+    return len(locked)
+
+
 def enqueue_due_feeds(runtime: Runtime, now: datetime | None = None) -> int:
-    """Called by the cron tick: one job per due feed; returns how many were enqueued."""
+    """Called by the cron tick: due feeds in batch jobs; returns how many feeds were enqueued."""
     with runtime.Session() as session:
         due = due_feed_ids(session, now or utcnow())
-    queued = sum(1 for feed_id in due if enqueue_poll(runtime, feed_id))
+    queued = enqueue_due(runtime, due) if due else 0
     if due:
         log.info("feed poll round: %s due, %s queued (%s already queued or running)",
                  len(due), queued, len(due) - queued)

@@ -8,6 +8,7 @@ articles and the feed's new state in a second one. A broken feed is recorded, ne
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
@@ -18,7 +19,7 @@ from ..config import Settings
 from ..errors import NotFound
 from ..models import Feed, FeedStatus, utcnow
 from . import grouping
-from .fetch import FetchResult, fetch
+from .fetch import FetchResult, HostSlots, fetch
 from .parse import NotAFeed, parse_feed
 from .settings import FeedSettings
 from .store import insert_new, store_entries
@@ -74,8 +75,12 @@ def _succeeded(feed: Feed, now: datetime, status: FeedStatus, fetched: FetchResu
 
 
 def poll_feed(session: Session, feed_id: int, settings: Settings | FeedSettings, *,
-              now: datetime | None = None, client: httpx.Client | None = None) -> PollResult:
-    """Fetch, parse, store and group one feed; returns what happened (never raises for the feed)."""
+              now: datetime | None = None, client: httpx.Client | None = None,
+              hosts: HostSlots | None = None) -> PollResult:
+    """Fetch, parse, store and group one feed; returns what happened (never raises for the feed).
+
+    `hosts` bounds the fetches to one host when a job polls several feeds at once.
+    """
     fs = _feed_settings(settings)
     feed = session.get(Feed, feed_id)
     if feed is None:
@@ -85,7 +90,8 @@ def poll_feed(session: Session, feed_id: int, settings: Settings | FeedSettings,
     url, etag, last_modified = feed.url, feed.etag, feed.last_modified
     session.commit()  # no transaction stays open while we wait on the network
     try:
-        fetched = fetch(url, fs, etag=etag, last_modified=last_modified, client=client)
+        with hosts.slot(url) if hosts is not None else nullcontext():
+            fetched = fetch(url, fs, etag=etag, last_modified=last_modified, client=client)
     except Exception as exc:  # fetch maps network trouble itself; this is the last resort
         log.exception("fetch of feed %s failed", feed_id)
         fetched = FetchResult(error=f"Could not fetch: {type(exc).__name__}.")

@@ -22,7 +22,21 @@ class FeedSettings:
     max_backoff_seconds: int = 24 * 3600
     max_retry_after_seconds: int = 24 * 3600
     lock_seconds: int = 300
-    job_timeout: int = 180
+    job_timeout: int = 180  # one feed's share of a job: its fetch, parse and store
+    batch_size: int = defaults.FEEDS_BATCH_SIZE
+    job_seconds: float = defaults.FEEDS_JOB_SECONDS
+    concurrency: int = defaults.FEEDS_CONCURRENCY
+    per_host: int = defaults.FEEDS_PER_HOST
+
+    def batch_timeout(self, feeds: int) -> int:
+        """A job of `feeds` feeds, `concurrency` at a time, each within job_timeout."""
+        return self.job_timeout * max(1, -(-feeds // max(1, self.concurrency)))
+
+    @property
+    def due_job_timeout(self) -> int:
+        """A due-feeds job takes new feeds for job_seconds (or until it has batch_size), then
+        waits for the polls in flight, each within job_timeout."""
+        return int(self.job_seconds) + self.batch_timeout(self.batch_size)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FeedSettings:

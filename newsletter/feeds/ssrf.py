@@ -131,11 +131,11 @@ def ssl_context() -> ssl.SSLContext:
 class GuardedTransport(httpx.HTTPTransport):
     """httpx's transport on a connection pool whose every TCP connect goes through the guard."""
 
-    def __init__(self, allow_private: bool) -> None:
+    def __init__(self, allow_private: bool, connections: int = 10) -> None:
         super().__init__(verify=ssl_context())
         self._pool = httpcore.ConnectionPool(
             ssl_context=ssl_context(),
-            max_connections=10,
-            max_keepalive_connections=5,
+            max_connections=max(10, connections),
+            max_keepalive_connections=max(5, connections),
             network_backend=GuardedBackend(allow_private),
         )

@@ -18,6 +18,7 @@ from typing import Any
 from markupsafe import escape
 
 from ..models import Edition, TopicUpdate
+from ..urls import normalize_url
 from .headings import CopyLines, copy_lines
 from .message import qp_piece, read_piece
 from .render import render_mjml, render_text
@@ -55,9 +56,12 @@ class RenderedEdition:
     headlines: list[str] = field(default_factory=list)
     topic_names: list[str] = field(default_factory=list)
     ledes: list[str] = field(default_factory=list)
-    # per item: its topic and the URL its tracked link leads to ("" when not tracked)
+    # per item: its topic; per tracked link (numbered through the edition): the URL it
+    # leads to and the item it is in. Editions rendered before every article link was
+    # tracked have one link per item and no `link_items`.
     topic_slugs: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
+    link_items: list[int] | None = None
     # edition, digest or welcome (models.EditionKind): a briefing's subject names the copy's
     # topics; its "N earlier updates" lines are items without a headline
     kind: str = "edition"
@@ -203,6 +207,9 @@ def update_context(update: TopicUpdate) -> dict[str, Any]:
         "article_count": update.total_articles,
         "curator_name": update.curator_name,
         "curator_image_url": update.curator_image_url,
+        # every cited article, the featured one included (its card links to it)
+        "sources": [{"outlet": s.outlet, "title": s.title, "url": s.url}
+                    for s in update.sources],
         "featured": None
         if featured is None
         else {
@@ -223,16 +230,18 @@ def render_items(
     """MJML + premailer run here, once; the result is cut at the item markers.
 
     `subject` None means each copy's subject is built from its own items. With `track`
-    (item index -> site path of its tracked link) each featured link goes through the
-    redirect, with a placeholder for the reader part that each copy fills in; `open_pixel`
-    (a site path) adds a 1x1 image at the end that carries the same reader part.
+    (link number -> site path of its tracked link) every article link of every item (its
+    sources, the featured card's included) goes through the redirect, with a placeholder for
+    the reader part that each copy fills in; `open_pixel` (a site path) adds a 1x1 image at
+    the end that carries the same reader part.
     `kind` "digest" or "welcome" renders templates/email/briefing.* instead, where an item
     with `earlier` is the line "N earlier updates on this topic" under its topic's block.
     """
-    links = [(i.get("featured") or {}).get("url") or "" for i in items] if track else []
+    links: list[str] = []  # per link number: the URL it leads to
+    link_items: list[int] = []  # per link number: the item it is in (its topic)
     if track:
-        items = [{**item, "tracked_href": f"{base_url.rstrip('/')}{track(n)}{CLICK_READER}"}
-                 if links[n] else item for n, item in enumerate(items)]
+        items = [_tracked(item, n, track, base_url, links, link_items)
+                 for n, item in enumerate(items)]
     # pictures the service stores are site paths; an email needs them absolute
     items = [{**i, "curator_image_url": base_url.rstrip("/") + i["curator_image_url"]}
              if (i.get("curator_image_url") or "").startswith("/") else i for i in items]
@@ -259,14 +268,31 @@ def render_items(
         subject or None, html_head, html_items, html_tail, text_head, text_items, text_tail,
         list_name=list_name, headlines=[i["headline"] for i in items],
         topic_names=[i["topic_name"] for i in items], ledes=[i.get("lede") or "" for i in items],
-        topic_slugs=[i.get("topic_slug") or "" for i in items], links=links, kind=kind,
+        topic_slugs=[i.get("topic_slug") or "" for i in items], links=links,
+        link_items=link_items, kind=kind,
     )
+
+
+def _tracked(item: dict[str, Any], n: int, track: Callable[[int], str], base_url: str,
+             links: list[str], link_items: list[int]) -> dict[str, Any]:
+    """The item with a tracked href for each of its article URLs (`tracked`: URL -> href,
+    `tracked_href`: the featured card's), numbering them on from `links`. A URL cited twice
+    in one item is one link; anything but an http(s) URL is not linked at all."""
+    featured = (item.get("featured") or {}).get("url")
+    hrefs: dict[str, str] = {}
+    for url in (featured, *(s.get("url") for s in item.get("sources") or [])):
+        clean = normalize_url(url) if url else None
+        if clean and url not in hrefs:
+            hrefs[url] = f"{base_url.rstrip('/')}{track(len(links))}{CLICK_READER}"
+            links.append(clean)
+            link_items.append(n)
+    return {**item, "tracked": hrefs, "tracked_href": hrefs.get(featured or "")}
 
 
 def render_edition(edition: Edition, *, list_name: str, base_url: str,
                    track: Callable[[int, int], str] | None = None,
                    pixel: Callable[[int], str] | None = None) -> RenderedEdition:
-    """`track` (edition id, item index -> tracked link path) turns click tracking on,
+    """`track` (edition id, link number -> tracked link path) turns click tracking on,
     `pixel` (edition id -> open pixel path) open tracking."""
     items = [update_context(item.update) for item in edition.items]
     kicker = edition.send_at.strftime("%A, %-d %B %Y")

@@ -21,6 +21,11 @@ class WebhookEndpoint(Base):
     secret: Mapped[str] = mapped_column(String(200))
     events: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the first failed call since the last one that worked; a day of nothing but failures
+    # disables the endpoint (its calls wait, unsent, until an admin enables it again)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     @property
     def event_list(self) -> list[str]:

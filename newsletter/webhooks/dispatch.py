@@ -4,7 +4,9 @@ At-least-once: a row is leased (its next attempt moved past the call's timeout) 
 committed before the call, and only marked delivered after a 2xx. A worker killed in
 between leaves the row to come due again when the lease runs out; receivers tell repeats
 apart by the `X-Newsletter-Call` header. Failed calls are retried with growing delays until
-`GIVE_UP_AFTER` has passed since the event, then marked failed.
+`GIVE_UP_AFTER` has passed since the event, then marked failed. An endpoint whose every
+call has failed for `DISABLE_AFTER` is disabled: its calls wait, unsent, until an admin
+enables it again (`endpoints.enable`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ READ_TIMEOUT = 10.0
 LEASE = timedelta(seconds=60)  # longer than one call can take with its timeouts
 RETRY_DELAYS = (30, 60, 300, 900, 1800, 3600, 7200, 14400)  # seconds; the last repeats
 GIVE_UP_AFTER = timedelta(days=1)
+DISABLE_AFTER = timedelta(days=1)  # of failures with no call answered in between
 BATCH = 50
 USER_AGENT = "newsletter-webhooks/1"
 
@@ -34,6 +37,7 @@ USER_AGENT = "newsletter-webhooks/1"
 @dataclass(frozen=True)
 class Leased:
     call_id: int
+    endpoint_id: int
     url: str
     secret: str
     body: str
@@ -64,8 +68,9 @@ def make_client(allow_private: bool) -> httpx.Client:
 
 
 def has_due(session: Session, now: datetime) -> bool:
-    return session.scalar(select(WebhookCall.id).where(
-        WebhookCall.status == WebhookCallStatus.PENDING,
+    return session.scalar(select(WebhookCall.id).join(
+        WebhookEndpoint, WebhookEndpoint.id == WebhookCall.endpoint_id).where(
+        WebhookCall.status == WebhookCallStatus.PENDING, WebhookEndpoint.disabled_at.is_(None),
         WebhookCall.next_attempt_at <= now).limit(1)) is not None
 
 
@@ -75,6 +80,7 @@ def lease(session: Session, now: datetime, limit: int = BATCH) -> list[Leased]:
         select(WebhookCall, WebhookEndpoint.url, WebhookEndpoint.secret)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookCall.endpoint_id)
         .where(WebhookCall.status == WebhookCallStatus.PENDING,
+               WebhookEndpoint.disabled_at.is_(None),
                WebhookCall.next_attempt_at <= now)
         .order_by(WebhookCall.next_attempt_at, WebhookCall.id)
         .limit(limit)
@@ -85,7 +91,8 @@ def lease(session: Session, now: datetime, limit: int = BATCH) -> list[Leased]:
         call.attempts += 1
         call.last_attempt_at = now
         call.next_attempt_at = now + LEASE
-        leased.append(Leased(call.id, url, secret, call.body, call.attempts, call.created_at))
+        leased.append(Leased(call.id, call.endpoint_id, url, secret, call.body, call.attempts,
+                             call.created_at))
     session.flush()
     return leased
 
@@ -138,7 +145,25 @@ def record(session: Session, leased: Leased, outcome: Outcome, now: datetime) ->
         values["next_attempt_at"] = retry_at
     session.execute(update(WebhookCall).where(WebhookCall.id == leased.call_id)
                     .values(status=status, **values))
+    _note_endpoint(session, leased.endpoint_id, outcome, now)
     return status
+
+
+def _note_endpoint(session: Session, endpoint_id: int, outcome: Outcome, now: datetime) -> None:
+    """An answered call clears the endpoint's failing streak; a failed one starts it or,
+    after `DISABLE_AFTER` of nothing else, disables the endpoint with the reason."""
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None:  # removed meanwhile
+        return
+    if outcome.ok:
+        endpoint.failing_since = None
+        return
+    since = endpoint.failing_since = endpoint.failing_since or now
+    if endpoint.disabled_at is None and now - since >= DISABLE_AFTER:
+        endpoint.disabled_at = now
+        endpoint.disabled_reason = (
+            f"Disabled: every call failed from {since:%Y-%m-%d %H:%M} UTC to "
+            f"{now:%Y-%m-%d %H:%M} UTC (last: {outcome.error or 'no answer'}).")[:500]
 
 
 def deliver_due(factory: sessionmaker[Session], *, allow_private: bool,

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import ValidationError
 from ..feeds.ssrf import UnsafeURL, check_url
 from ..lookup import get_or_404
-from ..models import WebhookCall, WebhookEndpoint
+from ..models import WebhookCall, WebhookCallStatus, WebhookEndpoint, utcnow
 from ..urls import normalize_url
 from .events import EVENTS
 
@@ -70,6 +71,19 @@ def remove(session: Session, endpoint_id: int) -> None:
     get_endpoint(session, endpoint_id)
     session.execute(delete(WebhookCall).where(WebhookCall.endpoint_id == endpoint_id))
     session.execute(delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id))
+
+
+def enable(session: Session, endpoint_id: int, now: datetime | None = None) -> WebhookEndpoint:
+    """Undo an automatic disable: the waiting calls are due at once (the caller commits)."""
+    endpoint = get_endpoint(session, endpoint_id)
+    now = now or utcnow()
+    endpoint.disabled_at = None
+    endpoint.disabled_reason = ""
+    endpoint.failing_since = None
+    session.execute(update(WebhookCall).where(
+        WebhookCall.endpoint_id == endpoint_id, WebhookCall.status == WebhookCallStatus.PENDING)
+        .values(next_attempt_at=now))
+    return endpoint
 
 
 @dataclass

@@ -23,7 +23,7 @@ from newsletter.api.openapi import document
 from newsletter.editorial.editions import create_edition
 from newsletter.feeds.catalog import add_feed
 from newsletter.models import utcnow
-from tests.factories import make_token, make_topic, make_update
+from tests.factories import make_editor, make_token, make_topic, make_update
 
 # FUZZ_EXAMPLES=500 for a deeper run by hand; the suite keeps it short.
 EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES", "15"))
@@ -64,7 +64,7 @@ def seeded(db) -> str:
     update = make_update(db, topic)
     edition = create_edition(db, None, [update.id], utcnow())
     feed = add_feed(db, "world", "http://127.0.0.1:9/feed.xml", allow_private=True)
-    token = make_token(db)
+    token = make_token(db, make_editor(db, role="admin"))  # webhooks are admins' only
     db.commit()
     assert (topic.slug, edition.id, feed.id) == tuple(KNOWN.values())
     return token

@@ -89,3 +89,26 @@ def test_a_reader_of_editions_back_from_a_pause_gets_what_no_edition_brought_the
     assert "Received before the pause" not in text
     state = subscriber_state(runtime, "bob@example.com")
     assert state.next_briefing_at is None and state.cadence == "edition"
+
+
+def test_what_one_reader_got_in_an_edition_is_still_missed_by_another(db, runtime, smtp):
+    world = make_topic(db, "world")
+    bob = make_subscriber(db, "bob@example.com", [world])
+    cat = make_subscriber(db, "cat@example.com", [world])
+    db.commit()
+    for row in (bob, cat):
+        service.pause(db, row.id, "indefinite", now=MORNING)
+    update = publish(db, world, "While both were away", MORNING + timedelta(hours=1))
+    service.resume(db, cat.id, now=MORNING + timedelta(hours=2))
+    edition = create_edition(db, "Today", [update.id], MORNING)
+    db.commit()
+    start(runtime, edition.id)  # Cat is back in time for it, Bob is not
+    Sender(runtime, smtp.url).drain(edition.id)
+    service.resume(db, bob.id, now=MORNING + timedelta(hours=3))
+    db.commit()
+
+    Clock(runtime, smtp).tick(MORNING + timedelta(hours=3, minutes=1))
+
+    assert len(smtp.inbox("cat@example.com")) == 1  # the edition; no catch-up repeats it
+    [catch_up] = smtp.inbox("bob@example.com")
+    assert h2s(catch_up) == ["While both were away"]

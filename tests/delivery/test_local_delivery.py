@@ -201,3 +201,45 @@ def test_a_cancel_between_waves_sends_no_later_wave(db, runtime, smtp, work, clo
     clock.tick(utc("2027-03-14 20:00"), work)
     assert sum(received(smtp).values()) == 5
     assert statuses(runtime, edition.id) == {"sent": 5, "cancelled": 5}
+
+
+@pytest.mark.embedded
+def test_local_delivery_on_the_embedded_defaults(embedded_app) -> None:
+    """SQLite, embedded Redis and the .eml outbox: the same waves, one copy each."""
+    import email as email_lib
+    from email import policy
+
+    from newsletter.runtime import WORKER_CLASS
+
+    runtime = embedded_app.extensions["newsletter"]
+
+    def work() -> None:
+        WORKER_CLASS(runtime.queues, connection=runtime.redis).work(
+            burst=True, logging_level="WARNING")
+
+    def outbox() -> dict[str, int]:
+        counts = dict.fromkeys(READERS, 0)
+        for path in runtime.settings.outbox.glob("*.eml"):
+            message = email_lib.message_from_bytes(path.read_bytes(), policy=policy.default)
+            counts[message["To"]] = counts.get(message["To"], 0) + 1
+        return counts
+
+    fake = FakeClock(runtime, utc("2027-03-13 18:00"))  # Kiritimati and Chatham are late
+    try:
+        with runtime.Session() as db:
+            world = make_topic(db, "world")
+            update = make_update(db, world)
+            for email, (zone, _) in READERS.items():
+                make_subscriber(db, email, [world], timezone=zone)
+            db.commit()
+            edition = schedule(db, runtime, fake, [update.id], late_readers="skip")
+        for now in sorted({m for _, m in READERS.values()} | {utc("2027-03-13 18:00")}):
+            fake.tick(now, work)
+            got = outbox()
+            for email, (_, moment) in READERS.items():
+                expected = 1 if utc("2027-03-13 18:00") <= moment <= now else 0
+                assert got[email] == expected, (email, now)
+        assert statuses(runtime, edition.id) == {"sent": 8, "skipped": 2}
+        assert edition_status(runtime, edition.id) == "sent"
+    finally:
+        runtime.clock = lambda: datetime.now(UTC)

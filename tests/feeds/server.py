@@ -37,6 +37,9 @@ class FeedServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route | Handler] = {}
         self.requests: list[Seen] = []
+        self.peak: dict[str, int] = {}  # most requests at once per Host name
+        active: dict[str, int] = {}
+        counting = threading.Lock()
         server = self
 
         class _Handler(BaseHTTPRequestHandler):
@@ -48,6 +51,17 @@ class FeedServer:
             def do_GET(self) -> None:  # noqa: N802
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 server.requests.append(Seen(self.path, headers))
+                host = headers.get("host", "").rsplit(":", 1)[0]
+                with counting:
+                    active[host] = active.get(host, 0) + 1
+                    server.peak[host] = max(server.peak.get(host, 0), active[host])
+                try:
+                    self.answer(headers)
+                finally:
+                    with counting:
+                        active[host] -= 1
+
+            def answer(self, headers: dict[str, str]) -> None:
                 route = server.routes.get(self.path)
                 if callable(route):
                     route = route(headers)

@@ -1,4 +1,4 @@
-"""The tick enqueues one job per due feed, a lock keeps a feed from polling twice at once,
+"""The tick queues due feeds for batch jobs, a lock keeps a feed from polling twice at once,
 and a real RQ worker runs the jobs."""
 
 from __future__ import annotations
@@ -16,14 +16,15 @@ from .samples import items, rss2
 from .server import Route
 
 
-def test_tick_enqueues_one_job_per_due_feed(db, topic, runtime, feed_server):
-    due = feed_for(db, feed_server.add("/due.xml", Route(rss2(items(1)))))
+def test_tick_queues_due_feeds_for_one_batch_job(db, topic, runtime, feed_server):
+    due = [feed_for(db, feed_server.add(f"/due{n}.xml", Route(rss2(items(1))))) for n in range(3)]
     later = feed_for(db, feed_server.add("/later.xml", Route(rss2(items(1)))))
     later.next_poll_at = utcnow() + timedelta(hours=1)
     db.commit()
-    assert scheduler.enqueue_due_feeds(runtime) == 1
-    assert [job.args[0] for job in runtime.queue.jobs
-            if job.func_name.endswith("poll_feed_job")] == [due.id]
+    assert scheduler.enqueue_due_feeds(runtime) == 3
+    queued = [raw.decode().split(":")[0] for raw in runtime.redis.lrange(keys.FEEDS_DUE, 0, -1)]
+    assert queued == [str(f.id) for f in due]
+    assert [job.func_name.rsplit(".", 1)[1] for job in runtime.queue.jobs] == ["poll_due_job"]
 
 
 def test_a_queued_feed_is_not_enqueued_again(db, topic, runtime, feed_server):

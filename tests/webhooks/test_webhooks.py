@@ -35,7 +35,7 @@ def _register(db, url, events=("subscriber.confirmed",)):
 
 
 def test_api_registers_a_webhook_and_answers_its_id(client, db):
-    token = make_token(db)
+    token = make_token(db, make_editor(db, role="admin"))
     db.commit()
     response = client.post("/api/v1/webhooks", headers={"Authorization": f"Bearer {token}"},
                            json={"url": "http://127.0.0.1:9/hooks", "secret": SECRET,
@@ -43,7 +43,8 @@ def test_api_registers_a_webhook_and_answers_its_id(client, db):
     assert response.status_code == 201, response.json
     listed = client.get("/api/v1/webhooks", headers={"Authorization": f"Bearer {token}"}).json
     assert listed == [{"id": response.json["id"], "url": "http://127.0.0.1:9/hooks",
-                       "events": ["subscriber.confirmed", "edition.sent"], "last_call": None}]
+                       "events": ["subscriber.confirmed", "edition.sent"], "disabled": False,
+                       "disabled_reason": None, "last_call": None}]
 
 
 @pytest.mark.parametrize("body, field", [
@@ -56,7 +57,7 @@ def test_api_registers_a_webhook_and_answers_its_id(client, db):
      "url"),
 ])
 def test_api_refuses_bad_webhooks_with_a_json_error(client, db, body, field):
-    token = make_token(db)
+    token = make_token(db, make_editor(db, role="admin"))
     db.commit()
     response = client.post("/api/v1/webhooks", headers={"Authorization": f"Bearer {token}"},
                            json=body)
@@ -254,7 +255,7 @@ def test_the_worker_refuses_a_private_address_even_if_registration_allowed_it(ru
 
 
 def test_admin_page_registers_lists_the_last_answer_and_removes(client, db, runtime):
-    editor = make_editor(db)
+    editor = make_editor(db, role="admin")
     db.commit()
     log_in(client, editor.email)
     with Receiver(statuses=[418]) as receiver:
@@ -278,7 +279,7 @@ def test_admin_page_registers_lists_the_last_answer_and_removes(client, db, runt
 
 
 def test_admin_page_shows_a_refused_url_with_a_4xx(client, db):
-    editor = make_editor(db)
+    editor = make_editor(db, role="admin")
     db.commit()
     log_in(client, editor.email)
     response = client.post("/admin/webhooks", data={
