@@ -37,7 +37,7 @@ def tick(now: datetime | None = None) -> dict[str, int]:
     s = runtime.settings
     now = now or runtime.clock()
     with runtime.session() as session:
-        resumed = subscribers.resume_due_pauses(session, now)
+        resumed = subscribers.resume_due_pauses(session, now, s.list_timezone)
         purged = retention.purge_unconfirmed(session, s.purge_unconfirmed_days, now)
         recovered = ledger.recover_stale(session, now, timedelta(seconds=s.stale_claim_seconds))
         due = lifecycle.due_to_start(session, now)

@@ -16,6 +16,7 @@ from ..errors import ValidationError
 from ..models import SubscriberStatus
 from ..subscribers import service
 from ..subscribers.jobs import enqueue_mail
+from ..subscribers.timing import WEEKDAYS
 from ..web.db import db, runtime
 from . import bp
 
@@ -39,6 +40,7 @@ def subscriber_show(subscriber_id: int):  # type: ignore[no-untyped-def]
         history=ledger.history(session, subscriber_id),
         sections={"bounces": "admin/_subscriber_bounces.html"},
         bounces=bounce_log(session, subscriber_id),
+        weekdays=WEEKDAYS,
     )
 
 

@@ -146,7 +146,11 @@ def start_edition_job(edition_id: int) -> int:
         elif session.get(Edition, edition_id).status == EditionStatus.SENT:
             log.info("edition %s: no active reader follows its topics; nothing to send", edition_id)
     if total:
-        enqueue_batches(runtime, edition_id, math.ceil(total / s.batch_size))
+        # batches for the rows due now; a local edition's later waves are fed by the tick
+        # (keep_sending) and by each batch's follow-up at the next due time
+        with runtime.session() as session:
+            due = ledger.due_pending(session, edition_id, runtime.clock())
+        enqueue_batches(runtime, edition_id, math.ceil(due / s.batch_size))
     return total
 
 

@@ -12,8 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from .. import defaults
 from ..errors import NotFound
 from ..models import Subscriber, SubscriberStatus
+from . import timing
 from .tokens import UNDO, Claim, InvalidToken, Purpose, RevokedToken, Tokens
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -62,7 +64,7 @@ def undo_token(tokens: Tokens, subscriber: Subscriber) -> str | None:
 
 
 def undo_unsubscribe(session: Session, tokens: Tokens, subscriber: Subscriber,
-                     token: str) -> bool:
+                     token: str, list_zone: str = defaults.LIST_TIMEZONE) -> bool:
     """Resubscribe without a new confirmation, once, within a day, for a confirmed address.
 
     False (nothing changed) when the token is missing, expired, of an older unsubscribe
@@ -79,5 +81,6 @@ def undo_unsubscribe(session: Session, tokens: Tokens, subscriber: Subscriber,
         return False
     subscriber.status = SubscriberStatus.ACTIVE
     subscriber.unsubscribed_at = None
+    timing.reschedule(subscriber, list_zone)
     session.flush()
     return True

@@ -1,4 +1,5 @@
-"""CSV import of subscribers (columns: email, topics as slugs separated by ';' or '|').
+"""CSV import of subscribers (columns: email, topics as slugs separated by ';' or '|',
+and with a header row, an optional timezone: an IANA name, empty for the list's zone).
 
 Every row is checked first; if any row is bad nothing is written and the report lists
 the bad rows by line number. Suppressed addresses are never added back, addresses we
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import ValidationError
 from ..models import Subscriber, SubscriberStatus, Subscription, Topic, utcnow
+from . import zones
 from .addresses import email_key, normalize_email
 from .suppression import suppressed_among
 
@@ -67,17 +69,20 @@ class ImportReport:
             self.errors.append(RowError(line, message))
 
 
-def _columns(header: list[str]) -> tuple[int, int] | None:
+def _columns(header: list[str]) -> tuple[int, int, int] | None:
     names = [h.strip().lower().lstrip("\ufeff") for h in header]
     if "email" not in names:
         return None
-    return names.index("email"), names.index("topics") if "topics" in names else -1
+    return (names.index("email"), names.index("topics") if "topics" in names else -1,
+            names.index("timezone") if "timezone" in names else -1)
 
 
-def read_rows(lines: Iterable[str], report: ImportReport) -> Iterator[tuple[int, str, str]]:
-    """(line number, email cell, topics cell); a header row is optional."""
+def read_rows(lines: Iterable[str], report: ImportReport
+              ) -> Iterator[tuple[int, str, str, str]]:
+    """(line number, email cell, topics cell, timezone cell); a header row is optional
+    (without one the columns are email, topics and no zone)."""
     reader = csv.reader(lines)
-    email_col, topics_col = 0, 1
+    email_col, topics_col, zone_col = 0, 1, -1
     first = True
     try:
         for row in reader:
@@ -86,7 +91,7 @@ def read_rows(lines: Iterable[str], report: ImportReport) -> Iterator[tuple[int,
                 first = False
                 found = _columns(row)
                 if found:
-                    email_col, topics_col = found
+                    email_col, topics_col, zone_col = found
                     continue
             if not row or not any(cell.strip() for cell in row):
                 continue
@@ -95,7 +100,8 @@ def read_rows(lines: Iterable[str], report: ImportReport) -> Iterator[tuple[int,
                 raise ValidationError(f"A file holds at most {MAX_ROWS:,} rows; split it.")
             email = row[email_col] if email_col < len(row) else ""
             topics = row[topics_col] if 0 <= topics_col < len(row) else ""
-            yield line, email, topics
+            zone = row[zone_col] if 0 <= zone_col < len(row) else ""
+            yield line, email, topics, zone
     except csv.Error as exc:
         report.add_error(reader.line_num, f"the file is not valid CSV: {exc}")
 
@@ -128,11 +134,14 @@ def _clean_cell(value: str) -> str:
     return value[1:] if value.startswith("'") else value  # our export guards formulas with '
 
 
-def parse(session: Session, lines: Iterable[str], report: ImportReport) -> dict[str, tuple[str, set[int]]]:
-    """email key → (address, topic ids), checking every row; errors go into the report."""
+Person = tuple[str, set[int], str | None]  # address, topic ids, zone (None: the list's)
+
+
+def parse(session: Session, lines: Iterable[str], report: ImportReport) -> dict[str, Person]:
+    """email key → (address, topic ids, zone), checking every row; errors go into the report."""
     topics = {t.slug: t.id for t in session.scalars(select(Topic).where(Topic.archived_at.is_(None)))}
-    people: dict[str, tuple[str, set[int]]] = {}
-    for line, raw_email, raw_topics in read_rows(lines, report):
+    people: dict[str, Person] = {}
+    for line, raw_email, raw_topics, raw_zone in read_rows(lines, report):
         try:
             address = fast_normalize(_clean_cell(raw_email))
         except ValidationError as exc:
@@ -147,12 +156,21 @@ def parse(session: Session, lines: Iterable[str], report: ImportReport) -> dict[
         if unknown:
             report.add_error(line, f"{address}: unknown topic {', '.join(u[:64] for u in unknown[:3])}")
             continue
+        zone = None
+        if raw_zone.strip():
+            zone = zones.canonical(_clean_cell(raw_zone))
+            if zone is None:
+                report.add_error(line, f"{address}: unknown time zone {raw_zone.strip()[:64]!r}"
+                                 " (an IANA name such as Europe/Berlin, or empty)")
+                continue
         key = email_key(address)
         if key in people:
             report.duplicates += 1
             people[key][1].update(topics[s] for s in slugs)
+            if zone and not people[key][2]:
+                people[key] = (people[key][0], people[key][1], zone)
         else:
-            people[key] = (address, {topics[s] for s in slugs})
+            people[key] = (address, {topics[s] for s in slugs}, zone)
     return people
 
 
@@ -185,7 +203,8 @@ def import_subscribers(session: Session, lines: Iterable[str], status: str,
     wanted = [k for k in keys if k not in suppressed]
     confirmed = now if status == SubscriberStatus.ACTIVE else None
     writer = _PostgresWriter if session.bind.dialect.name == "postgresql" else _PortableWriter
-    new_ids = writer.add_people(session.connection(), [(people[k][0], k) for k in wanted],
+    new_ids = writer.add_people(session.connection(),
+                                [(people[k][0], k, people[k][2]) for k in wanted],
                                 status, now, confirmed)
     report.new_ids = list(new_ids.values())
     report.existing = len(wanted) - report.created
@@ -199,10 +218,12 @@ class _PostgresWriter:
     statement (INSERT … SELECT … ON CONFLICT DO NOTHING) however many rows it carries."""
 
     PEOPLE = text(
-        "INSERT INTO subscriber (email, email_key, status, created_at, updated_at, confirmed_at) "
-        "SELECT e, k, CAST(:status AS varchar), CAST(:now AS timestamptz), "
+        "INSERT INTO subscriber (email, email_key, timezone, status, created_at, updated_at, "
+        "confirmed_at) "
+        "SELECT e, k, z, CAST(:status AS varchar), CAST(:now AS timestamptz), "
         "CAST(:now AS timestamptz), CAST(:confirmed AS timestamptz) "
-        "FROM unnest(CAST(:emails AS text[]), CAST(:keys AS text[])) AS t(e, k) "
+        "FROM unnest(CAST(:emails AS text[]), CAST(:keys AS text[]), CAST(:zones AS text[])) "
+        "AS t(e, k, z) "
         "ON CONFLICT (email_key) DO NOTHING RETURNING id, email_key"
     )
     LINKS = text(
@@ -213,12 +234,13 @@ class _PostgresWriter:
     )
 
     @classmethod
-    def add_people(cls, conn: Connection, people: list[tuple[str, str]], status: str,
-                   now: datetime, confirmed: datetime | None) -> dict[str, int]:
+    def add_people(cls, conn: Connection, people: list[tuple[str, str, str | None]],
+                   status: str, now: datetime, confirmed: datetime | None) -> dict[str, int]:
         ids: dict[str, int] = {}
         for chunk in _chunks(people, BIG_CHUNK):
             result = conn.execute(cls.PEOPLE, {
                 "emails": [p[0] for p in chunk], "keys": [p[1] for p in chunk],
+                "zones": [p[2] for p in chunk],
                 "status": str(status), "now": now, "confirmed": confirmed})
             ids.update({key: sid for sid, key in result})
         return ids
@@ -235,15 +257,16 @@ class _PortableWriter:
     NOTHING, executemany, which SQLAlchemy sends as multi-row VALUES batches."""
 
     @staticmethod
-    def add_people(conn: Connection, people: list[tuple[str, str]], status: str,
+    def add_people(conn: Connection, people: list[tuple[str, str, str | None]], status: str,
                    now: datetime, confirmed: datetime | None) -> dict[str, int]:
         table = Subscriber.__table__
         stmt = (sqlite.insert(table).on_conflict_do_nothing(index_elements=["email_key"])
                 .returning(table.c.id, table.c.email_key))
         ids: dict[str, int] = {}
         for chunk in _chunks(people):
-            rows = [{"email": email, "email_key": key, "status": status, "created_at": now,
-                     "updated_at": now, "confirmed_at": confirmed} for email, key in chunk]
+            rows = [{"email": email, "email_key": key, "timezone": zone, "status": status,
+                     "created_at": now, "updated_at": now, "confirmed_at": confirmed}
+                    for email, key, zone in chunk]
             ids.update({key: sid for sid, key in conn.execute(stmt, rows)})
         return ids
 

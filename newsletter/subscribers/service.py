@@ -14,11 +14,12 @@ from typing import Any, NamedTuple
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from .. import defaults
 from ..engagement.stats import reader_clicks, reader_opens
 from ..errors import NotFound, ValidationError
 from ..models import Cadence, Click, Open, Subscriber, SubscriberStatus, Subscription, Topic, utcnow
 from ..webhooks import events as webhooks
-from . import retention, suppression
+from . import retention, suppression, timing
 from .addresses import email_key, normalize_email
 from .audience import audience
 from .signups import RESEND_INTERVAL, MailToSend, Request, SignUp, subscribe_many, throttle
@@ -225,13 +226,15 @@ def _replace_topics(session: Session, subscriber: Subscriber, topics: list[Topic
     )
 
 
-def confirm(session: Session, subscriber_id: int, now: datetime | None = None) -> Subscriber:
+def confirm(session: Session, subscriber_id: int, now: datetime | None = None,
+            list_zone: str = defaults.LIST_TIMEZONE) -> Subscriber:
     """Consent, recorded as confirmed_at (a new one each time someone comes back)."""
     subscriber = get_subscriber(session, subscriber_id)
     if subscriber.status in (SubscriberStatus.PENDING, SubscriberStatus.UNSUBSCRIBED):
         subscriber.status = SubscriberStatus.ACTIVE
         subscriber.confirmed_at = now or utcnow()
         subscriber.unsubscribed_at = None
+        timing.reschedule(subscriber, list_zone, subscriber.confirmed_at)
         suppression.lift_erasure(session, subscriber.email)
         webhooks.emit(session, "subscriber.confirmed", webhooks.subscriber_data(subscriber),
                       subscriber.confirmed_at)
@@ -263,21 +266,26 @@ def pause(
     return subscriber
 
 
-def resume(session: Session, subscriber_id: int, now: datetime | None = None) -> Subscriber:
+def resume(session: Session, subscriber_id: int, now: datetime | None = None,
+           list_zone: str = defaults.LIST_TIMEZONE) -> Subscriber:
     subscriber = get_subscriber(session, subscriber_id)
     if subscriber.status == SubscriberStatus.PAUSED:
-        _back_from_pause(subscriber, now or utcnow())
+        _back_from_pause(subscriber, now or utcnow(), list_zone)
     return subscriber
 
 
-def _back_from_pause(subscriber: Subscriber, now: datetime) -> None:
+def _back_from_pause(subscriber: Subscriber, now: datetime, list_zone: str) -> None:
     """Active again. A reader on the edition cadence is due a one-off catch-up briefing at
     the next tick (delivery/briefings: what their topics published while they were paused
-    and no edition brought them); daily and weekly readers catch up at their next slot."""
+    and no edition brought them); daily and weekly readers catch up at their next slot,
+    the first one after `now` (timing.reschedule)."""
     subscriber.status = SubscriberStatus.ACTIVE
     subscriber.paused_until = None
-    if subscriber.cadence == Cadence.EDITION and subscriber.last_briefing_at is not None:
-        subscriber.next_briefing_at = now
+    if subscriber.cadence == Cadence.EDITION:
+        if subscriber.last_briefing_at is not None:
+            subscriber.next_briefing_at = now
+    else:
+        timing.reschedule(subscriber, list_zone, now)
 
 
 def unsubscribe(session: Session, subscriber_id: int, now: datetime | None = None) -> Subscriber:
@@ -286,17 +294,20 @@ def unsubscribe(session: Session, subscriber_id: int, now: datetime | None = Non
     if subscriber.status != SubscriberStatus.UNSUBSCRIBED:
         subscriber.status = SubscriberStatus.UNSUBSCRIBED
         subscriber.unsubscribed_at = now or utcnow()
+        subscriber.next_briefing_at = None
         webhooks.emit(session, "subscriber.unsubscribed", webhooks.subscriber_data(subscriber),
                       subscriber.unsubscribed_at)
     return subscriber
 
 
-def resubscribe(session: Session, subscriber_id: int) -> Subscriber:
+def resubscribe(session: Session, subscriber_id: int,
+                list_zone: str = defaults.LIST_TIMEZONE) -> Subscriber:
     """Undo an unsubscribe from the page shown right after it (the address was confirmed)."""
     subscriber = get_subscriber(session, subscriber_id)
     if subscriber.status == SubscriberStatus.UNSUBSCRIBED and subscriber.confirmed_at:
         subscriber.status = SubscriberStatus.ACTIVE
         subscriber.unsubscribed_at = None
+        timing.reschedule(subscriber, list_zone)
     return subscriber
 
 
@@ -317,6 +328,12 @@ def export_data(session: Session, subscriber_id: int) -> dict[str, Any]:
         "confirmed_at": iso(subscriber.confirmed_at),
         "unsubscribed_at": iso(subscriber.unsubscribed_at),
         "paused_until": iso(subscriber.paused_until),
+        "timezone": subscriber.timezone,  # null: the list's time zone
+        "cadence": subscriber.cadence,
+        "briefing_hour": subscriber.briefing_hour,
+        "briefing_weekday": subscriber.briefing_weekday,  # 0 = Monday
+        "last_briefing_at": iso(subscriber.last_briefing_at),
+        "next_briefing_at": iso(subscriber.next_briefing_at),
         **retention.activity(session, subscriber),
         "clicks": reader_clicks(session, subscriber.id),
         "opens": reader_opens(session, subscriber.id),
@@ -338,8 +355,10 @@ def suppress(session: Session, address: str, reason: str) -> None:
     suppression.suppress(session, address, reason)
 
 
-def resume_due_pauses(session: Session, now: datetime | None = None) -> int:
-    """Paused-for-N-weeks subscribers become active again when their pause ends."""
+def resume_due_pauses(session: Session, now: datetime | None = None,
+                      list_zone: str = defaults.LIST_TIMEZONE) -> int:
+    """Paused-for-N-weeks subscribers become active again when their pause ends (their
+    next briefing: the first slot after now)."""
     now = now or utcnow()
     due = session.scalars(
         select(Subscriber).where(
@@ -349,7 +368,7 @@ def resume_due_pauses(session: Session, now: datetime | None = None) -> int:
         )
     ).all()
     for subscriber in due:
-        _back_from_pause(subscriber, now)
+        _back_from_pause(subscriber, now, list_zone)
     return len(due)
 
 

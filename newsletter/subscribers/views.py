@@ -25,7 +25,7 @@ from ..errors import InvalidToken, NotFound, ValidationError
 from ..extensions import csrf, limiter
 from ..models import SubscriberStatus
 from ..web.db import db, runtime
-from . import access, outbox, service, zones
+from . import access, outbox, service, timing, zones
 from .addresses import email_key, normalize_email
 from .catalog import CardCache, TopicCard, load_cards
 from .forms import (
@@ -230,7 +230,7 @@ def confirm(token: str):  # type: ignore[no-untyped-def]
         )
     if not form.validate_on_submit():
         raise CSRFError()
-    service.confirm(session, subscriber_id)
+    service.confirm(session, subscriber_id, list_zone=runtime().settings.list_timezone)
     session.commit()
     welcome_after_confirm(runtime(), subscriber_id)
     flash("Your subscription is confirmed. Welcome!", "success")
@@ -258,6 +258,12 @@ def _expired(subscriber_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/preferences/<token>", methods=["GET", "POST"])
 def preferences(token: str):  # type: ignore[no-untyped-def]
+    """Topics, and when and how often briefings come (zone, cadence, hour, weekday).
+
+    The page has a form for each; a POST saves the topics unless it carries only timing
+    fields (so the timing form, or a client sending just `cadence`, never unticks topics),
+    and saves the timing fields it carries. Every value is checked before anything is saved.
+    """
     session = db()
     subscriber = access.open_link(session, tokens(), Purpose.PREFERENCES, token)
     subscriber_id = subscriber.id
@@ -265,27 +271,49 @@ def preferences(token: str):  # type: ignore[no-untyped-def]
     form = PreferencesForm()
     form.topics.choices = topic_choices(topics)
     pause_form = PauseForm()
-    changes = None
+    page = {"token": token, "form": form, "pause_form": pause_form}
     if request.method == "POST":
         if not form.validate_on_submit():
             raise CSRFError()
+        sent_timing = any(name in request.form for name in timing.FIELDS)
+        _, problems = timing.read_choices(request.form)
+        if problems:
+            return _preferences_page(subscriber, **page, timing_errors=problems,
+                                     timing_values=request.form), 422
         try:
-            changes = service.set_topics(session, subscriber_id, form.topics.data or [])
+            if "topics" in request.form or not sent_timing:
+                page["changes"] = service.set_topics(session, subscriber_id,
+                                                     form.topics.data or [])
+            if sent_timing:
+                timing.set_choices(session, subscriber_id, request.form,
+                                   runtime().settings.list_timezone)
+                page["timing_saved"] = True
         except ValidationError as exc:
             session.rollback()
+            if exc.field in timing.FIELDS:
+                return _preferences_page(subscriber, **page, timing_values=request.form,
+                                         timing_errors={exc.field: exc.message}), 422
             form.topics.errors = [exc.message]
-            return _preferences_page(token, subscriber, topics, form, pause_form, None), 422
+            return _preferences_page(subscriber, **page), 422
         session.commit()
     form.topics.data = [t.slug for t in topics if t.id in subscriber.topic_ids]
-    return _preferences_page(token, subscriber, topics, form, pause_form, changes)
+    return _preferences_page(subscriber, **page)
 
 
-def _preferences_page(token, subscriber, topics, form, pause_form, changes):  # type: ignore[no-untyped-def]
+def _preferences_page(subscriber, token, form, pause_form, changes=None,  # type: ignore[no-untyped-def]
+                      timing_saved=False, timing_errors=None, timing_values=None):
+    list_zone = runtime().settings.list_timezone
+    if timing_values is None:
+        timing_values = {"timezone": subscriber.timezone or "", "cadence": subscriber.cadence,
+                         "hour": str(subscriber.briefing_hour),
+                         "weekday": str(subscriber.briefing_weekday or 0)}
     return render_template(
         "preferences.html", token=token, subscriber=subscriber, topics=load_cards(db()),
-        next_briefing=next_briefing(db(), subscriber),
+        next_briefing=next_briefing(db(), subscriber, list_zone=list_zone),
         form=form, pause_form=pause_form, action_form=ActionForm(), erase_form=EraseForm(),
         changes=changes, unsubscribe_token=_link_token(Purpose.UNSUBSCRIBE, subscriber),
+        timing_saved=timing_saved, timing_errors=timing_errors or {},
+        timing_values=timing_values, weekdays=timing.WEEKDAYS,
     )
 
 
@@ -310,7 +338,7 @@ def resume(token: str):  # type: ignore[no-untyped-def]
     if not ActionForm().validate_on_submit():
         raise CSRFError()
     session = db()
-    service.resume(session, subscriber_id)
+    service.resume(session, subscriber_id, list_zone=runtime().settings.list_timezone)
     session.commit()
     flash("Welcome back: your briefings are on again.", "success")
     return redirect(url_for("public.preferences", token=token))
@@ -385,7 +413,8 @@ def resubscribe(token: str):  # type: ignore[no-untyped-def]
     subscriber = access.open_link(session, tokens(), Purpose.UNSUBSCRIBE, token)
     if not ActionForm().validate_on_submit():
         raise CSRFError()
-    if access.undo_unsubscribe(session, tokens(), subscriber, request.form.get("undo", "")):
+    if access.undo_unsubscribe(session, tokens(), subscriber, request.form.get("undo", ""),
+                               runtime().settings.list_timezone):
         session.commit()
         flash("You are subscribed again.", "success")
         return redirect(url_for("public.preferences",

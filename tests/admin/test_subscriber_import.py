@@ -207,3 +207,50 @@ def test_a_pending_import_sends_nothing_unless_asked(as_editor, db, smtp, work):
     upload(as_editor, "email,topics\nnew1@example.com,world\n", status="pending", consent=False)
     work()
     assert smtp.messages == []
+
+
+def zones(db) -> dict[str, str | None]:
+    db.expire_all()
+    return {s.email: s.timezone for s in db.scalars(select(Subscriber))}
+
+
+def test_an_optional_timezone_column_sets_each_readers_zone(as_editor, db):
+    topics(db)
+    response = upload(as_editor, "email,timezone,topics\nann@example.com,Asia/Kathmandu,world\n"
+                                 "bob@example.com,,world\ncat@example.com,Asia/Calcutta,world\n")
+    assert response.status_code == 200
+    assert zones(db) == {"ann@example.com": "Asia/Kathmandu", "bob@example.com": None,
+                         "cat@example.com": "Asia/Kolkata"}
+
+
+def test_an_unknown_timezone_is_a_bad_row(as_editor, db):
+    topics(db)
+    response = upload(as_editor, "email,topics,timezone\nann@example.com,world,Europe/Berlin\n"
+                                 "bob@example.com,world,Mars/Base\n")
+    assert response.status_code == 422
+    assert "unknown time zone" in response.get_data(as_text=True)
+    assert people(db) == {}
+
+
+def test_an_import_leaves_an_existing_readers_zone_alone(as_editor, db):
+    world, _ = topics(db)
+    make_subscriber(db, "old@example.com", [world], timezone="Europe/Paris")
+    db.commit()
+    upload(as_editor, "email,topics,timezone\nold@example.com,world,Asia/Tokyo\n")
+    assert zones(db) == {"old@example.com": "Europe/Paris"}
+
+
+@pytest.mark.embedded
+def test_the_timezone_column_works_on_the_embedded_sqlite_too(embedded_app):
+    from newsletter.subscribers.importer import import_subscribers
+
+    runtime = embedded_app.extensions["newsletter"]
+    with runtime.Session() as session:
+        make_topic(session, "world")
+        session.commit()
+        rows = io.StringIO("email,topics,timezone\nann@example.com,world,Asia/Kathmandu\n"
+                           "bob@example.com,world,\n")
+        assert import_subscribers(session, rows, "pending").created == 2
+        session.commit()
+        assert dict(session.execute(select(Subscriber.email, Subscriber.timezone)).all()) == {
+            "ann@example.com": "Asia/Kathmandu", "bob@example.com": None}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
 from newsletter.models import Delivery, Subscriber
@@ -20,6 +22,22 @@ def test_the_page_shows_status_topics_and_editions_received(as_editor, db):
     assert "reader@example.com" in html and "World" in html
     assert ">Active</span>" in html
     assert "Monday briefing" in html
+
+
+def test_the_page_shows_the_readers_zone_and_cadence(as_editor, db):
+    world = make_topic(db, "world", name="World")
+    weekly = make_subscriber(db, "weekly@example.com", [world], timezone="Asia/Kathmandu",
+                             cadence="weekly", briefing_hour=6, briefing_weekday=4,
+                             next_briefing_at=datetime(2026, 6, 12, 0, 15, tzinfo=UTC))
+    plain = make_subscriber(db, "plain@example.com", [world])
+    db.commit()
+    html = as_editor.get(f"/admin/subscribers/{weekly.id}").get_data(as_text=True)
+    assert "<dt>Time zone</dt><dd>Asia/Kathmandu</dd>" in html
+    assert "<dt>Cadence</dt><dd>Weekly on Friday at 06:00</dd>" in html
+    assert "<dt>Next briefing</dt><dd>2026-06-12 06:00 +0545</dd>" in html  # their clock
+    html = as_editor.get(f"/admin/subscribers/{plain.id}").get_data(as_text=True)
+    assert "<dt>Time zone</dt><dd>UTC <span class=\"fine\">(the list's; the reader gave none)" in html
+    assert "<dt>Cadence</dt><dd>Every edition</dd>" in html
 
 
 def test_the_list_links_to_each_subscriber(as_editor, db):

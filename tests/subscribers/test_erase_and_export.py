@@ -31,7 +31,21 @@ def test_export_is_a_json_download_of_everything_we_hold(client, db) -> None:
     assert data["confirmed_at"] and data["created_at"]
     assert set(data) == {"email", "status", "topics", "created_at", "confirmed_at",
                          "unsubscribed_at", "paused_until", "last_mail_at", "deliveries",
-                         "bounces", "clicks", "opens"}
+                         "bounces", "clicks", "opens", "timezone", "cadence", "briefing_hour",
+                         "briefing_weekday", "last_briefing_at", "next_briefing_at"}
+    assert (data["timezone"], data["cadence"], data["briefing_hour"]) == (None, "edition", 7)
+
+
+def test_export_holds_the_readers_zone_and_cadence(client, db) -> None:
+    row = make_subscriber(db, "tz@example.com", [make_topic(db, "world")],
+                          timezone="Asia/Kathmandu", cadence="weekly", briefing_hour=6,
+                          briefing_weekday=4)
+    db.commit()
+    page = f"/preferences/{token(Purpose.PREFERENCES, row.id)}"
+    data = json.loads(post_form(client, page, {}, action=f"{page}/export").get_data(as_text=True))
+    assert {k: data[k] for k in ("timezone", "cadence", "briefing_hour", "briefing_weekday")} == {
+        "timezone": "Asia/Kathmandu", "cadence": "weekly", "briefing_hour": 6,
+        "briefing_weekday": 4}
 
 
 def test_erase_deletes_the_subscriber_and_keeps_only_a_keyed_hash(client, db, settings) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from newsletter.editorial.editions import create_edition
 from newsletter.models import utcnow
@@ -25,8 +26,31 @@ def test_the_next_briefing_is_the_first_scheduled_edition_on_the_readers_topics(
     db.commit()
 
     page = _page(client, reader.id)
-    assert f"Your next briefing: <strong>{when.strftime('%A %-d %B at 07:30')} UTC</strong>" in page
+    assert (f"Your next briefing: <strong>{when.strftime('%A %-d %B at 07:30')}</strong> "
+            "(UTC, the list's time zone)") in page
     assert "with Climate." in page
+
+
+def test_the_next_briefing_is_said_on_the_readers_own_clock(client, db):
+    world = make_topic(db, "world", name="World")
+    reader = make_subscriber(db, "reader@example.com", [world], timezone="Asia/Kathmandu")
+    when = (utcnow() + timedelta(days=2)).replace(hour=7, minute=30, second=0, microsecond=0)
+    create_edition(db, "Soon", [make_update(db, world).id], when)
+    db.commit()
+    local = when.astimezone(ZoneInfo("Asia/Kathmandu"))  # 13:15 there
+    assert (f"<strong>{local.strftime('%A %-d %B at 13:15')}</strong> (your time, Asia/Kathmandu)"
+            in _page(client, reader.id))
+
+
+def test_a_local_time_edition_is_said_at_its_local_time_on_the_readers_clock(client, db):
+    world = make_topic(db, "world", name="World")
+    reader = make_subscriber(db, "reader@example.com", [world], timezone="Asia/Kathmandu")
+    when = (utcnow() + timedelta(days=2)).replace(hour=12, minute=0, second=0, microsecond=0)
+    edition = create_edition(db, "Local", [make_update(db, world).id], when)
+    edition.delivery, edition.local_time, edition.timezone = "local", "07:00", "UTC"
+    db.commit()
+    assert (f"<strong>{when.strftime('%A %-d %B at 07:00')}</strong> (your time, Asia/Kathmandu)"
+            in _page(client, reader.id))
 
 
 def test_without_a_scheduled_edition_the_page_says_so(client, db):
