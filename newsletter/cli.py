@@ -114,8 +114,8 @@ def run(port: int | None, access_log: bool) -> None:
     gunicorn's control socket and the access log.
     """
     from .accounts.service import create_editor as create
+    from .accounts.service import has_editors
     from .migrate import upgrade
-    from .models import Editor
 
     # Whatever gunicorn, the worker and the embedded Redis write under instance/ (logs,
     # sockets, dumps) is created readable by this user only.
@@ -130,7 +130,7 @@ def run(port: int | None, access_log: bool) -> None:
     env.setdefault("DATABASE_URL", settings.database_url)
     password_file = settings.instance / "admin-password.txt"
     with rt.session() as session:
-        if session.query(Editor.id).first() is None:
+        if not has_editors(session):
             password = secrets.token_urlsafe(12)
             create(session, "admin@localhost.localdomain", password, name="Admin", role="admin")
             write_new(password_file, (password + "\n").encode())

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import BounceKind, BounceRecord, Delivery, DeliveryStatus, utcnow
+from ..delivery import ledger
+from ..models import BounceKind, BounceRecord, utcnow
 
 WINDOW = timedelta(days=30)
 
@@ -62,8 +63,7 @@ class ListHealth:
 
 def list_health(session: Session, now: datetime | None = None) -> ListHealth:
     since = (now or utcnow()) - WINDOW
-    sent = int(session.scalar(select(func.count()).select_from(Delivery).where(
-        Delivery.status == DeliveryStatus.SENT, Delivery.sent_at >= since)) or 0)
+    sent = ledger.sent_count(session, since=since)
     counts = dict(session.execute(
         select(BounceRecord.kind, func.count(func.distinct(BounceRecord.subscriber_id)))
         .where(BounceRecord.received_at >= since, BounceRecord.subscriber_id.is_not(None),

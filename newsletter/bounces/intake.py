@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..config import Settings
-from ..models import BounceKind, BounceRecord, Delivery, DeliveryStatus, Subscriber, utcnow
+from ..delivery import ledger
+from ..models import BounceKind, BounceRecord, Subscriber, utcnow
 from .classify import Classification, Recipient, classify
 from .message import MAX_BYTES
 from .policy import BouncePolicy, apply
@@ -75,17 +76,12 @@ def _match(session: Session, raw: bytes, classification: Classification,
         copy = verp.read(text)
         if copy is not None and session.get(Subscriber, copy.subscriber_id) is not None:
             edition_id = copy.edition_id
-            if edition_id is not None and session.scalar(select(Delivery.id).where(
-                    Delivery.edition_id == edition_id,
-                    Delivery.subscriber_id == copy.subscriber_id)) is None:
+            if edition_id is not None and not ledger.has_copy(session, edition_id,
+                                                              copy.subscriber_id):
                 edition_id = None
             return Match(copy.subscriber_id, edition_id, "verp")
     if classification.message_ids:
-        row = session.execute(
-            select(Delivery.subscriber_id, Delivery.edition_id, Subscriber.email)
-            .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-            .where(Delivery.message_id.in_(classification.message_ids[:20]))
-        ).first()
+        row = ledger.copy_by_message_id(session, classification.message_ids[:20])
         # a Message-ID can be guessed: it must also name the address that copy went to
         addresses = {r.address.lower() for r in classification.recipients}
         if row is not None and row.email.lower() in addresses:
@@ -189,11 +185,5 @@ def _latest_copy(session: Session, classification: Classification) -> Match | No
     if len(classification.recipients) != 1:
         return None
     address = classification.recipients[0].address
-    row = session.execute(
-        select(Delivery.subscriber_id, Delivery.edition_id)
-        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-        .where(Subscriber.email_key == address.strip().lower()[:254],
-               Delivery.status == DeliveryStatus.SENT)
-        .order_by(Delivery.sent_at.desc()).limit(1)
-    ).first()
+    row = ledger.latest_copy_to(session, address.strip().lower()[:254])
     return Match(row.subscriber_id, row.edition_id, "provider") if row else None

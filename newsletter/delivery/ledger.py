@@ -38,7 +38,7 @@ from ..models import (
     TopicUpdate,
     UTCDateTime,
 )
-from ..subscribers import service as subscribers
+from ..subscribers.audience import audience
 from .waves import Schedule
 
 
@@ -140,7 +140,7 @@ def fan_out(session: Session, edition_id: int, schedule: Schedule | None = None)
     masks = topic_masks(session, edition_id)
     if not masks:
         return 0
-    reach = subscribers.audience(list(masks)).subquery()
+    reach = audience(list(masks)).subquery()
     mask_expr = case(
         *((reach.c.topic_id == tid, literal(mask)) for tid, mask in masks.items()), else_=0
     )
@@ -434,3 +434,59 @@ def history(session: Session, subscriber_id: int, limit: int = 50) -> list[tuple
         .where(Delivery.subscriber_id == subscriber_id)
         .order_by(Edition.send_at.desc(), Edition.id.desc()).limit(limit)
     ).all()]
+
+
+def copies_of(session: Session, subscriber_id: int) -> list[tuple[Delivery, str]]:
+    """Every copy of an edition we sent or tried to send this reader, oldest first, with
+    the edition's subject (their data export)."""
+    return [(d, subject) for d, subject in session.execute(
+        select(Delivery, Edition.subject).join(Edition, Edition.id == Delivery.edition_id)
+        .where(Delivery.subscriber_id == subscriber_id).order_by(Delivery.id)
+    ).all()]
+
+
+def has_copy(session: Session, edition_id: int, subscriber_id: int) -> bool:
+    """Whether this reader is in the edition's fan-out (a returned message names a copy)."""
+    return session.scalar(select(Delivery.id).where(
+        Delivery.edition_id == edition_id, Delivery.subscriber_id == subscriber_id)
+        .limit(1)) is not None
+
+
+@dataclass(frozen=True)
+class SentCopy:
+    subscriber_id: int
+    edition_id: int
+    email: str
+
+
+def copy_by_message_id(session: Session, message_ids: list[str]) -> SentCopy | None:
+    """The copy one of these Message-IDs was written on (a returned message quotes them)."""
+    row = session.execute(
+        select(Delivery.subscriber_id, Delivery.edition_id, Subscriber.email)
+        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .where(Delivery.message_id.in_(message_ids)).limit(1)
+    ).first()
+    return SentCopy(*row) if row else None
+
+
+def latest_copy_to(session: Session, email_key: str) -> SentCopy | None:
+    """The last copy sent to this address (its email_key): what a provider's event is about
+    when it names nothing else."""
+    row = session.execute(
+        select(Delivery.subscriber_id, Delivery.edition_id, Subscriber.email)
+        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .where(Subscriber.email_key == email_key, Delivery.status == DeliveryStatus.SENT)
+        .order_by(Delivery.sent_at.desc()).limit(1)
+    ).first()
+    return SentCopy(*row) if row else None
+
+
+def sent_count(session: Session, *, edition_id: int | None = None,
+               since: datetime | None = None) -> int:
+    """Copies sent: of one edition, or of all since a moment (bounce and complaint rates)."""
+    where = [Delivery.status == DeliveryStatus.SENT]
+    if edition_id is not None:
+        where.append(Delivery.edition_id == edition_id)
+    if since is not None:
+        where.append(Delivery.sent_at >= since)
+    return _count(session, *where)

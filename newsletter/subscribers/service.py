@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .. import defaults
@@ -21,9 +21,11 @@ from ..models import Cadence, Click, Open, Subscriber, SubscriberStatus, Subscri
 from ..webhooks import events as webhooks
 from . import retention, suppression, timing
 from .addresses import email_key, normalize_email
+from .audience import audience
 from .signups import RESEND_INTERVAL, MailToSend, Request, SignUp, subscribe_many, throttle
 
-__all__ = ["RESEND_INTERVAL", "MailToSend", "SignUp"]  # recorded in signups.py
+__all__ = ["RESEND_INTERVAL", "MailToSend", "SignUp",  # recorded in signups.py
+           "audience"]  # in audience.py
 
 MAX_SLUG = 100
 MAX_TOPICS = 200
@@ -266,12 +268,15 @@ def _back_from_pause(subscriber: Subscriber, now: datetime, list_zone: str) -> N
         timing.reschedule(subscriber, list_zone, now)
 
 
-def unsubscribe(session: Session, subscriber_id: int, now: datetime | None = None) -> Subscriber:
-    """Immediate and idempotent; topics are kept so 'resubscribe' can undo it."""
+def unsubscribe(session: Session, subscriber_id: int, now: datetime | None = None,
+                edition_id: int | None = None) -> Subscriber:
+    """Immediate and idempotent; topics are kept so 'resubscribe' can undo it. `edition_id`:
+    the edition whose link they used (checked by the caller: they received it)."""
     subscriber = get_subscriber(session, subscriber_id)
     if subscriber.status != SubscriberStatus.UNSUBSCRIBED:
         subscriber.status = SubscriberStatus.UNSUBSCRIBED
         subscriber.unsubscribed_at = now or utcnow()
+        subscriber.unsubscribed_edition_id = edition_id
         subscriber.next_briefing_at = None
         webhooks.emit(session, "subscriber.unsubscribed", webhooks.subscriber_data(subscriber),
                       subscriber.unsubscribed_at)
@@ -285,6 +290,7 @@ def resubscribe(session: Session, subscriber_id: int,
     if subscriber.status == SubscriberStatus.UNSUBSCRIBED and subscriber.confirmed_at:
         subscriber.status = SubscriberStatus.ACTIVE
         subscriber.unsubscribed_at = None
+        subscriber.unsubscribed_edition_id = None
         timing.reschedule(subscriber, list_zone)
     return subscriber
 
@@ -348,24 +354,6 @@ def resume_due_pauses(session: Session, now: datetime | None = None,
     for subscriber in due:
         _back_from_pause(subscriber, now, list_zone)
     return len(due)
-
-
-def audience(topic_ids: Any = None, *, editions: bool = True) -> Select[tuple[int, int]]:
-    """(subscriber id, topic id) of every subscription that reaches a reader: an active
-    subscriber following the topic (of `topic_ids`, a list or a subquery, when given).
-
-    The one definition behind the reach estimate, the counts per topic and the fan-out.
-    With `editions` (the default: fan-out and estimates) only readers on the `edition`
-    cadence count: daily and weekly readers get their briefing instead (delivery/briefings).
-    """
-    query = (select(Subscription.subscriber_id, Subscription.topic_id)
-             .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
-             .where(Subscriber.status == SubscriberStatus.ACTIVE))
-    if editions:
-        query = query.where(Subscriber.cadence == Cadence.EDITION)
-    if topic_ids is not None:
-        query = query.where(Subscription.topic_id.in_(topic_ids))
-    return query
 
 
 def count_audience(session: Session, topic_ids: Any) -> int:
