@@ -288,12 +288,15 @@ def _back_from_pause(subscriber: Subscriber, now: datetime, list_zone: str) -> N
         timing.reschedule(subscriber, list_zone, now)
 
 
-def unsubscribe(session: Session, subscriber_id: int, now: datetime | None = None) -> Subscriber:
-    """Immediate and idempotent; topics are kept so 'resubscribe' can undo it."""
+def unsubscribe(session: Session, subscriber_id: int, now: datetime | None = None,
+                edition_id: int | None = None) -> Subscriber:
+    """Immediate and idempotent; topics are kept so 'resubscribe' can undo it. `edition_id`:
+    the edition whose link they used (checked by the caller: they received it)."""
     subscriber = get_subscriber(session, subscriber_id)
     if subscriber.status != SubscriberStatus.UNSUBSCRIBED:
         subscriber.status = SubscriberStatus.UNSUBSCRIBED
         subscriber.unsubscribed_at = now or utcnow()
+        subscriber.unsubscribed_edition_id = edition_id
         subscriber.next_briefing_at = None
         webhooks.emit(session, "subscriber.unsubscribed", webhooks.subscriber_data(subscriber),
                       subscriber.unsubscribed_at)
@@ -307,6 +310,7 @@ def resubscribe(session: Session, subscriber_id: int,
     if subscriber.status == SubscriberStatus.UNSUBSCRIBED and subscriber.confirmed_at:
         subscriber.status = SubscriberStatus.ACTIVE
         subscriber.unsubscribed_at = None
+        subscriber.unsubscribed_edition_id = None
         timing.reschedule(subscriber, list_zone)
     return subscriber
 

@@ -19,6 +19,7 @@ from flask import session as flask_session
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as FormValidationError
 
+from ..delivery import ledger
 from ..delivery.jobs import welcome_after_confirm
 from ..editorial.topics import list_topics
 from ..errors import InvalidToken, NotFound, ValidationError
@@ -371,6 +372,17 @@ def erase(token: str):  # type: ignore[no-untyped-def]
     return render_template("erased.html")
 
 
+def _from_edition(subscriber_id: int) -> int | None:
+    """The edition named by the link's `?e=` (added to each copy's unsubscribe link and
+    List-Unsubscribe header), if this reader was sent it; anything else is ignored, never
+    an error: leaving must always work."""
+    value = request.args.get("e", "")
+    if not (value.isdigit() and len(value) < 10):
+        return None
+    edition_id = int(value)
+    return edition_id if ledger.copy_mask(db(), edition_id, subscriber_id) is not None else None
+
+
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt
 def unsubscribe(token: str):  # type: ignore[no-untyped-def]
@@ -387,7 +399,7 @@ def unsubscribe(token: str):  # type: ignore[no-untyped-def]
     subscriber_id = subscriber.id
     if one_click:
         # RFC 8058: the token is the authority; no cookie, no CSRF, no redirect.
-        service.unsubscribe(session, subscriber_id)
+        service.unsubscribe(session, subscriber_id, edition_id=_from_edition(subscriber_id))
         session.commit()
         return Response("unsubscribed\n", status=200, mimetype="text/plain")
     form = ActionForm()
@@ -399,7 +411,7 @@ def unsubscribe(token: str):  # type: ignore[no-untyped-def]
         validate_csrf(request.form.get("csrf_token"))
     except FormValidationError as exc:
         raise CSRFError() from exc
-    service.unsubscribe(session, subscriber_id)
+    service.unsubscribe(session, subscriber_id, edition_id=_from_edition(subscriber_id))
     session.commit()
     # Only whoever just pressed the button gets the undo: one day, one use.
     return render_template("unsubscribe.html", done=True,
