@@ -382,15 +382,6 @@ def count_audience(session: Session, topic_ids: Any) -> int:
     return int(session.scalar(select(func.count(func.distinct(reach.c.subscriber_id)))) or 0)
 
 
-def count_audience_by_zone(session: Session, topic_ids: Any) -> dict[str | None, int]:
-    """Readers of these topics per stored time zone (None: the list's zone): local delivery's
-    waves, one GROUP BY over the same audience the fan-out reaches."""
-    reach = audience(topic_ids).with_only_columns(
-        Subscription.subscriber_id, Subscriber.timezone).distinct().subquery()
-    rows = session.execute(select(reach.c.timezone, func.count()).group_by(reach.c.timezone))
-    return {zone: int(n) for zone, n in rows}
-
-
 def count_by_topic(session: Session, *, editions: bool = False) -> dict[int, int]:
     """Readers per topic: all of them (the dashboard's counts), or with `editions` only
     those an edition reaches (an unsent edition's estimate)."""
