@@ -247,7 +247,8 @@ def digest_figures(args: argparse.Namespace, database_url: str, redis_url: str, 
             "engine_msg_s": round(edition_rate, 1),
             "digest_vs_edition": round(digest_rate / edition_rate, 2),
             "workers": args.workers,
-            "peak_rss_mb": max(digest["peak_rss_mb"], edition["peak_rss_mb"])}
+            "peak_rss_mb": max(digest["peak_rss_mb"], edition["peak_rss_mb"]),
+            "load_1m": round(os.getloadavg()[0], 1)}  # shared machine: the figures move with it
 
 
 # ---------------------------------------------------------------- (a) naive

@@ -114,8 +114,8 @@ def run(port: int | None, access_log: bool) -> None:
     gunicorn's control socket and the access log.
     """
     from .accounts.service import create_editor as create
+    from .accounts.service import has_editors
     from .migrate import upgrade
-    from .models import Editor
 
     # Whatever gunicorn, the worker and the embedded Redis write under instance/ (logs,
     # sockets, dumps) is created readable by this user only.
@@ -130,18 +130,18 @@ def run(port: int | None, access_log: bool) -> None:
     env.setdefault("DATABASE_URL", settings.database_url)
     password_file = settings.instance / "admin-password.txt"
     with rt.session() as session:
-        if session.query(Editor.id).first() is None:
+        if not has_editors(session):
             password = secrets.token_urlsafe(12)
             create(session, "admin@localhost.localdomain", password, name="Admin", role="admin")
             write_new(password_file, (password + "\n").encode())
     bin_dir = Path(sys.executable).parent
     access = "-" if access_log else str(settings.instance / "access.log")
     procs = [
-        subprocess.Popen([str(bin_dir / "gunicorn"), "--workers", "2", "--threads", "4",
+        subprocess.Popen([str(bin_dir / "gunicorn"), "--config", "python:newsletter.web.serving",
                           "--bind", f"127.0.0.1:{port}", "--access-logfile", access,
-                          "--logger-class", "newsletter.web.access_log.RedactingLogger",
-                          "--control-socket", str(settings.instance / "gunicorn.ctl"),
-                          "newsletter:create_app()"], env=env),
+                          "newsletter:create_app()"],
+                         env={**env, "NEWSLETTER_CONTROL_SOCKET":
+                              str(settings.instance / "gunicorn.ctl")}),
         subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env),
     ]
     time.sleep(2)  # let gunicorn and the worker print their start-up lines first

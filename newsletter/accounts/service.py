@@ -48,6 +48,11 @@ def create_editor(session: Session, email: str, password: str, *, name: str = ""
     return editor
 
 
+def has_editors(session: Session) -> bool:
+    """Whether anyone can log in yet (`newsletter run` creates the first admin otherwise)."""
+    return session.scalar(select(Editor.id).limit(1)) is not None
+
+
 def authenticate(session: Session, email: str, password: str) -> Editor | None:
     editor = session.scalar(
         select(Editor).where(func.lower(Editor.email) == (email or "").strip().lower())

@@ -6,15 +6,14 @@ from __future__ import annotations
 from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from sqlalchemy import func, select
 from wtforms import IntegerField, URLField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..editorial.topics import get_topic, list_topics
+from ..editorial.topics import get_topic, list_topics, slug_of
 from ..errors import NewsletterError, ValidationError
 from ..feeds import catalog, grouping, inbox, locks, opml, scheduler
 from ..feeds.catalog import DEFAULT_POLL_MINUTES, MAX_POLL_MINUTES, MIN_POLL_MINUTES
-from ..models import Article, Feed, Topic
+from ..models import Feed
 from ..web.db import db, runtime
 from . import bp
 from .forms import is_id
@@ -49,8 +48,7 @@ def _render_feeds(slug: str, form: FeedForm | None = None, error: NewsletterErro
     session = db()
     topic = get_topic(session, slug)
     feeds = catalog.list_feeds(session, slug)
-    counts = dict(session.execute(select(Article.feed_id, func.count()).where(
-        Article.topic_id == topic.id).group_by(Article.feed_id)).all())
+    counts = catalog.articles_per_feed(session, topic.id)
     progress = {f.id: locks.get_progress(runtime().redis, f.id) for f in feeds}
     return render_template("admin/feeds.html", topic=topic, feeds=feeds, counts=counts,
                            progress=progress, form=form or FeedForm(), opml_form=OpmlForm(),
@@ -60,11 +58,9 @@ def _render_feeds(slug: str, form: FeedForm | None = None, error: NewsletterErro
 @bp.get("/feeds")
 def feeds_index():  # type: ignore[no-untyped-def]
     session = db()
-    rows = dict(session.execute(select(Feed.topic_id, func.count()).group_by(Feed.topic_id)).all())
-    broken = dict(session.execute(select(Feed.topic_id, func.count()).where(
-        Feed.failures > 0).group_by(Feed.topic_id)).all())
-    return render_template("admin/feeds_index.html", topics=list_topics(session), counts=rows,
-                           broken=broken)
+    return render_template("admin/feeds_index.html", topics=list_topics(session),
+                           counts=catalog.feeds_per_topic(session),
+                           broken=catalog.feeds_per_topic(session, failing=True))
 
 
 @bp.get("/topics/<slug>/feeds")
@@ -94,11 +90,6 @@ def feeds_add(slug: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.feeds_topic", slug=slug))
 
 
-def _slug_of(topic_id: int) -> str:
-    topic = db().get(Topic, topic_id)
-    return topic.slug if topic else ""
-
-
 def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
@@ -106,7 +97,7 @@ def _wants_json() -> bool:
 @bp.post("/feeds/<int:feed_id>/poll")
 def feeds_poll(feed_id: int):  # type: ignore[no-untyped-def]
     feed = catalog.get_feed(db(), feed_id)
-    slug = _slug_of(feed.topic_id)
+    slug = slug_of(db(), feed.topic_id)
     queued = scheduler.enqueue_poll(runtime(), feed_id)
     if _wants_json():
         return jsonify({"queued": queued, **locks.get_progress(runtime().redis, feed_id)}), 202
@@ -124,7 +115,7 @@ def feeds_status(feed_id: int):  # type: ignore[no-untyped-def]
 def feeds_enable(feed_id: int):  # type: ignore[no-untyped-def]
     session = db()
     feed = catalog.enable_feed(session, feed_id)
-    slug = _slug_of(feed.topic_id)
+    slug = slug_of(db(), feed.topic_id)
     session.commit()
     flash("Feed enabled; it will be polled on the next round.", "success")
     return redirect(url_for("admin.feeds_topic", slug=slug))
@@ -133,7 +124,7 @@ def feeds_enable(feed_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/feeds/<int:feed_id>/delete")
 def feeds_delete(feed_id: int):  # type: ignore[no-untyped-def]
     session = db()
-    slug = _slug_of(catalog.get_feed(session, feed_id).topic_id)
+    slug = slug_of(db(), catalog.get_feed(session, feed_id).topic_id)
     catalog.delete_feed(session, feed_id)
     session.commit()
     flash("Feed removed. Its articles stay in the inbox.", "success")
@@ -174,11 +165,8 @@ def feeds_inbox(slug: str):  # type: ignore[no-untyped-def]
     session = db()
     topic = get_topic(session, slug)
     views = inbox.stories(session, slug, limit=100)
-    loose = list(session.scalars(select(Article).where(
-        Article.topic_id == topic.id, Article.story_id.is_(None)).order_by(
-        Article.published_at.desc()).limit(100)))
-    return render_template("admin/feeds_inbox.html", topic=topic, stories=views, loose=loose,
-                           outlets_line=inbox.outlets_line)
+    loose = inbox.loose_articles(session, topic.id, limit=100)
+    return render_template("admin/feeds_inbox.html", topic=topic, stories=views, loose=loose)
 
 
 def _form_int(name: str) -> int:
@@ -192,7 +180,7 @@ def _form_int(name: str) -> int:
 def feeds_split(article_id: int):  # type: ignore[no-untyped-def]
     session = db()
     story = grouping.split_article(session, article_id)
-    slug = _slug_of(story.topic_id)
+    slug = slug_of(db(), story.topic_id)
     session.commit()
     flash("Article moved to a story of its own.", "success")
     return redirect(url_for("admin.feeds_inbox", slug=slug) + f"#story-{story.id}")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
 
 from ..editorial import topics as service
+from ..editorial.updates import published_per_topic
 from ..errors import NewsletterError
-from ..models import TopicUpdate, UpdateStatus
 from ..subscribers.service import count_by_topic
 from ..web.db import db
 from . import bp
@@ -17,13 +16,9 @@ from .forms import text
 @bp.get("/topics")
 def topics():  # type: ignore[no-untyped-def]
     session = db()
-    updates = dict(session.execute(
-        select(TopicUpdate.topic_id, func.count()).where(TopicUpdate.status == UpdateStatus.PUBLISHED)
-        .group_by(TopicUpdate.topic_id)
-    ).all())
     return render_template(
         "admin/topics.html", topics=service.list_topics(session, include_archived=True),
-        counts=count_by_topic(session), updates=updates,
+        counts=count_by_topic(session), updates=published_per_topic(session),
     )
 
 

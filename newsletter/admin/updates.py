@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..editorial import composer
 from ..editorial import updates as service
-from ..editorial.topics import get_topic, list_topics
+from ..editorial.text import outlets_line
+from ..editorial.topics import find_topic, get_topic, list_topics
 from ..errors import NewsletterError, ValidationError
-from ..mail.render import outlets_line
-from ..models import Article, Topic, TopicUpdate, UpdateStatus
+from ..feeds import inbox
+from ..models import Topic, TopicUpdate, UpdateStatus
 from ..web.db import db, runtime
 from . import bp
 from .forms import int_list, is_id, lines, optional_int, text
@@ -123,8 +123,7 @@ def _picked_from_link(session, topic: Topic) -> set[int]:  # type: ignore[no-unt
     picked = {int(i) for i in request.args.getlist("articles")[:50] if is_id(i)}
     story = request.args.get("story", "")
     if is_id(story):
-        picked |= set(session.scalars(select(Article.id).where(
-            Article.story_id == int(story), Article.topic_id == topic.id).limit(50)))
+        picked |= inbox.story_article_ids(session, topic.id, int(story), limit=50)
     return picked
 
 
@@ -183,7 +182,7 @@ def updates_save(update_id: int):  # type: ignore[no-untyped-def]
 def updates_preview(slug: str) -> Response:
     """The composer form rendered as the topic block of an email (shown in an iframe)."""
     session = db()
-    topic = session.scalar(select(Topic).where(Topic.slug == slug))
+    topic = find_topic(session, slug)
     if topic is None:
         return email_response(_notice("This topic does not exist."), 404)
     settings = runtime().settings

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import BounceKind, BounceRecord, DeliveryStatus, utcnow
-from ..models.delivery import copies
+from ..delivery import ledger
+from ..models import BounceKind, BounceRecord, utcnow
 
 WINDOW = timedelta(days=30)
 
@@ -63,9 +63,7 @@ class ListHealth:
 
 def list_health(session: Session, now: datetime | None = None) -> ListHealth:
     since = (now or utcnow()) - WINDOW
-    c = copies()
-    sent = int(session.scalar(select(func.count()).select_from(c).where(
-        c.c.status == DeliveryStatus.SENT, c.c.sent_at >= since)) or 0)
+    sent = ledger.sent_count(session, since=since)
     counts = dict(session.execute(
         select(BounceRecord.kind, func.count(func.distinct(BounceRecord.subscriber_id)))
         .where(BounceRecord.received_at >= since, BounceRecord.subscriber_id.is_not(None),

@@ -8,25 +8,21 @@ record and the reader's new status are both written, or neither.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..config import Settings
-from ..models import BounceKind, BounceRecord, Delivery, DeliveryStatus, Subscriber, utcnow
-from ..models.delivery import copies
+from ..delivery import ledger
+from ..models import BounceKind, BounceRecord, Subscriber, utcnow
 from .classify import Classification, Recipient, classify
 from .message import MAX_BYTES
 from .policy import BouncePolicy, apply
 from .providers import ProviderEvent
 from .verp import Verp
-
-# an edition copy's Message-ID: <edition-EDITION-NONCE.SUBSCRIBER@domain> (mail/message_ids.py)
-_COPY_ID = re.compile(r"^<edition-(\d{1,9})-[^.@<>]*\.(\d{1,9})@")
 
 # RFC 5965 / 6591 reports that are about the message, not a reader asking to stop
 NOT_FROM_THE_READER = frozenset({"auth-failure", "not-spam", "virus"})
@@ -80,18 +76,12 @@ def _match(session: Session, raw: bytes, classification: Classification,
         copy = verp.read(text)
         if copy is not None and session.get(Subscriber, copy.subscriber_id) is not None:
             edition_id = copy.edition_id
-            c = copies()  # an archived edition's copies count too
-            if edition_id is not None and session.scalar(select(c.c.subscriber_id).where(
-                    c.c.edition_id == edition_id,
-                    c.c.subscriber_id == copy.subscriber_id)) is None:
+            if edition_id is not None and not ledger.has_copy(session, edition_id,
+                                                              copy.subscriber_id):
                 edition_id = None
             return Match(copy.subscriber_id, edition_id, "verp")
     if classification.message_ids:
-        row = session.execute(
-            select(Delivery.subscriber_id, Delivery.edition_id, Subscriber.email)
-            .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-            .where(Delivery.message_id.in_(classification.message_ids[:20]))
-        ).first() or _archived_copy(session, classification.message_ids[:20])
+        row = ledger.copy_by_message_id(session, classification.message_ids[:20])
         # a Message-ID can be guessed: it must also name the address that copy went to
         addresses = {r.address.lower() for r in classification.recipients}
         if row is not None and row.email.lower() in addresses:
@@ -191,36 +181,9 @@ def take_in_event(session: Session, settings: Settings, event: ProviderEvent, so
                   policy=BouncePolicy.from_settings(settings), match=match, now=now)
 
 
-def _archived_copy(session: Session, message_ids: list[str]) -> Row | None:
-    """A copy of an archived edition with one of these Message-IDs: the archive keeps the
-    id's head and tail per edition, so the edition and subscriber are read off the id and
-    then the whole id must equal what that copy carried."""
-    c = copies()
-    for message_id in message_ids:
-        found = _COPY_ID.search(message_id)
-        if found is None:
-            continue
-        row = session.execute(
-            select(c.c.subscriber_id, c.c.edition_id, Subscriber.email)
-            .join(Subscriber, Subscriber.id == c.c.subscriber_id)
-            .where(c.c.edition_id == int(found[1]), c.c.subscriber_id == int(found[2]),
-                   c.c.message_id == message_id)
-        ).first()
-        if row is not None:
-            return row
-    return None
-
-
 def _latest_copy(session: Session, classification: Classification) -> Match | None:
     if len(classification.recipients) != 1:
         return None
     address = classification.recipients[0].address
-    c = copies()
-    row = session.execute(
-        select(c.c.subscriber_id, c.c.edition_id)
-        .join(Subscriber, Subscriber.id == c.c.subscriber_id)
-        .where(Subscriber.email_key == address.strip().lower()[:254],
-               c.c.status == DeliveryStatus.SENT)
-        .order_by(c.c.sent_at.desc()).limit(1)
-    ).first()
+    row = ledger.latest_copy_to(session, address.strip().lower()[:254])
     return Match(row.subscriber_id, row.edition_id, "provider") if row else None

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..delivery import ledger
 from ..errors import InvalidTransition
-from ..models import BounceKind, BounceRecord, DeliveryStatus, Edition, EditionStatus, Subscriber
-from ..models.delivery import copies
+from ..models import BounceKind, BounceRecord, Edition, EditionStatus, Subscriber
 from ..subscribers import service as subscribers
 
 
@@ -116,11 +116,7 @@ def edition_bounces(session: Session, edition_id: int) -> EditionBounces:
             BounceRecord.edition_id == edition_id, BounceRecord.kind == BounceKind.BOUNCE,
             BounceRecord.hard.is_(True), BounceRecord.subscriber_id.is_not(None))
     ) or 0
-    c = copies()
-    sent = session.scalar(
-        select(func.count()).select_from(c).where(
-            c.c.edition_id == edition_id, c.c.status == DeliveryStatus.SENT)
-    ) or 0
+    sent = ledger.sent_count(session, edition_id=edition_id)
     return EditionBounces(int(sent), int(rows.get(BounceKind.BOUNCE, 0)), int(hard),
                           int(rows.get(BounceKind.COMPLAINT, 0)))
 

@@ -6,6 +6,7 @@ except over a claimed batch.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,7 +41,7 @@ from ..models import (
     UTCDateTime,
 )
 from ..models.delivery import copies
-from ..subscribers import service as subscribers
+from ..subscribers.audience import audience
 from .waves import Schedule
 
 
@@ -154,7 +155,7 @@ def fan_out(session: Session, edition_id: int, schedule: Schedule | None = None)
     masks = topic_masks(session, edition_id)
     if not masks:
         return 0
-    reach = subscribers.audience(list(masks)).subquery()
+    reach = audience(list(masks)).subquery()
     mask_expr = case(
         *((reach.c.topic_id == tid, literal(mask)) for tid, mask in masks.items()), else_=0
     )
@@ -477,3 +478,91 @@ def history(session: Session, subscriber_id: int, limit: int = 50) -> list[tuple
         .where(c.c.subscriber_id == subscriber_id)
         .order_by(Edition.send_at.desc(), Edition.id.desc()).limit(limit)
     ).all()]
+
+
+def copies_of(session: Session, subscriber_id: int) -> list[tuple[Any, str]]:
+    """Every copy of an edition we sent or tried to send this reader (archived ones too:
+    edition_id, status, attempts, sent_at, last_error), oldest edition first, with the
+    edition's subject (their data export)."""
+    c = copies()
+    return [(row, row.subject) for row in session.execute(
+        select(c.c.edition_id, c.c.status, c.c.attempts, c.c.sent_at, c.c.last_error,
+               Edition.subject)
+        .join(Edition, Edition.id == c.c.edition_id)
+        .where(c.c.subscriber_id == subscriber_id).order_by(c.c.edition_id)
+    ).all()]
+
+
+def has_copy(session: Session, edition_id: int, subscriber_id: int) -> bool:
+    """Whether this reader is in the edition's fan-out (a returned message names a copy),
+    archived or not."""
+    c = copies()
+    return session.scalar(select(c.c.subscriber_id).where(
+        c.c.edition_id == edition_id, c.c.subscriber_id == subscriber_id)
+        .limit(1)) is not None
+
+
+@dataclass(frozen=True)
+class SentCopy:
+    subscriber_id: int
+    edition_id: int
+    email: str
+
+
+def copy_by_message_id(session: Session, message_ids: list[str]) -> SentCopy | None:
+    """The copy one of these Message-IDs was written on (a returned message quotes them)."""
+    row = session.execute(
+        select(Delivery.subscriber_id, Delivery.edition_id, Subscriber.email)
+        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .where(Delivery.message_id.in_(message_ids)).limit(1)
+    ).first() or _archived_copy(session, message_ids)
+    return SentCopy(*row) if row else None
+
+
+# an edition copy's Message-ID: <edition-EDITION-NONCE.SUBSCRIBER@domain> (mail/message_ids.py)
+_COPY_ID = re.compile(r"^<edition-(\d{1,9})-[^.@<>]*\.(\d{1,9})@")
+
+
+def _archived_copy(session: Session, message_ids: list[str]) -> Any:
+    """A copy of an archived edition with one of these Message-IDs: the archive keeps the
+    id's head and tail per edition, so the edition and subscriber are read off the id and
+    then the whole id must equal what that copy carried."""
+    c = copies()
+    for message_id in message_ids:
+        found = _COPY_ID.search(message_id)
+        if found is None:
+            continue
+        row = session.execute(
+            select(c.c.subscriber_id, c.c.edition_id, Subscriber.email)
+            .join(Subscriber, Subscriber.id == c.c.subscriber_id)
+            .where(c.c.edition_id == int(found[1]), c.c.subscriber_id == int(found[2]),
+                   c.c.message_id == message_id)
+        ).first()
+        if row is not None:
+            return row
+    return None
+
+
+def latest_copy_to(session: Session, email_key: str) -> SentCopy | None:
+    """The last copy sent to this address (its email_key): what a provider's event is about
+    when it names nothing else."""
+    c = copies()
+    row = session.execute(
+        select(c.c.subscriber_id, c.c.edition_id, Subscriber.email)
+        .join(Subscriber, Subscriber.id == c.c.subscriber_id)
+        .where(Subscriber.email_key == email_key, c.c.status == DeliveryStatus.SENT)
+        .order_by(c.c.sent_at.desc()).limit(1)
+    ).first()
+    return SentCopy(*row) if row else None
+
+
+def sent_count(session: Session, *, edition_id: int | None = None,
+               since: datetime | None = None) -> int:
+    """Copies sent: of one edition, or of all since a moment (bounce and complaint rates)."""
+    c = copies()  # archived editions' copies count too
+    where = [c.c.status == DeliveryStatus.SENT]
+    if edition_id is not None:
+        where.append(c.c.edition_id == edition_id)
+    if since is not None:
+        where.append(c.c.sent_at >= since)
+    return int(session.scalar(select(func.count()).select_from(c).where(*where)) or 0)

@@ -33,6 +33,7 @@ class Overview:
     feeds_in_error: int = 0
     topics: int = 0
     published_updates: int = 0
+    recent_editions: list[Edition] = field(default_factory=list)  # newest first, no briefings
 
     @property
     def next_steps(self) -> list[str]:
@@ -51,9 +52,12 @@ class Overview:
         return steps
 
 
-def overview(session: Session, now: datetime | None = None) -> Overview:
+def overview(session: Session, now: datetime | None = None, recent: int = 20) -> Overview:
     now = now or utcnow()
     result = Overview()
+    result.recent_editions = list(session.scalars(
+        select(Edition).where(Edition.kind == EditionKind.EDITION)
+        .order_by(Edition.created_at.desc()).limit(recent)))
     counts = dict(session.execute(
         select(Subscriber.status, func.count()).group_by(Subscriber.status)).all())
     result.subscribers = {status.value: int(counts.get(status.value, 0))

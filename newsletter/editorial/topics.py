@@ -30,6 +30,20 @@ def get_topic(session: Session, slug: str) -> Topic:
     return topic
 
 
+def find_topic(session: Session, slug: str) -> Topic | None:
+    """The topic with this slug, or None (for callers that answer a missing one themselves)."""
+    try:
+        return get_topic(session, slug)
+    except NotFound:
+        return None
+
+
+def slug_of(session: Session, topic_id: int) -> str:
+    """The topic's slug, "" when it is gone (a page to go back to after acting on a feed)."""
+    topic = session.get(Topic, topic_id)
+    return topic.slug if topic else ""
+
+
 def create_topic(session: Session, slug: str, name: str, description: str = "",
                  public: bool = True) -> Topic:
     slug = clean_text(slug, "slug", max_len=64).lower()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..editorial.text import clean_text
 from ..editorial.topics import get_topic
 from ..errors import Conflict, ValidationError
 from ..lookup import get_or_404
-from ..models import Feed, FeedStatus, utcnow
+from ..models import Article, Feed, FeedStatus, utcnow
 from ..urls import normalize_url
 from .ssrf import UnsafeURL, check_url
 
@@ -75,6 +75,20 @@ def get_feed(session: Session, feed_id: int) -> Feed:
 def list_feeds(session: Session, topic_slug: str) -> list[Feed]:
     topic = get_topic(session, topic_slug)
     return list(session.scalars(select(Feed).where(Feed.topic_id == topic.id).order_by(Feed.id)))
+
+
+def articles_per_feed(session: Session, topic_id: int) -> dict[int, int]:
+    """How many articles each of a topic's feeds brought in (feed id -> count)."""
+    return dict(session.execute(select(Article.feed_id, func.count()).where(  # type: ignore[arg-type]
+        Article.topic_id == topic_id).group_by(Article.feed_id)).all())
+
+
+def feeds_per_topic(session: Session, failing: bool = False) -> dict[int, int]:
+    """Feeds per topic id; with `failing`, only those whose last polls failed."""
+    query = select(Feed.topic_id, func.count()).group_by(Feed.topic_id)
+    if failing:
+        query = query.where(Feed.failures > 0)
+    return dict(session.execute(query).all())  # type: ignore[arg-type]
 
 
 def enable_feed(session: Session, feed_id: int) -> Feed:

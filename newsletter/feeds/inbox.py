@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..editorial.text import outlets_line  # noqa: F401 - used by the inbox pages and API
 from ..editorial.topics import get_topic
 from ..models import Article, Story
 
@@ -49,6 +48,19 @@ def recent_articles(session: Session, topic_slug: str, limit: int = 100) -> list
     return list(session.scalars(select(Article).where(Article.topic_id == topic.id)
                                 .order_by(Article.published_at.desc(), Article.id.desc())
                                 .limit(limit)))
+
+
+def loose_articles(session: Session, topic_id: int, limit: int = 100) -> list[Article]:
+    """A topic's newest articles that belong to no story yet."""
+    return list(session.scalars(select(Article).where(
+        Article.topic_id == topic_id, Article.story_id.is_(None)).order_by(
+        Article.published_at.desc()).limit(limit)))
+
+
+def story_article_ids(session: Session, topic_id: int, story_id: int, limit: int = 50) -> set[int]:
+    """The articles of one of the topic's stories (an editor picks a story in the inbox)."""
+    return set(session.scalars(select(Article.id).where(
+        Article.story_id == story_id, Article.topic_id == topic_id).limit(limit)))
 
 
 def stories(session: Session, topic_slug: str, limit: int = 50) -> list[StoryView]:

@@ -27,21 +27,23 @@ def acquire(redis: Redis, feed_id: int, seconds: int) -> str | None:
 
 
 def acquire_many(redis: Redis, feed_ids: list[int], seconds: int) -> dict[int, str]:
-    """Lock several feeds in one round trip, marking each locked one queued; returns the
-    tokens of the feeds we locked (those already queued or running are left out)."""
+    """Lock several feeds in one round trip; returns the tokens of the feeds we locked
+    (those already queued or running are left out)."""
     tokens = {feed_id: secrets.token_hex(8) for feed_id in feed_ids}
     with redis.pipeline(transaction=False) as pipe:
         for feed_id, token in tokens.items():
             pipe.set(keys.feed_lock(feed_id), token, nx=True, ex=seconds)
         taken = pipe.execute()
-    locked = {f: t for (f, t), ok in zip(tokens.items(), taken, strict=True) if ok}
-    if locked:
-        queued = json.dumps({"state": "queued", "at": utcnow().isoformat(), "result": None})
-        with redis.pipeline(transaction=False) as pipe:
-            for feed_id in locked:
-                pipe.set(keys.feed_progress(feed_id), queued, ex=PROGRESS_SECONDS)
-            pipe.execute()
-    return locked
+    return {f: t for (f, t), ok in zip(tokens.items(), taken, strict=True) if ok}
+
+
+def mark_queued(redis: Redis, feed_ids: list[int]) -> None:
+    """set_progress(…, "queued") for several feeds in one round trip."""
+    queued = json.dumps({"state": "queued", "at": utcnow().isoformat(), "result": None})
+    with redis.pipeline(transaction=False) as pipe:
+        for feed_id in feed_ids:
+            pipe.set(keys.feed_progress(feed_id), queued, ex=PROGRESS_SECONDS)
+        pipe.execute()
 
 
 def release_many(redis: Redis, tokens: dict[int, str]) -> None:

@@ -22,18 +22,22 @@ from ..models import Feed, utcnow
 from ..runtime import Runtime
 from .fetch import make_client
 from .jobs import locked_poll, poll_due_job, poll_feed_job
-from .locks import PROGRESS_SECONDS, acquire, acquire_many, release, release_many, set_progress
+from .locks import PROGRESS_SECONDS, acquire, acquire_many, mark_queued, release, release_many, set_progress
 from .service import PollResult
 from .settings import FeedSettings
 
 log = logging.getLogger(__name__)
 
 
-def due_feed_ids(session: Session, now: datetime | None) -> list[int]:
-    """Enabled feeds whose next attempt has come (every enabled feed when now is None)."""
+def due_feed_ids(session: Session, now: datetime | None, *,
+                 among: list[int] | None = None) -> list[int]:
+    """Enabled feeds whose next attempt has come (every enabled feed when now is None),
+    optionally only among some ids."""
     query = select(Feed.id).where(Feed.disabled.is_(False))
     if now is not None:
         query = query.where(or_(Feed.next_poll_at.is_(None), Feed.next_poll_at <= now))
+    if among is not None:
+        query = query.where(Feed.id.in_(among))
     return list(session.scalars(query.order_by(Feed.next_poll_at.nulls_first(), Feed.id)))
 
 
@@ -53,30 +57,44 @@ def enqueue_poll(runtime: Runtime, feed_id: int) -> bool:
     return True
 
 
-def enqueue_due(runtime: Runtime, feed_ids: list[int]) -> int:
-    """Lock the feeds not already queued or running, append them to the due list in the
-    given order and enqueue enough poll jobs to take them all; returns how many were locked."""
+def enqueue_due(runtime: Runtime, feed_ids: list[int], now: datetime | None = None) -> int:
+    """Lock the feeds not already queued or running, append the ones still due to the due
+    list in the given order and enqueue enough poll jobs to take them all; returns how many
+    were queued.
+
+    Due-ness is read again once the locks are held: a poll that ended between the caller's
+    query and our lock has moved its feed's next attempt (it commits before it unlocks), and
+    must not be followed by a second poll of the same feed.
+    """
     fs = FeedSettings.from_settings(runtime.settings)
     locked = acquire_many(runtime.redis, feed_ids, fs.lock_seconds + fs.due_job_timeout)
     if not locked:
         return 0
     try:
-        runtime.redis.rpush(keys.FEEDS_DUE, *(f"{i}:{t}" for i, t in locked.items()))
-        jobs = -(-len(locked) // max(1, fs.batch_size))
-        for _ in range(jobs):
+        with runtime.Session() as session:
+            still_due = set(due_feed_ids(session, now or utcnow(), among=list(locked)))
+        polled = {i: t for i, t in locked.items() if i not in still_due}
+        if polled:
+            release_many(runtime.redis, polled)
+        queued = [i for i in locked if i in still_due]
+        if not queued:
+            return 0
+        mark_queued(runtime.redis, queued)
+        runtime.redis.rpush(keys.FEEDS_DUE, *(f"{i}:{locked[i]}" for i in queued))
+        for _ in range(-(-len(queued) // max(1, fs.batch_size))):
             runtime.queue.enqueue(poll_due_job, job_timeout=fs.due_job_timeout,
                                   result_ttl=PROGRESS_SECONDS, failure_ttl=24 * 3600)
     except Exception:
         release_many(runtime.redis, locked)  # a job that finds an entry anyway takes a new lock
         raise
-    return len(locked)
+    return len(queued)
 
 
 def enqueue_due_feeds(runtime: Runtime, now: datetime | None = None) -> int:
     """Called by the cron tick: due feeds in batch jobs; returns how many feeds were enqueued."""
     with runtime.Session() as session:
         due = due_feed_ids(session, now or utcnow())
-    queued = enqueue_due(runtime, due) if due else 0
+    queued = enqueue_due(runtime, due, now) if due else 0
     if due:
         log.info("feed poll round: %s due, %s queued (%s already queued or running)",
                  len(due), queued, len(due) - queued)

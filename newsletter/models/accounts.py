@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -12,7 +11,14 @@ from .base import Base, UTCDateTime, utcnow
 from .statuses import EditorRole
 
 
-class Editor(UserMixin, Base):
+class Editor(Base):
+    """An editor; also what the admin's login (flask-login) keeps as the current user.
+
+    The four members flask-login reads (`get_id`, `is_active`, `is_authenticated`,
+    `is_anonymous`) are plain Python here, so the models import no Flask; editors are
+    compared by id wherever it matters, never with `==` on the objects.
+    """
+
     __tablename__ = "editor"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,6 +41,14 @@ class Editor(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # flask-login: disabled editors cannot log in
         return self.active
+
+    @property
+    def is_authenticated(self) -> bool:  # a disabled editor's old session no longer counts
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
 
     @property
     def is_admin(self) -> bool:

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import BounceRecord, Edition, Subscriber, SubscriberStatus, utcnow
-from ..models.delivery import copies
+from ..delivery import ledger
+from ..models import BounceRecord, Subscriber, SubscriberStatus, utcnow
 
 DEFAULT_UNCONFIRMED_DAYS = 30
 
@@ -26,25 +26,19 @@ def _iso(value: datetime | None) -> str | None:
 
 def activity(session: Session, subscriber: Subscriber) -> dict[str, Any]:
     """The mail side of a reader's data: deliveries, bounces and the last mail date."""
-    c = copies()  # archived editions' copies too
-    deliveries = session.execute(
-        select(c.c.edition_id, Edition.subject, c.c.status, c.c.attempts,
-               c.c.sent_at, c.c.last_error)
-        .join(Edition, Edition.id == c.c.edition_id)
-        .where(c.c.subscriber_id == subscriber.id).order_by(c.c.edition_id)
-    ).all()
+    deliveries = ledger.copies_of(session, subscriber.id)
     bounces = session.scalars(
         select(BounceRecord).where(BounceRecord.subscriber_id == subscriber.id)
         .order_by(BounceRecord.id)
     ).all()
-    sent = [d.sent_at for d in deliveries if d.sent_at] + \
+    sent = [d.sent_at for d, _ in deliveries if d.sent_at] + \
         ([subscriber.last_mail_at] if subscriber.last_mail_at else [])
     return {
         "last_mail_at": _iso(max(sent) if sent else None),
         "deliveries": [
-            {"edition_id": d.edition_id, "subject": d.subject, "status": d.status,
+            {"edition_id": d.edition_id, "subject": subject, "status": d.status,
              "attempts": d.attempts, "sent_at": _iso(d.sent_at), "last_error": d.last_error}
-            for d in deliveries
+            for d, subject in deliveries
         ],
         "bounces": [
             {"received_at": _iso(b.received_at), "kind": b.kind, "status": b.status,

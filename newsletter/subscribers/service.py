@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .. import defaults
@@ -21,9 +21,11 @@ from ..models import Cadence, Click, Open, Subscriber, SubscriberStatus, Subscri
 from ..webhooks import events as webhooks
 from . import retention, suppression, timing
 from .addresses import email_key, normalize_email
+from .audience import audience
 from .signups import RESEND_INTERVAL, MailToSend, Request, SignUp, subscribe_many, throttle
 
-__all__ = ["RESEND_INTERVAL", "MailToSend", "SignUp"]  # recorded in signups.py
+__all__ = ["RESEND_INTERVAL", "MailToSend", "SignUp",  # recorded in signups.py
+           "audience"]  # in audience.py
 
 MAX_SLUG = 100
 MAX_TOPICS = 200
@@ -60,28 +62,8 @@ def _unknown_topics(unknown: list[str]) -> ValidationError:
     return ValidationError(f"Unknown topic: {shown}. Choose from the list.", field="topics")
 
 
-def check_request(raw_email: str, slugs: list[str], live: Collection[str]) -> tuple[str, list[str]]:
-    """The normalized address and chosen slugs, checked against `live` slugs (the sign-up
-    page's cached list) without touching the database; or ValidationError. Like
-    check_signup, it looks at nothing about the address's history."""
-    address = normalize_email(raw_email)
-    return address, _check_slugs(slugs, live)
-
-
-def request_problems(raw_email: str, slugs: list[str], live: Collection[str]) -> dict[str, str]:
-    """Every problem with a sign-up at once, by field, so the form shows them all together
-    (the checks of check_request, which stops at the first); empty when it would pass."""
-    problems: dict[str, str] = {}
-    for field, check in (("email", lambda: normalize_email(raw_email)),
-                         ("topics", lambda: _check_slugs(slugs, live))):
-        try:
-            check()
-        except ValidationError as exc:
-            problems[field] = exc.message
-    return problems
-
-
-def _check_slugs(slugs: list[str], live: Collection[str]) -> list[str]:
+def check_slugs(slugs: list[str], live: Collection[str]) -> list[str]:
+    """The chosen slugs, each once, all among `live`; or ValidationError (field "topics")."""
     if len(slugs) > MAX_TOPICS:
         raise ValidationError("Too many topics in one request.", field="topics")
     wanted = list(dict.fromkeys(s.strip() for s in slugs if s and s.strip()))
@@ -286,12 +268,15 @@ def _back_from_pause(subscriber: Subscriber, now: datetime, list_zone: str) -> N
         timing.reschedule(subscriber, list_zone, now)
 
 
-def unsubscribe(session: Session, subscriber_id: int, now: datetime | None = None) -> Subscriber:
-    """Immediate and idempotent; topics are kept so 'resubscribe' can undo it."""
+def unsubscribe(session: Session, subscriber_id: int, now: datetime | None = None,
+                edition_id: int | None = None) -> Subscriber:
+    """Immediate and idempotent; topics are kept so 'resubscribe' can undo it. `edition_id`:
+    the edition whose link they used (checked by the caller: they received it)."""
     subscriber = get_subscriber(session, subscriber_id)
     if subscriber.status != SubscriberStatus.UNSUBSCRIBED:
         subscriber.status = SubscriberStatus.UNSUBSCRIBED
         subscriber.unsubscribed_at = now or utcnow()
+        subscriber.unsubscribed_edition_id = edition_id
         subscriber.next_briefing_at = None
         webhooks.emit(session, "subscriber.unsubscribed", webhooks.subscriber_data(subscriber),
                       subscriber.unsubscribed_at)
@@ -305,6 +290,7 @@ def resubscribe(session: Session, subscriber_id: int,
     if subscriber.status == SubscriberStatus.UNSUBSCRIBED and subscriber.confirmed_at:
         subscriber.status = SubscriberStatus.ACTIVE
         subscriber.unsubscribed_at = None
+        subscriber.unsubscribed_edition_id = None
         timing.reschedule(subscriber, list_zone)
     return subscriber
 
@@ -370,37 +356,10 @@ def resume_due_pauses(session: Session, now: datetime | None = None,
     return len(due)
 
 
-def audience(topic_ids: Any = None, *, editions: bool = True) -> Select[tuple[int, int]]:
-    """(subscriber id, topic id) of every subscription that reaches a reader: an active
-    subscriber following the topic (of `topic_ids`, a list or a subquery, when given).
-
-    The one definition behind the reach estimate, the counts per topic and the fan-out.
-    With `editions` (the default: fan-out and estimates) only readers on the `edition`
-    cadence count: daily and weekly readers get their briefing instead (delivery/briefings).
-    """
-    query = (select(Subscription.subscriber_id, Subscription.topic_id)
-             .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
-             .where(Subscriber.status == SubscriberStatus.ACTIVE))
-    if editions:
-        query = query.where(Subscriber.cadence == Cadence.EDITION)
-    if topic_ids is not None:
-        query = query.where(Subscription.topic_id.in_(topic_ids))
-    return query
-
-
 def count_audience(session: Session, topic_ids: Any) -> int:
     """How many readers follow at least one of these topics."""
     reach = audience(topic_ids).subquery()
     return int(session.scalar(select(func.count(func.distinct(reach.c.subscriber_id)))) or 0)
-
-
-def count_audience_by_zone(session: Session, topic_ids: Any) -> dict[str | None, int]:
-    """Readers of these topics per stored time zone (None: the list's zone): local delivery's
-    waves, one GROUP BY over the same audience the fan-out reaches."""
-    reach = audience(topic_ids).with_only_columns(
-        Subscription.subscriber_id, Subscriber.timezone).distinct().subquery()
-    rows = session.execute(select(reach.c.timezone, func.count()).group_by(reach.c.timezone))
-    return {zone: int(n) for zone, n in rows}
 
 
 def count_by_topic(session: Session, *, editions: bool = False) -> dict[int, int]:

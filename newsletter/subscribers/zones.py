@@ -104,10 +104,11 @@ def groups() -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
 def options_html(selected: str | None = None) -> Markup:
     """The picker's <optgroup>s, built once per selected zone: some 420 options would cost a
     template loop on every sign-up page otherwise. A selected zone the picker does not list
-    (Etc/GMT+5, UTC) gets an option of its own first, so saving the page keeps it."""
+    (Etc/GMT+5, UTC) gets an option of its own first, so saving the page keeps it; a
+    selected value that is no zone at all (a form shown again after an error) gets none."""
     parts = []
     listed = set(picker_zones())
-    if selected and selected not in listed:
+    if selected and selected not in listed and valid_zone(selected):
         parts.append(f'<option value="{escape(selected)}" selected>{escape(selected)}</option>')
     for region, places in groups():
         parts.append(f'<optgroup label="{escape(region)}">')

@@ -63,3 +63,17 @@ def test_worker_polls_due_feeds_and_a_dead_feed_does_not_block_others(db, topic,
     assert locks.get_progress(runtime.redis, alive.id)["state"] == "done"
     assert runtime.redis.get(keys.feed_lock(alive.id)) is None
     assert scheduler.enqueue_due_feeds(runtime) == 0  # both now wait for their next attempt
+
+
+def test_a_feed_polled_between_the_due_query_and_its_lock_is_not_queued_again(
+        db, topic, runtime, feed_server):
+    feed = feed_for(db, feed_server.add("/raced.xml", Route(rss2(items(1)))))
+    with runtime.Session() as session:
+        due = scheduler.due_feed_ids(session, utcnow())  # the tick reads what is due...
+    assert due == [feed.id]
+    assert locked_poll(runtime, feed.id).new == 1  # ...a worker polls it and unlocks...
+    assert scheduler.enqueue_due(runtime, due) == 0  # ...and the tick's lock comes after
+    assert runtime.redis.llen(keys.FEEDS_DUE) == 0 and runtime.queue.jobs == []
+    assert runtime.redis.get(keys.feed_lock(feed.id)) is None
+    assert locks.get_progress(runtime.redis, feed.id)["state"] == "done"
+    assert len(feed_server.hits("/raced.xml")) == 1

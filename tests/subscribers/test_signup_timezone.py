@@ -8,13 +8,16 @@ changed by someone typing their address into the public form.
 from __future__ import annotations
 
 import re
+from datetime import UTC
 
 import pytest
 from sqlalchemy import select
 
 from newsletter.models import Subscriber
+from newsletter.runtime import WORKER_CLASS
 from newsletter.subscribers import intake
 from newsletter.subscribers.signups import Request, subscribe_many
+from newsletter.subscribers.tokens import Purpose, Tokens
 from tests.factories import make_subscriber, make_topic
 from tests.subscribers.pages import post_form
 
@@ -124,3 +127,38 @@ def test_the_form_shown_again_after_an_error_keeps_the_chosen_zone(client, world
                                                 "timezone": "Asia/Kathmandu"})
     assert response.status_code == 422
     assert '<option value="Asia/Kathmandu" selected>' in response.get_data(as_text=True)
+
+
+def test_a_form_shown_again_never_offers_a_made_up_zone(client, world) -> None:
+    response = post_form(client, "/subscribe", {"email": "not an address", "topics": ["world"],
+                                                "timezone": "<b>Mars</b>"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Mars" not in html[html.index('<select id="timezone"'):html.index("</select>")]
+
+
+@pytest.mark.embedded
+def test_zone_and_cadence_on_the_embedded_defaults(embedded_app) -> None:
+    """SQLite, embedded Redis: the zone rides the stream to the pending subscriber, and the
+    preferences page sets a daily briefing with its next slot."""
+    runtime = embedded_app.extensions["newsletter"]
+    with runtime.Session() as session:
+        make_topic(session, "world")
+        session.commit()
+    client = embedded_app.test_client()
+    assert sign_up(client, "local@example.com", "Asia/Kathmandu").status_code == 303
+    WORKER_CLASS(runtime.queues, connection=runtime.redis).work(burst=True, logging_level="WARNING")
+    with runtime.Session() as session:
+        row = session.scalar(select(Subscriber))
+        assert (row.email, row.timezone) == ("local@example.com", "Asia/Kathmandu")
+        row.status = "active"
+        session.commit()
+        page = f"/preferences/{Tokens(runtime.settings.secret_key).make(Purpose.PREFERENCES, row.id)}"
+    response = post_form(client, page, {"cadence": "daily", "hour": "7"})
+    assert response.status_code == 200
+    assert post_form(client, page, {"hour": "25"}).status_code == 422
+    with runtime.Session() as session:
+        row = session.scalar(select(Subscriber))
+        assert (row.cadence, row.briefing_hour) == ("daily", 7)
+        assert row.next_briefing_at is not None
+        assert row.next_briefing_at.astimezone(UTC).strftime("%H:%M") == "01:15"  # 07:00 there
