@@ -31,7 +31,7 @@ from redis import Redis  # noqa: E402
 from sqlalchemy import func, insert, select, update  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.pages import THREADS, WORKERS, load, percentile, served, throwaway_stores  # noqa: E402
+from bench.pages import gunicorn_layout, load, percentile, served, throwaway_stores  # noqa: E402
 from newsletter import keys  # noqa: E402
 from newsletter.delivery import lifecycle  # noqa: E402
 from newsletter.editorial.editions import create_edition  # noqa: E402
@@ -106,7 +106,7 @@ def main() -> None:
         "errors": errors, "achieved_rps": round(len(ms) / elapsed, 1),
         "median_ms": round(statistics.median(ms), 2), "p99_ms": round(percentile(ms, 0.99), 2),
         "max_ms": round(max(ms), 2), "recorded": recorded, "drain_s": round(drain_s, 2),
-        "gunicorn_workers": f"{WORKERS}x{THREADS}",
+        "gunicorn": gunicorn_layout(),
         "load_avg_before": [round(x, 2) for x in load_before],
     }))
 

@@ -11,7 +11,7 @@ and hide its own queueing). Each latency runs from the request's *scheduled* tim
 last byte of the answer, so queueing counts. Requests go over a pool of keep-alive HTTP/1.1
 connections, 64 at most (asyncio, no third-party client). Ends with one JSON line:
 {"path", "rate", "seconds", "requests", "errors", "achieved_rps", "median_ms", "p99_ms",
- "max_ms", "gunicorn_workers", "load_avg_before"}.
+ "max_ms", "gunicorn", "load_avg_before"}.
 """
 
 from __future__ import annotations
@@ -45,9 +45,10 @@ from newsletter.runtime import make_engine  # noqa: E402
 from tests.factories import make_update  # noqa: E402
 from tests.support.services import PostgresDatabase, RedisDatabase  # noqa: E402
 
-WORKERS = 2
-THREADS = 4
 CONNECTIONS = 64  # keep-alive connections at most, like a browser fleet behind a proxy
+
+
+SERVERS: dict[int, int] = {}  # port -> pid of the gunicorn arbiter serving it (served())
 
 
 def free_port() -> int:
@@ -157,11 +158,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def start_gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """gunicorn as the Procfile runs it, once it accepts connections."""
+    """gunicorn as the Procfile runs it (newsletter/web/serving.py; WEB_CONCURRENCY,
+    WEB_THREADS and WEB_WORKER_CLASS from the environment), once it accepts connections."""
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(WORKERS),
-         "--threads", str(THREADS), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "newsletter:create_app()"], cwd=ROOT, env=env)
+        [str(Path(sys.executable).parent / "gunicorn"), "--config",
+         "python:newsletter.web.serving", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "newsletter:create_app()"], cwd=ROOT, env=env)
     deadline = time.time() + 30
     while True:
         try:
@@ -172,6 +174,12 @@ def start_gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
                 server.kill()
                 raise SystemExit("gunicorn did not start") from None
             time.sleep(0.2)
+
+
+def gunicorn_layout() -> str:
+    """What start_gunicorn runs: processes × threads and the worker class."""
+    return (f"{os.environ.get('WEB_CONCURRENCY', '2')}x{os.environ.get('WEB_THREADS', '4')}"
+            f" {os.environ.get('WEB_WORKER_CLASS', 'gthread')}")
 
 
 @contextmanager
@@ -190,13 +198,15 @@ def throwaway_stores() -> Iterator[tuple[str, str]]:
 
 
 @contextmanager
-def served(url: str, redis_url: str, secret: str, name: str) -> Iterator[int]:
+def served(url: str, redis_url: str, secret: str, name: str,
+           extra_env: dict[str, str] | None = None) -> Iterator[int]:
     """gunicorn as the Procfile runs it on those stores; yields its port, stops it on exit."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "SECRET_KEY": secret,
-           "BASE_URL": f"http://127.0.0.1:{port}",
+    env = {**os.environ, **(extra_env or {}), "DATABASE_URL": url, "REDIS_URL": redis_url,
+           "SECRET_KEY": secret, "BASE_URL": f"http://127.0.0.1:{port}",
            "NEWSLETTER_INSTANCE": tempfile.mkdtemp(prefix=f"bench-{name}-")}
     server = start_gunicorn(port, env)
+    SERVERS[port] = server.pid
     try:
         yield port
     finally:
@@ -225,7 +235,7 @@ def main() -> None:
         "requests": int(args.rate * args.seconds),
         "errors": errors, "achieved_rps": round(len(ms) / elapsed, 1),
         "median_ms": round(statistics.median(ms), 2), "p99_ms": round(percentile(ms, 0.99), 2),
-        "max_ms": round(max(ms), 2), "gunicorn_workers": f"{WORKERS}x{THREADS}",
+        "max_ms": round(max(ms), 2), "gunicorn": gunicorn_layout(),
         "load_avg_before": [round(x, 2) for x in load_before],
     }))
 

@@ -4,15 +4,20 @@
     .venv/bin/python bench/web.py --rate 200 --seconds 60
 
 Reuses bench/pages.py: its seed (demo newsroom + a timeline on /topics/ukraine), its
-gunicorn start (the Procfile's 2 workers × 4 threads) and its open-loop generator (requests
+gunicorn start (the Procfile's newsletter/web/serving.py) and its open-loop generator (requests
 on a fixed schedule, latency from the scheduled time to the last byte, so queueing counts).
 Paths, one after the other:
+- `POST /subscribe` behind `TRUSTED_PROXIES=1`, each from its own X-Forwarded-For address,
+  for its own address, with its own session cookie and CSRF token (minted beforehand with
+  the server's secret, exactly as `GET /subscribe` would issue them, so the measured
+  requests are the POSTs alone); every answer must be the 303 to the check-your-inbox page;
 - `GET /topics/ukraine`;
 - the RFC 8058 one-click unsubscribe, `POST /unsubscribe/<token>` with
   `List-Unsubscribe=One-Click`, each request for a different reader (as mailbox providers
   send them), afterwards checked in the database: every reader asked must be unsubscribed.
 Ends with one JSON line: {"rate", "seconds", "<path>_p50_ms", "<path>_p99_ms",
-"<path>_max_ms", "<path>_errors", "<path>_rps", ..., "unsubscribed_in_db", "load_avg_before"}.
+"<path>_max_ms", "<path>_errors", "<path>_rps", "<path>_server_cpu_ms" (CPU of all gunicorn
+processes per request), ..., "unsubscribed_in_db", "load_avg_before"}.
 """
 
 from __future__ import annotations
@@ -23,12 +28,21 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.pages import load, percentile, seed, served, throwaway_stores  # noqa: E402
+from bench.pages import (  # noqa: E402
+    SERVERS,
+    gunicorn_layout,
+    load,
+    percentile,
+    seed,
+    served,
+    throwaway_stores,
+)
 
 SECRET = "bench-secret"
 WARM_UP = 100  # readers unsubscribed while warming up (not measured)
@@ -71,6 +85,49 @@ def one_click_requests(port: int, ids: list[int]):  # type: ignore[no-untyped-de
     return lambda n: head.format(paths[n], port).encode() + body
 
 
+def signup_requests(url: str, redis_url: str, port: int, count: int):  # type: ignore[no-untyped-def]
+    """The i-th request signs up visitor i from their own address, with the session cookie and
+    CSRF token `GET /subscribe` would have given them (made here with the server's secret)."""
+    from urllib.parse import quote
+
+    from flask import session
+    from flask_wtf.csrf import generate_csrf
+
+    from newsletter import create_app
+    from newsletter.config import Settings
+
+    app = create_app(Settings.from_env(database_url=url, redis_url=redis_url, secret_key=SECRET,
+                                       instance=Path(tempfile.mkdtemp(prefix="bench-web-"))))
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    made = []
+    for i in range(count):
+        with app.test_request_context("/subscribe"):
+            token = generate_csrf()
+            cookie = serializer.dumps(dict(session))
+        ip = f"198.{18 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}"
+        body = (f"email={quote(f'w{i}@burst.example.com')}&topics=ukraine&timezone=UTC"
+                f"&csrf_token={quote(token)}").encode()
+        made.append((f"POST /subscribe HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                     f"User-Agent: bench/web.py\r\nX-Forwarded-For: {ip}\r\n"
+                     f"Cookie: session={cookie}\r\n"
+                     "Content-Type: application/x-www-form-urlencoded\r\n"
+                     f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
+    app.extensions["newsletter"].engine.dispose()
+    return made.__getitem__
+
+
+def timed_phase(name: str, port: int, run) -> dict[str, float]:  # type: ignore[no-untyped-def]  # noqa: ANN001
+    """figures() of one timed phase, plus the CPU the gunicorn processes spent on it per
+    request (less sensitive to other load on the machine than the latencies)."""
+    from bench.signup import tree_cpu
+
+    before = tree_cpu(SERVERS[port])
+    latencies, errors, elapsed = run()
+    cpu = tree_cpu(SERVERS[port]) - before
+    return {**figures(name, latencies, errors, elapsed),
+            f"{name}_server_cpu_ms": round(cpu * 1000 / max(1, len(latencies)), 3)}
+
+
 def figures(name: str, latencies: list[float], errors: int, elapsed: float) -> dict[str, float]:
     ms = [v * 1000 for v in latencies] or [0.0]
     return {f"{name}_p50_ms": round(statistics.median(ms), 2),
@@ -84,24 +141,36 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--topic-path", default="/topics/ukraine")
+    parser.add_argument("--only", choices=["subscribe", "topic", "unsubscribe"],
+                        help="measure one path (to compare gunicorn layouts quickly)")
     args = parser.parse_args()
     load_before = os.getloadavg()
 
-    out: dict[str, object] = {"rate": args.rate, "seconds": args.seconds}
+    out: dict[str, object] = {"rate": args.rate, "seconds": args.seconds,
+                              "gunicorn": gunicorn_layout()}
     with throwaway_stores() as (url, redis_url):
         seed(url)
         measured = int(args.rate * args.seconds)
         ids = add_readers(url, WARM_UP + measured)
-        with served(url, redis_url, SECRET, "web") as port:
+        with served(url, redis_url, SECRET, "web", {"TRUSTED_PROXIES": "1"}) as port:
             asyncio.run(load(port, args.topic_path, 50, 2))  # warm up: imports, templates, pool
-            out.update(figures("topic", *asyncio.run(load(port, args.topic_path, args.rate,
-                                                          args.seconds))))
-            make = one_click_requests(port, ids)
-            asyncio.run(load(port, "", 50, WARM_UP / 50, make))
-            out.update(figures("unsubscribe", *asyncio.run(load(
-                port, "", args.rate, args.seconds, lambda n: make(WARM_UP + n)))))
-        out["unsubscribed_in_db"] = unsubscribed(url, ids[WARM_UP:])
-        out["unsubscribe_asked"] = measured
+            paths = [args.only] if args.only else ["subscribe", "topic", "unsubscribe"]
+            if "subscribe" in paths:
+                signup = signup_requests(url, redis_url, port, WARM_UP + measured)
+                asyncio.run(load(port, "", 50, WARM_UP / 50, signup, ok_status=303))
+                out.update(timed_phase("subscribe", port, lambda: asyncio.run(load(
+                    port, "", args.rate, args.seconds, lambda n: signup(WARM_UP + n),
+                    ok_status=303))))
+            if "topic" in paths:
+                out.update(timed_phase("topic", port, lambda: asyncio.run(load(
+                    port, args.topic_path, args.rate, args.seconds))))
+            if "unsubscribe" in paths:
+                make = one_click_requests(port, ids)
+                asyncio.run(load(port, "", 50, WARM_UP / 50, make))
+                out.update(timed_phase("unsubscribe", port, lambda: asyncio.run(load(
+                    port, "", args.rate, args.seconds, lambda n: make(WARM_UP + n)))))
+                out["unsubscribed_in_db"] = unsubscribed(url, ids[WARM_UP:])
+                out["unsubscribe_asked"] = measured
     out["load_avg_before"] = [round(x, 2) for x in load_before]
     print(json.dumps(out))
 

@@ -50,13 +50,14 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     from . import extensions
-    from .web import db, errors, security
+    from .web import db, errors, limits, security
 
     db.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
+    limits.init_app(app)
 
     from .admin import init_app as init_admin
     from .api import init_app as init_api

@@ -137,11 +137,11 @@ def run(port: int | None, access_log: bool) -> None:
     bin_dir = Path(sys.executable).parent
     access = "-" if access_log else str(settings.instance / "access.log")
     procs = [
-        subprocess.Popen([str(bin_dir / "gunicorn"), "--workers", "2", "--threads", "4",
+        subprocess.Popen([str(bin_dir / "gunicorn"), "--config", "python:newsletter.web.serving",
                           "--bind", f"127.0.0.1:{port}", "--access-logfile", access,
-                          "--logger-class", "newsletter.web.access_log.RedactingLogger",
-                          "--control-socket", str(settings.instance / "gunicorn.ctl"),
-                          "newsletter:create_app()"], env=env),
+                          "newsletter:create_app()"],
+                         env={**env, "NEWSLETTER_CONTROL_SOCKET":
+                              str(settings.instance / "gunicorn.ctl")}),
         subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env),
     ]
     time.sleep(2)  # let gunicorn and the worker print their start-up lines first

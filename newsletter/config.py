@@ -110,6 +110,7 @@ class Settings:
     click_tracking: bool = True
     open_tracking: bool = False
     trusted_proxies: int = 0
+    database_pool_size: int = defaults.DATABASE_POOL_SIZE
     batch_size: int = defaults.BATCH_SIZE
     stale_claim_seconds: int = defaults.STALE_CLAIM_SECONDS
     failure_pause_ratio: float = defaults.FAILURE_PAUSE_RATIO
@@ -180,6 +181,8 @@ class Settings:
             not in ("0", "off", "false", "no"),
             "open_tracking": _flag("OPEN_TRACKING"),
             "trusted_proxies": int(os.environ.get("TRUSTED_PROXIES", "0")),
+            "database_pool_size": int(os.environ.get("DATABASE_POOL_SIZE")
+                                      or defaults.DATABASE_POOL_SIZE),
             "batch_size": int(os.environ.get("DELIVERY_BATCH_SIZE", defaults.BATCH_SIZE)),
             "stale_claim_seconds": int(os.environ.get("DELIVERY_STALE_SECONDS",
                                                       defaults.STALE_CLAIM_SECONDS)),

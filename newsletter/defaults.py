@@ -13,6 +13,7 @@ QUEUE_NAME = "newsletter"  # RQ_QUEUE
 LIST_TIMEZONE = "UTC"  # LIST_TIMEZONE: the zone of readers who did not give theirs
 
 # sending (DELIVERY_BATCH_SIZE, SMTP_RETRY_DELAYS, DELIVERY_STALE_SECONDS, SMTP_TIMEOUT)
+DATABASE_POOL_SIZE = 5  # DATABASE_POOL_SIZE: connections a process keeps (gunicorn: its threads)
 BATCH_SIZE = 500  # rows one batch job claims
 FLUSH_EVERY = 100  # outcomes are written this often: the most a crash can resend
 RETRY_DELAYS = (60, 300, 1800, 7200)  # seconds before each retry of a 4xx; then it failed

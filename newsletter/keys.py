@@ -68,6 +68,11 @@ def alive(name: str) -> str:
     return f"{PREFIX}:alive:{name}"
 
 
+def rate_limit(bucket: str, amount: int, seconds: int) -> str:
+    """One moving window of a public form's limit: the times of the requests it counted."""
+    return f"{PREFIX}:limit:{bucket}:{amount}/{seconds}"
+
+
 def reader_request(request_id: str) -> str:
     """A reader's request (sign-up, new link) waiting for its job: the address lives here,
     briefly, never in the job's arguments."""

@@ -18,6 +18,7 @@ from rq import Queue, SimpleWorker
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import defaults
 from .config import Settings
 from .instance import sqlite_file
 from .mail.copies import PreparedEditions
@@ -46,13 +47,16 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
     cur.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = defaults.DATABASE_POOL_SIZE) -> Engine:
+    """An engine whose pool keeps `pool_size` connections (a web process: one per thread),
+    with as many again for a moment of need."""
     if url.startswith("sqlite"):
         sqlite_file(url)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size,
+                               max_overflow=pool_size)
     # RQ forks a work horse per job: the child must not reuse the parent's sockets.
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     return engine
@@ -61,7 +65,7 @@ def make_engine(url: str) -> Engine:
 class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.engine = make_engine(settings.database_url)
+        self.engine = make_engine(settings.database_url, settings.database_pool_size)
         # Suppression entries are keyed hashes: the key goes wherever a session goes.
         self.Session = sessionmaker(self.engine, expire_on_commit=False,
                                     info={INFO_KEY: derive_key(settings.secret_key)})

@@ -166,8 +166,7 @@ def feeds_inbox(slug: str):  # type: ignore[no-untyped-def]
     topic = get_topic(session, slug)
     views = inbox.stories(session, slug, limit=100)
     loose = inbox.loose_articles(session, topic.id, limit=100)
-    return render_template("admin/feeds_inbox.html", topic=topic, stories=views, loose=loose,
-                           outlets_line=inbox.outlets_line)
+    return render_template("admin/feeds_inbox.html", topic=topic, stories=views, loose=loose)
 
 
 def _form_int(name: str) -> int:

@@ -35,7 +35,8 @@ def editions_figures_csv(edition_id: int):  # type: ignore[no-untyped-def]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["section", "name", "clicks", "readers", "click_rate"])
-    for key in ("delivered", "clicks_human", "clicks_machine", "unsubscribes", "complaints"):
+    for key in ("delivered", "clicks_human", "clicks_machine", "unsubscribes",
+                "unsubscribes_via_edition", "unsubscribes_estimated", "complaints"):
         writer.writerow(["edition", key, stats[key], "", ""])
     for t in stats["topics"]:
         writer.writerow(["topic", t["slug"], t["clicks"], t["readers"], t["click_rate"]])

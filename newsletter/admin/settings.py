@@ -1,18 +1,22 @@
 """Admin only: the running configuration, and a check that the mail server answers.
 
 Settings come from the environment (twelve-factor), so this page shows them rather than
-editing them: a change belongs in the deployment, where every process sees it.
+editing them: a change belongs in the deployment, where every process sees it. The one
+exception is what readers are told on the sign-up page: whether clicks and opens are
+tracked is the list's choice, stored in the database (`engagement.tracking`), the
+environment giving only the default.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from ..config import Settings
+from ..engagement import tracking
 from ..mail.transport import DeliveryError, open_transport
-from ..web.db import runtime
+from ..web.db import db, runtime
 from . import bp
 
 
@@ -64,7 +68,22 @@ def describe(settings: Settings) -> list[tuple[str, str, str]]:
 
 @bp.get("/settings")
 def settings():  # type: ignore[no-untyped-def]
-    return render_template("admin/settings.html", rows=describe(runtime().settings))
+    s = runtime().settings
+    return render_template("admin/settings.html", rows=describe(s),
+                           tracking=tracking.load(db(), s), env=s)
+
+
+@bp.post("/settings/tracking")
+def settings_tracking():  # type: ignore[no-untyped-def]
+    """Clicks and opens on or off for the list: new editions render accordingly, the
+    redirect and the pixel record accordingly, and the sign-up page says so."""
+    session = db()
+    tracking.save(session, clicks=request.form.get("clicks") == "on",
+                  opens=request.form.get("opens") == "on")
+    session.commit()
+    flash("Tracking saved. The sign-up page says what is recorded; editions started from "
+          "now on carry links to match.", "success")
+    return redirect(url_for("admin.settings"))
 
 
 @bp.post("/settings/check-mail")

@@ -11,10 +11,10 @@ from flask_login import current_user
 
 from ..editorial import composer
 from ..editorial import updates as service
+from ..editorial.text import outlets_line
 from ..editorial.topics import find_topic, get_topic, list_topics
 from ..errors import NewsletterError, ValidationError
 from ..feeds import inbox
-from ..mail.render import outlets_line
 from ..models import Topic, TopicUpdate, UpdateStatus
 from ..web.db import db, runtime
 from . import bp

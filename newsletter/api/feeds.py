@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from ..editorial.text import outlets_line
 from ..errors import Conflict, ValidationError
 from ..feeds import catalog, inbox
 from ..feeds.jobs import locked_poll
@@ -51,6 +52,6 @@ def list_stories(slug: str):  # type: ignore[no-untyped-def]
     views = inbox.stories(db(), slug, inbox.clamp_limit(request.args.get("limit"), 50))
     return jsonify([{
         "id": s.id, "headline": s.headline, "article_count": s.article_count,
-        "outlets": s.outlets, "outlets_line": inbox.outlets_line(s.outlets),
+        "outlets": s.outlets, "outlets_line": outlets_line(s.outlets),
         "locked": s.locked,
     } for s in views])

@@ -219,6 +219,12 @@ def document() -> dict[str, Any]:
                     **{k: {"type": "integer"} for k in (
                         "id", "delivered", "opens_human", "opens_machine", "clicks_human",
                         "clicks_machine", "unsubscribes", "complaints")},
+                    "unsubscribes_via_edition": {"type": "integer", "description":
+                                                 "left through this edition's unsubscribe "
+                                                 "link or List-Unsubscribe header (exact)"},
+                    "unsubscribes_estimated": {"type": "integer", "description":
+                                               "readers of it who left another way within 7 "
+                                               "days of their copy"},
                     "topics": {"type": "array", "items": {"type": "object", "properties": {
                         "slug": {"type": "string"}, "clicks": {"type": "integer"},
                         "readers": {"type": "integer"}, "click_rate": {"type": "number"}}}},

@@ -15,7 +15,9 @@ from redis.exceptions import RedisError
 
 from .. import defaults, keys
 from ..config import Settings
+from ..engagement import tracking
 from ..engagement.links import ClickSigner
+from ..engagement.tracking import Tracking
 from ..mail.copies import Identity
 from ..models import Edition, EditionStatus, utcnow
 from ..runtime import Runtime, current
@@ -59,21 +61,25 @@ WELCOME_BATCH = 10_000  # readers gathered into one welcome briefing run
 WELCOME_KICK_TTL = 120  # a lost job is queued again by the tick after this
 
 
-def briefing_rendering(settings: Settings) -> briefings.Rendering:
-    """How briefings render: the list, its links and tracking, as lifecycle.start does."""
+def briefing_rendering(settings: Settings,
+                       chosen: Tracking | None = None) -> briefings.Rendering:
+    """How briefings render: the list, its links and tracking, as lifecycle.start does
+    (`chosen`: the tracking in force; without it the environment's default)."""
     signer = ClickSigner(settings.secret_key)
+    chosen = chosen or Tracking(settings.click_tracking, settings.open_tracking)
     return briefings.Rendering(
         settings.list_name, settings.base_url,
-        track=signer.link_path if settings.click_tracking else None,
-        pixel=signer.open_path if settings.open_tracking else None)
+        track=signer.link_path if chosen.clicks else None,
+        pixel=signer.open_path if chosen.opens else None)
 
 
 def send_digests(runtime: Runtime, now: datetime) -> list[briefings.Built]:
     """The tick's share: build the digests due at `now` (one transaction) and queue their
     batches once committed; the tick's keep_sending tops up any that get lost."""
     s = runtime.settings
+    rendering = briefing_rendering(s, tracking.current(runtime.Session, s))
     with runtime.session() as session:
-        built = briefings.build_digests(session, now, briefing_rendering(s), s.list_timezone)
+        built = briefings.build_digests(session, now, rendering, s.list_timezone)
     for b in built:
         log.info("digest edition %s: %s readers' briefings to send", b.edition_id,
                  f"{b.total:,}")
@@ -118,8 +124,9 @@ def send_welcome_briefings() -> int:
     if not s.welcome_briefing:  # switched off since they were queued
         runtime.redis.zrem(queue_key, *ids)
         return 0
+    rendering = briefing_rendering(s, tracking.current(runtime.Session, s))
     with runtime.session() as session:
-        built = briefings.build_welcomes(session, ids, utcnow(), briefing_rendering(s))
+        built = briefings.build_welcomes(session, ids, utcnow(), rendering)
     if built is None:  # another worker is building one; these ids wait for the next run
         kick_welcomes(runtime)
         return 0
@@ -135,12 +142,13 @@ def send_welcome_briefings() -> int:
 def start_edition_job(edition_id: int) -> int:
     runtime = current()
     s = runtime.settings
+    chosen = tracking.current(runtime.Session, s)
     with runtime.session() as session:
         signer = ClickSigner(s.secret_key)
         total = lifecycle.start(session, edition_id, list_name=s.list_name, base_url=s.base_url,
                                 now=runtime.clock(), list_timezone=s.list_timezone,
-                                track=signer.link_path if s.click_tracking else None,
-                                pixel=signer.open_path if s.open_tracking else None)
+                                track=signer.link_path if chosen.clicks else None,
+                                pixel=signer.open_path if chosen.opens else None)
         if total:
             log.info("edition %s: started, %s copies to send", edition_id, f"{total:,}")
         elif session.get(Edition, edition_id).status == EditionStatus.SENT:

@@ -17,7 +17,7 @@ from ..errors import InvalidTransition
 from ..lookup import get_or_404
 from ..mail.edition import render_edition
 from ..models import DeliveryMode, Edition, EditionItem, EditionStatus, TopicUpdate, utcnow
-from ..subscribers.service import count_audience_by_zone
+from ..subscribers.audience import count_audience_by_zone
 from ..webhooks import events as webhooks
 from . import ledger, waves
 

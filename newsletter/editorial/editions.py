@@ -26,7 +26,8 @@ from ..models import (
     UpdateStatus,
     utcnow,
 )
-from ..subscribers.service import count_audience, count_audience_by_zone, count_by_topic
+from ..subscribers.audience import count_audience_by_zone
+from ..subscribers.service import count_audience, count_by_topic
 from .text import clean_text
 
 PAST_TOLERANCE = timedelta(minutes=1)

@@ -24,8 +24,8 @@ from ..delivery.jobs import enqueue_start
 from ..errors import Conflict, NewsletterError, ValidationError
 from ..models import DeliveryMode, Edition, Editor, LateReaders, TopicUpdate, utcnow
 from ..runtime import Runtime
+from ..subscribers.audience import count_audience_by_zone
 from ..subscribers.reader_time import local_moment
-from ..subscribers.service import count_audience_by_zone
 from . import editions as service
 from .text import clean_text
 

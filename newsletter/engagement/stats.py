@@ -25,7 +25,7 @@ from ..models import (
     Subscriber,
 )
 
-UNSUBSCRIBE_WINDOW = timedelta(days=7)  # an unsubscribe this soon after a copy is its doing
+UNSUBSCRIBE_WINDOW = timedelta(days=7)  # without a link to tell, this soon after is its doing
 
 
 def edition_stats(session: Session, edition_id: int) -> dict[str, Any]:
@@ -45,7 +45,7 @@ def edition_stats(session: Session, edition_id: int) -> dict[str, Any]:
     links = session.execute(
         select(Click.url, func.count(), func.count(func.distinct(Click.subscriber_id)))
         .where(*human).group_by(Click.url).order_by(func.count().desc())).all()
-    unsubscribes = _unsubscribes(session, edition.id)
+    exact, estimated = _unsubscribes(session, edition.id)
     complaints = session.scalar(
         select(func.count(func.distinct(BounceRecord.subscriber_id)))
         .where(BounceRecord.edition_id == edition.id,
@@ -61,7 +61,9 @@ def edition_stats(session: Session, edition_id: int) -> dict[str, Any]:
         "opens_machine": opens.get(ClickKind.MACHINE, 0),
         "clicks_human": kinds.get(ClickKind.HUMAN, 0),
         "clicks_machine": kinds.get(ClickKind.MACHINE, 0),
-        "unsubscribes": unsubscribes,
+        "unsubscribes": exact + estimated,
+        "unsubscribes_via_edition": exact,  # used this edition's unsubscribe link or header
+        "unsubscribes_estimated": estimated,  # left another way within the window after it
         "complaints": complaints,
         "topics": [{"slug": slug, "clicks": n, "readers": r, "click_rate": rate(r)}
                    for slug, n, r in topics],
@@ -70,14 +72,21 @@ def edition_stats(session: Session, edition_id: int) -> dict[str, Any]:
     }
 
 
-def _unsubscribes(session: Session, edition_id: int) -> int:
-    """Readers of this edition who left within `UNSUBSCRIBE_WINDOW` of their copy (compared
-    here, not in SQL, since SQLite has no interval arithmetic; only leavers are read)."""
+def _unsubscribes(session: Session, edition_id: int) -> tuple[int, int]:
+    """(exact, estimated): readers who left through this edition's own unsubscribe link or
+    List-Unsubscribe header, and readers of it who left some other way (the site, another
+    client) within `UNSUBSCRIBE_WINDOW` of their copy. Leaving through another edition's
+    link counts for that one. Compared here, not in SQL, since SQLite has no interval
+    arithmetic; only leavers are read."""
+    exact = session.scalar(select(func.count()).select_from(Subscriber).where(
+        Subscriber.unsubscribed_edition_id == edition_id,
+        Subscriber.unsubscribed_at.is_not(None))) or 0
     rows = session.execute(
         select(Delivery.sent_at, Subscriber.unsubscribed_at).join(Subscriber)
         .where(Delivery.edition_id == edition_id, Delivery.sent_at.is_not(None),
-               Subscriber.unsubscribed_at.is_not(None))).all()
-    return sum(1 for sent, gone in rows if sent <= gone <= sent + UNSUBSCRIBE_WINDOW)
+               Subscriber.unsubscribed_at.is_not(None),
+               Subscriber.unsubscribed_edition_id.is_(None))).all()
+    return exact, sum(1 for sent, gone in rows if sent <= gone <= sent + UNSUBSCRIBE_WINDOW)
 
 
 def reader_opens(session: Session, subscriber_id: int) -> list[dict[str, Any]]:

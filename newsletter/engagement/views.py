@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 
 from flask import Blueprint, Flask, Response, current_app, redirect, request
 from redis.exceptions import RedisError
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from ..errors import BadRequest
 from ..models import Edition, utcnow
 from ..web.db import db, runtime
+from . import tracking
 from .classify import agent_class
 from .links import ClickSigner
 from .recording import push, push_open
@@ -44,7 +46,7 @@ def follow(token: str):  # type: ignore[no-untyped-def]
     links = edition_links(ref.edition_id) if ref is not None else []
     if ref is None or not 0 <= ref.item < len(links) or not links[ref.item]:
         raise BadRequest("This link is not valid. Open the article from the email again.")
-    if ref.subscriber_id is not None and settings.click_tracking:
+    if ref.subscriber_id is not None and tracking.current(runtime().Session, settings).clicks:
         try:
             push(runtime().redis, ref, agent_class(request.headers.get("User-Agent")), utcnow())
         except RedisError:  # the reader still gets their article
@@ -65,7 +67,7 @@ def opened(token: str):  # type: ignore[no-untyped-def]
     for a valid token while OPEN_TRACKING is on."""
     settings = runtime().settings
     ref = ClickSigner(settings.secret_key).parse_open(token) if len(token) < 120 else None
-    if ref is not None and settings.open_tracking:
+    if ref is not None and tracking.current(runtime().Session, settings).opens:
         try:
             push_open(runtime().redis, *ref, agent_class(request.headers.get("User-Agent")),
                       utcnow())
@@ -76,13 +78,26 @@ def opened(token: str):  # type: ignore[no-untyped-def]
     return response
 
 
+class _Lazy:
+    """A truth value looked up when a template tests it."""
+
+    def __init__(self, read: Callable[[], bool]) -> None:
+        self.read = read
+
+    def __bool__(self) -> bool:
+        return self.read()
+
+
 def init_app(app: Flask) -> None:
     app.extensions[_CACHE] = OrderedDict()
 
     @app.context_processor
     def privacy() -> dict[str, bool]:  # the sign-up page says what is recorded
-        settings = runtime().settings
-        return {"click_tracking": settings.click_tracking,
-                "open_tracking": settings.open_tracking}
+        def chosen() -> tracking.Tracking:
+            return tracking.current(runtime().Session, runtime().settings)
+
+        # read only by a page that shows them (the sign-up page), not by every page
+        return {"click_tracking": _Lazy(lambda: chosen().clicks),
+                "open_tracking": _Lazy(lambda: chosen().opens)}
 
     app.register_blueprint(bp)

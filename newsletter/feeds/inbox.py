@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..editorial.text import outlets_line  # noqa: F401 - used by the inbox pages and API
 from ..editorial.topics import get_topic
 from ..models import Article, Story
 

@@ -120,6 +120,8 @@ class PreparedEdition:
         """One copy's bytes. Without `click_reader` tracked links carry no reader (previews,
         test sends: nothing is recorded for them)."""
         unsubscribe = links.unsubscribe(subscriber_id, version)
+        if not self.trial and self.edition_id:  # so its figures count who left through it
+            unsubscribe += f"?e={self.edition_id}"
         text, html = self.encoded.stamp(mask, links.preferences(subscriber_id, version),
                                         unsubscribe, self.web_copy(links, mask), click_reader)
         subject = self.encoded.copy(mask).subject  # built once per topic combination

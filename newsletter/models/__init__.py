@@ -6,7 +6,7 @@ from .base import Base, UTCDateTime, utcnow
 from .bounces import BounceRecord
 from .delivery import Delivery
 from .editorial import Edition, EditionItem, Topic, TopicUpdate, UpdateSource
-from .engagement import Click, Open
+from .engagement import Click, ListSetting, Open
 from .feeds import Article, Feed, Story
 from .outbox import OutgoingMail
 from .pictures import Picture
@@ -31,7 +31,7 @@ __all__ = [
     "ApiToken", "Article", "Base", "BounceKind", "BounceRecord", "Cadence", "Click", "ClickKind",
     "Delivery", "DeliveryMode", "DeliveryStatus",
     "Edition", "EditionItem", "EditionKind", "EditionStatus", "Editor", "EditorRole", "Feed",
-    "FeedStatus", "LateReaders",
+    "FeedStatus", "LateReaders", "ListSetting",
     "Open", "OutgoingMail", "Picture", "Story", "Subscriber",
     "SubscriberStatus", "Subscription", "Suppression", "Topic", "TopicUpdate", "UTCDateTime",
     "UpdateSource", "UpdateStatus", "WebhookCall", "WebhookCallStatus", "WebhookEndpoint",

@@ -31,6 +31,10 @@ class Subscriber(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the edition whose unsubscribe link (or one-click header) they used: its figures count
+    # them exactly; NULL when they left some other way (then only estimated by a window)
+    unsubscribed_edition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("edition.id", ondelete="SET NULL"))
     last_mail_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     bounce_reason: Mapped[str | None] = mapped_column(String(500))
     # Part of every signed link; raising it revokes all links sent so far (see tokens.py).

@@ -49,3 +49,14 @@ class Open(Base):
     kind: Mapped[str] = mapped_column(String(8))  # ClickKind
     # the Redis stream entry it came from: read again after a crash, it is not stored twice
     event: Mapped[str | None] = mapped_column(String(40))
+
+
+class ListSetting(Base):
+    """A setting of the list an admin chose in /admin/settings (name -> value); it overrides
+    the environment's default for that setting (today: click and open tracking)."""
+
+    __tablename__ = "list_setting"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,7 +12,7 @@ def longdate(value: datetime) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from ..mail.render import outlets_line
+    from ..editorial.text import outlets_line
     from . import freshness
     from .views import bp
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from ..models import Cadence, Subscriber, SubscriberStatus, Subscription
 
@@ -30,3 +31,12 @@ def audience(topic_ids: Any = None, *, editions: bool = True) -> Select[tuple[in
     if topic_ids is not None:
         query = query.where(Subscription.topic_id.in_(topic_ids))
     return query
+
+
+def count_audience_by_zone(session: Session, topic_ids: Any) -> dict[str | None, int]:
+    """Readers of these topics per stored time zone (None: the list's zone): local delivery's
+    waves, one GROUP BY over the same audience the fan-out reaches."""
+    reach = audience(topic_ids).with_only_columns(
+        Subscription.subscriber_id, Subscriber.timezone).distinct().subquery()
+    rows = session.execute(select(reach.c.timezone, func.count()).group_by(reach.c.timezone))
+    return {zone: int(n) for zone, n in rows}

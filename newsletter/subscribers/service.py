@@ -62,28 +62,8 @@ def _unknown_topics(unknown: list[str]) -> ValidationError:
     return ValidationError(f"Unknown topic: {shown}. Choose from the list.", field="topics")
 
 
-def check_request(raw_email: str, slugs: list[str], live: Collection[str]) -> tuple[str, list[str]]:
-    """The normalized address and chosen slugs, checked against `live` slugs (the sign-up
-    page's cached list) without touching the database; or ValidationError. Like
-    check_signup, it looks at nothing about the address's history."""
-    address = normalize_email(raw_email)
-    return address, _check_slugs(slugs, live)
-
-
-def request_problems(raw_email: str, slugs: list[str], live: Collection[str]) -> dict[str, str]:
-    """Every problem with a sign-up at once, by field, so the form shows them all together
-    (the checks of check_request, which stops at the first); empty when it would pass."""
-    problems: dict[str, str] = {}
-    for field, check in (("email", lambda: normalize_email(raw_email)),
-                         ("topics", lambda: _check_slugs(slugs, live))):
-        try:
-            check()
-        except ValidationError as exc:
-            problems[field] = exc.message
-    return problems
-
-
-def _check_slugs(slugs: list[str], live: Collection[str]) -> list[str]:
+def check_slugs(slugs: list[str], live: Collection[str]) -> list[str]:
+    """The chosen slugs, each once, all among `live`; or ValidationError (field "topics")."""
     if len(slugs) > MAX_TOPICS:
         raise ValidationError("Too many topics in one request.", field="topics")
     wanted = list(dict.fromkeys(s.strip() for s in slugs if s and s.strip()))
@@ -288,12 +268,15 @@ def _back_from_pause(subscriber: Subscriber, now: datetime, list_zone: str) -> N
         timing.reschedule(subscriber, list_zone, now)
 
 
-def unsubscribe(session: Session, subscriber_id: int, now: datetime | None = None) -> Subscriber:
-    """Immediate and idempotent; topics are kept so 'resubscribe' can undo it."""
+def unsubscribe(session: Session, subscriber_id: int, now: datetime | None = None,
+                edition_id: int | None = None) -> Subscriber:
+    """Immediate and idempotent; topics are kept so 'resubscribe' can undo it. `edition_id`:
+    the edition whose link they used (checked by the caller: they received it)."""
     subscriber = get_subscriber(session, subscriber_id)
     if subscriber.status != SubscriberStatus.UNSUBSCRIBED:
         subscriber.status = SubscriberStatus.UNSUBSCRIBED
         subscriber.unsubscribed_at = now or utcnow()
+        subscriber.unsubscribed_edition_id = edition_id
         subscriber.next_briefing_at = None
         webhooks.emit(session, "subscriber.unsubscribed", webhooks.subscriber_data(subscriber),
                       subscriber.unsubscribed_at)
@@ -307,6 +290,7 @@ def resubscribe(session: Session, subscriber_id: int,
     if subscriber.status == SubscriberStatus.UNSUBSCRIBED and subscriber.confirmed_at:
         subscriber.status = SubscriberStatus.ACTIVE
         subscriber.unsubscribed_at = None
+        subscriber.unsubscribed_edition_id = None
         timing.reschedule(subscriber, list_zone)
     return subscriber
 
@@ -376,15 +360,6 @@ def count_audience(session: Session, topic_ids: Any) -> int:
     """How many readers follow at least one of these topics."""
     reach = audience(topic_ids).subquery()
     return int(session.scalar(select(func.count(func.distinct(reach.c.subscriber_id)))) or 0)
-
-
-def count_audience_by_zone(session: Session, topic_ids: Any) -> dict[str | None, int]:
-    """Readers of these topics per stored time zone (None: the list's zone): local delivery's
-    waves, one GROUP BY over the same audience the fan-out reaches."""
-    reach = audience(topic_ids).with_only_columns(
-        Subscription.subscriber_id, Subscriber.timezone).distinct().subquery()
-    rows = session.execute(select(reach.c.timezone, func.count()).group_by(reach.c.timezone))
-    return {zone: int(n) for zone, n in rows}
 
 
 def count_by_topic(session: Session, *, editions: bool = False) -> dict[int, int]:

@@ -19,12 +19,15 @@ from flask import session as flask_session
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as FormValidationError
 
+from ..delivery import ledger
 from ..delivery.jobs import welcome_after_confirm
 from ..editorial.topics import list_topics
 from ..errors import InvalidToken, NotFound, ValidationError
-from ..extensions import csrf, limiter
+from ..extensions import csrf
 from ..models import SubscriberStatus
 from ..web.db import db, runtime
+from ..web.limits import limit_posts, refuse_over_limit, visitor_ip
+from ..web.stamped import PageCache, fill, marker
 from . import access, outbox, service, timing, zones
 from .addresses import email_key, normalize_email
 from .catalog import CardCache, TopicCard, load_cards
@@ -79,22 +82,19 @@ def _link_token(purpose: Purpose, subscriber) -> str:  # type: ignore[no-untyped
     return tokens().make(purpose, subscriber.id, subscriber.token_version)
 
 
-def _email_limit_key() -> str:
+def _email_bucket(key: str) -> str:
     """Per-address bucket, keyed by a hash so Redis never holds the address itself.
 
     A malformed address gets its own bucket too (never one shared by every typo).
     """
-    raw = request.form.get("email", "")[:400]
-    key = email_key_or_raw(raw)
     return "subscribe-email:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
 
 
-def _ip_limit() -> str:
-    return current_app.config["SUBSCRIBE_LIMIT_IP"]
-
-
-def _email_limit() -> str:
-    return current_app.config["SUBSCRIBE_LIMIT_EMAIL"]
+def _form_limits() -> list[tuple[str, str]]:
+    """The per-IP and per-address limits of a form that carries an address."""
+    return [("subscribe-ip:" + visitor_ip(), "SUBSCRIBE_LIMIT_IP"),
+            (_email_bucket(email_key_or_raw(request.form.get("email", "")[:400])),
+             "SUBSCRIBE_LIMIT_EMAIL")]
 
 
 def _cards(needed: list[str] | None = None) -> list[TopicCard]:
@@ -106,41 +106,80 @@ def _cards(needed: list[str] | None = None) -> list[TopicCard]:
     return cache.get(runtime().Session, needed)
 
 
+def _pages() -> PageCache:
+    pages = current_app.extensions.get("public_pages")
+    if pages is None:
+        pages = current_app.extensions["public_pages"] = PageCache()
+    return pages
+
+
+def _html(body: str, status: int = 200) -> Response:
+    return Response(body, status=status, mimetype="text/html")
+
+
 SIGNUP_KEY = "signup"  # the address and topics just typed, for the check-your-inbox page
 
 
 @bp.route("/subscribe", methods=["GET", "POST"])
-@limiter.limit(_ip_limit, methods=["POST"])
-@limiter.limit(_email_limit, key_func=_email_limit_key, methods=["POST"])
 def subscribe():  # type: ignore[no-untyped-def]
-    if request.method == "POST":
-        cards = _cards(request.form.getlist("topics")[:50])
-    else:
+    if request.method == "GET":
         cards = _cards(request.args.getlist("topic")[:1])
+        wanted = request.args.get("topic")
+        wanted = wanted if wanted in {t.slug for t in cards} else None
+        if "_flashes" in flask_session:  # a message for this visitor: not the shared page
+            return _subscribe_page(cards, wanted)
+        # The same HTML for every visitor, rendered again when the topic list changes;
+        # only the CSRF token is each visitor's own.
+        page = _pages().page(("subscribe", wanted, request.script_root), cards,
+                             lambda: _subscribe_page(cards, wanted))
+        return _html(fill(page))
+    raw = request.form.get("email", "")
+    chosen = request.form.getlist("topics")
+    address, problem = _normalized(raw)
+    # Checked and counted in one round trip; the bucket is the address as it will be
+    # written to, so case and spacing do not make new buckets.
+    refused = refuse_over_limit([
+        ("subscribe-ip:" + visitor_ip(), "SUBSCRIBE_LIMIT_IP"),
+        (_email_bucket(email_key(address) if address else "raw:" + raw[:400].strip().lower()),
+         "SUBSCRIBE_LIMIT_EMAIL")])
+    if refused is not None:
+        return refused
+    if request.form.get("website"):  # bot: pretend all went well
+        return _check_inbox_redirect(raw, [])
+    cards = _cards(chosen[:50])
+    live = {t.slug for t in cards}  # checked against the page's list: no database work
+    problems = {"email": problem} if problem else {}
+    try:
+        slugs = service.check_slugs(chosen, live)
+    except ValidationError as exc:
+        problems["topics"] = exc.message
+    if problems:  # every problem at once, each next to its field
+        form = SubscribeForm()
+        form.topics.choices = topic_choices(cards)
+        for name, message in problems.items():
+            getattr(form, name).errors = [message]
+        return render_template("subscribe.html", form=form, topics=cards), 422
+    zone = zones.canonical(request.form.get("timezone"))  # unknown or absent: the list's
+    # Whatever this address's history, the request does the same work: the limits' round
+    # trip above and one to append it to the sign-up stream.
+    accept_signup(runtime(), address, slugs, zone)  # type: ignore[arg-type]  # checked above
+    return _check_inbox_redirect(address, slugs, zone=zone)  # type: ignore[arg-type]
+
+
+def _subscribe_page(cards: list[TopicCard], wanted: str | None) -> str:
     form = SubscribeForm()
     form.topics.choices = topic_choices(cards)
-    if request.method == "GET":
-        wanted = request.args.get("topic")
-        if wanted and wanted in {t.slug for t in cards}:
-            form.topics.data = [wanted]
-        return render_template("subscribe.html", form=form, topics=cards)
-    valid = form.validate_on_submit()
-    if form.website.data:  # bot: pretend all went well
-        return _check_inbox_redirect(form.email.data or "", [])
-    # every problem at once, each next to its field
-    live = {t.slug for t in cards}  # checked against the page's list: no database work
-    problems = service.request_problems(form.email.data or "", form.topics.data or [], live)
-    for name, message in problems.items():
-        field = getattr(form, name)
-        if not field.errors:
-            field.errors = [*field.errors, message]
-    if not valid or problems:
-        return render_template("subscribe.html", form=form, topics=cards), 422
-    address, slugs = service.check_request(form.email.data or "", form.topics.data or [], live)
-    zone = zones.canonical(form.timezone.data)  # unknown or absent: the list's zone
-    # Whatever this address's history, the request does the same work: one Redis round trip.
-    accept_signup(runtime(), address, slugs, zone)
-    return _check_inbox_redirect(address, slugs, zone=zone)
+    if wanted:
+        form.topics.data = [wanted]
+    return render_template("subscribe.html", form=form, topics=cards)
+
+
+def _normalized(raw: str) -> tuple[str | None, str | None]:
+    """(the address as it will be written to, None) or (None, why it is not one)."""
+    try:
+        return normalize_email(raw), None
+    except ValidationError as exc:
+        return None, exc.message
 
 
 def _check_inbox_redirect(address: str, slugs: list[str], *, new_link: bool = False,
@@ -152,10 +191,10 @@ def _check_inbox_redirect(address: str, slugs: list[str], *, new_link: bool = Fa
     return redirect(url_for("public.check_inbox"), code=303)
 
 
-def _resend_limit_key() -> str:
+def _resend_limits() -> list[tuple[str, str]]:
     email = (flask_session.get(SIGNUP_KEY) or {}).get("email", "")
-    return "subscribe-email:" + hashlib.sha256(
-        email_key_or_raw(email).encode("utf-8", "replace")).hexdigest()
+    return [("subscribe-ip:" + visitor_ip(), "SUBSCRIBE_LIMIT_IP"),
+            (_email_bucket(email_key_or_raw(email)), "SUBSCRIBE_LIMIT_EMAIL")]
 
 
 def email_key_or_raw(raw: str) -> str:
@@ -168,12 +207,18 @@ def email_key_or_raw(raw: str) -> str:
 @bp.get("/subscribe/check-inbox")
 def check_inbox():  # type: ignore[no-untyped-def]
     signup = flask_session.get(SIGNUP_KEY) or {}
-    return render_template("check_inbox.html", email=signup.get("email"), form=ActionForm())
+    email = signup.get("email")
+    if "_flashes" in flask_session:
+        return render_template("check_inbox.html", email=email, form=ActionForm())
+    # One page for every address: rendered once, the address and CSRF token stamped in.
+    page = _pages().page(("check-inbox", bool(email), request.script_root), None,
+                         lambda: render_template("check_inbox.html", form=ActionForm(),
+                                                 email=marker("email") if email else None))
+    return _html(fill(page, email=email or ""))
 
 
 @bp.post("/subscribe/resend")
-@limiter.limit(_ip_limit)
-@limiter.limit(_email_limit, key_func=_resend_limit_key)
+@limit_posts(_resend_limits)
 def resend():  # type: ignore[no-untyped-def]
     """Send the email again for the address on the check-your-inbox page.
 
@@ -195,8 +240,7 @@ def resend():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/links/new", methods=["GET", "POST"])
-@limiter.limit(_ip_limit, methods=["POST"])
-@limiter.limit(_email_limit, key_func=_email_limit_key, methods=["POST"])
+@limit_posts(_form_limits)
 def new_link():  # type: ignore[no-untyped-def]
     """The way out of a broken or expired link: type your address, get a fresh link by email."""
     form = NewLinkForm()
@@ -371,6 +415,17 @@ def erase(token: str):  # type: ignore[no-untyped-def]
     return render_template("erased.html")
 
 
+def _from_edition(subscriber_id: int) -> int | None:
+    """The edition named by the link's `?e=` (added to each copy's unsubscribe link and
+    List-Unsubscribe header), if this reader was sent it; anything else is ignored, never
+    an error: leaving must always work."""
+    value = request.args.get("e", "")
+    if not (value.isdigit() and len(value) < 10):
+        return None
+    edition_id = int(value)
+    return edition_id if ledger.copy_mask(db(), edition_id, subscriber_id) is not None else None
+
+
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt
 def unsubscribe(token: str):  # type: ignore[no-untyped-def]
@@ -387,7 +442,7 @@ def unsubscribe(token: str):  # type: ignore[no-untyped-def]
     subscriber_id = subscriber.id
     if one_click:
         # RFC 8058: the token is the authority; no cookie, no CSRF, no redirect.
-        service.unsubscribe(session, subscriber_id)
+        service.unsubscribe(session, subscriber_id, edition_id=_from_edition(subscriber_id))
         session.commit()
         return Response("unsubscribed\n", status=200, mimetype="text/plain")
     form = ActionForm()
@@ -399,7 +454,7 @@ def unsubscribe(token: str):  # type: ignore[no-untyped-def]
         validate_csrf(request.form.get("csrf_token"))
     except FormValidationError as exc:
         raise CSRFError() from exc
-    service.unsubscribe(session, subscriber_id)
+    service.unsubscribe(session, subscriber_id, edition_id=_from_edition(subscriber_id))
     session.commit()
     # Only whoever just pressed the button gets the undo: one day, one use.
     return render_template("unsubscribe.html", done=True,

@@ -47,4 +47,4 @@ def test_links_in_a_sent_copy_belong_to_its_recipient(runtime, smtp, sender, edi
         assert tokens.read(Purpose.UNSUBSCRIBE, unsubscribe) == subscriber_id
         assert tokens.read(Purpose.PREFERENCES, preferences) == subscriber_id
         base = runtime.settings.base_url
-        assert message["List-Unsubscribe"] == f"<{base}/unsubscribe/{unsubscribe}>"
+        assert message["List-Unsubscribe"] == f"<{base}/unsubscribe/{unsubscribe}?e={edition_id}>"

@@ -71,7 +71,7 @@ def test_every_copy_carries_list_headers_and_a_unique_message_id(client, smtp, w
     for message in messages:
         assert message.get_content_type() == "multipart/alternative"
         assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
-        assert re.fullmatch(r"<https://news\.example\.test/unsubscribe/[\w.-]+>",
+        assert re.fullmatch(r"<https://news\.example\.test/unsubscribe/[\w.-]+\?e=\d+>",
                             message["List-Unsubscribe"])
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert message["List-Id"] and message["Date"] and message["Feedback-ID"]

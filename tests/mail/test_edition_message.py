@@ -80,8 +80,8 @@ def test_list_unsubscribe_is_one_unencoded_https_line_with_a_signed_token(sent, 
     data = sent()
 
     line = raw_header(data, b"List-Unsubscribe")
-    match = re.fullmatch(rb"List-Unsubscribe: <https://news\.example\.test/unsubscribe/([\w.-]+)>",
-                         line)
+    match = re.fullmatch(
+        rb"List-Unsubscribe: <https://news\.example\.test/unsubscribe/([\w.-]+)\?e=\d+>", line)
     assert match, line
     assert b"=?" not in line
     ann = db.scalars(select(Subscriber).where(Subscriber.email == "ann@example.com")).one()
@@ -153,7 +153,8 @@ def test_the_assembled_bytes_mean_what_email_would_build(sent, db, runtime):
     ann = db.scalars(select(Subscriber).where(Subscriber.email == "ann@example.com")).one()
     link = Links.from_settings(runtime.settings)
     text, html = filled(rendered, 0b101, {
-        blocks.PREFERENCES: link.preferences(ann.id), blocks.UNSUBSCRIBE: link.unsubscribe(ann.id),
+        blocks.PREFERENCES: link.preferences(ann.id),
+        blocks.UNSUBSCRIBE: link.unsubscribe(ann.id) + f"?e={edition.id}",
         blocks.WEB_COPY: link.web_copy(edition.id, 0b101), blocks.CLICK_READER: ""})
 
     reference = EmailMessage(policy=SMTP_POLICY)
