@@ -28,6 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -324,8 +325,16 @@ def mark_sent_read_status(session: Session, ids: list[int], now: datetime,
     if session.get_bind().dialect.name != "postgresql":
         mark_sent(session, ids, now, message_id_parts)
         return session.scalar(select(Edition.status).where(Edition.id == edition_id))
+    return mark_sent_read_status_on(session.connection(), ids, now, message_id_parts,
+                                    edition_id)
+
+
+def mark_sent_read_status_on(conn: Connection, ids: list[int], now: datetime,
+                             message_id_parts: tuple[str, str], edition_id: int) -> str | None:
+    """The PostgreSQL statement of `mark_sent_read_status` on a connection: in autocommit
+    it is its own transaction, one round trip for a whole flush."""
     head, tail = message_id_parts
-    return session.connection().exec_driver_sql(_SENT_AND_STATUS, {
+    return conn.exec_driver_sql(_SENT_AND_STATUS, {
         "now": now, "head": head, "tail": tail, "ids": ids, "edition": edition_id}).scalar()
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from email.utils import formatdate
 
 from redis import Redis
-from sqlalchemy import select, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..bounces.verp import Copy
@@ -139,6 +139,7 @@ class Batch:
         self.oldest: float | None = None  # when the oldest unwritten outcome came back
         self.last_send = 0.0  # seconds the last copy took: how long the next one may take
         self.held_stop: str | None = None  # a stop found by a flush during an SMTP_RATE wait
+        self.autocommit: Connection | None = None  # PostgreSQL: see _autocommit
         self.result = BatchResult()
         self.window = FailureWindow(redis, edition_id, settings.failure_pause_window,
                                     settings.failure_pause_ratio)
@@ -154,6 +155,17 @@ class Batch:
     def run(self) -> BatchResult:
         if not self._claim():
             return self.result
+        try:
+            self._send_all()
+        finally:
+            if self.autocommit is not None:
+                self.autocommit.close()
+        with self.sessions() as session:
+            self.result.next_retry = ledger.next_retry_at(session, self.edition_id)
+            _finish(session, self.edition_id, self.clock)
+        return self.result
+
+    def _send_all(self) -> None:
         with self.postman:
             for row in self.rows:
                 if row.id in self.done:  # skipped: the reader left or paused
@@ -170,10 +182,16 @@ class Batch:
                     self._stop(stop)
                     break
             self._flush()
-        with self.sessions() as session:
-            self.result.next_retry = ledger.next_retry_at(session, self.edition_id)
-            _finish(session, self.edition_id, self.clock)
-        return self.result
+
+    def _autocommit(self) -> Connection | None:
+        """PostgreSQL: one connection in autocommit for the batch's common flushes, so a
+        flush is one round trip (no pool checkout, BEGIN or COMMIT of its own)."""
+        if self.autocommit is None:
+            engine = self.sessions.kw.get("bind")
+            if engine is not None and engine.dialect.name == "postgresql":
+                self.autocommit = engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT")
+        return self.autocommit
 
     def _claim(self) -> bool:
         """Claim rows and skip, in one statement per status, readers no longer active."""
@@ -310,12 +328,17 @@ class Batch:
         now = self.clock()
         prepared = self.prepared
         parts = prepared.ids.copy_parts(prepared.id_prefix)
-        with self.sessions.begin() as session:
-            if outcomes.sent_only() and not self.beat.waiting(now):  # the common flush
-                status = ledger.mark_sent_read_status(session, outcomes.sent, now, parts,
-                                                      self.edition_id)
-            else:
-                status = self._write(session, outcomes, now, parts)
+        common = outcomes.sent_only() and not self.beat.waiting(now)
+        if common and self._autocommit() is not None:
+            status = ledger.mark_sent_read_status_on(self.autocommit, outcomes.sent, now, parts,
+                                                     self.edition_id)
+        else:
+            with self.sessions.begin() as session:
+                if common:
+                    status = ledger.mark_sent_read_status(session, outcomes.sent, now, parts,
+                                                          self.edition_id)
+                else:
+                    status = self._write(session, outcomes, now, parts)
         self.result.sent += len(outcomes.sent)
         self.result.failed += len(outcomes.failed)
         self.result.retried += len(outcomes.retry)
