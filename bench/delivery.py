@@ -19,6 +19,15 @@ and notes when it accepted each reader's copy.
 (c) smtp_limit: pre-built bytes over --workers connections (as many as the engine holds),
     one process each, pipelined when offered (bench/support/ceiling.py).
 Ends with one JSON line; `ratio` is workers (else engine) msg/s over smtp_limit msg/s.
+
+    .venv/bin/python bench/delivery.py --crash          # duplicates per SIGKILL of a worker
+
+(e) crash: the (d) set-up, but --kills times in the edition (at even shares of it, while both
+    workers hold a claimed batch) every process of every worker tree gets SIGKILL (the work
+    horse too) and as many new workers take over (DELIVERY_STALE_SECONDS=5 and a 1 s tick,
+    so dead claims come back soon); then every reader's copies at the sink are counted:
+    duplicates per killed worker, and readers who got nothing (must be 0).
+
 --digest: 100,000 readers on the daily cadence at 07:00 local, round-robin over every zone
     tzdata knows; the tick's digest build (due readers, render, INSERT … SELECT) at each
     briefing moment of the UTC hour with the most readers, then --workers children drain
@@ -444,6 +453,78 @@ def workers_path(database_url: str, redis_url: str, sink: Sink, instance: Path,
     return rate, int(res["edition_id"])
 
 
+# ---------------------------------------------------------------- (e) crash window
+
+def crash(database_url: str, redis_url: str, sink: Sink, instance: Path, update_ids: list[int],
+          subscribers: int, count: int, kills: int) -> dict[str, object]:
+    """Kill every worker tree `kills` times mid-edition; count each reader's copies."""
+    from collections import Counter
+
+    import psycopg
+
+    from bench.support.workers import Workers, api_client, api_token, worker_env
+
+    env = worker_env(database_url, redis_url, sink.url, instance / "crash", SECRET, BASE_URL,
+                     MAIL_FROM)
+    env.update(DELIVERY_STALE_SECONDS="5", NEWSLETTER_TICK_SECONDS="1")
+    token = api_token(database_url)
+    dsn = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+    def in_flight(since: float) -> tuple[int, int]:
+        """Rows claimed since `since` (epoch s) and not recorded, and the batches they are in
+        (one claim time per batch): a worker killed before `since` holds none of them."""
+        with psycopg.connect(dsn) as conn:
+            return conn.execute("SELECT count(*), count(DISTINCT claimed_at) FROM delivery"
+                                " WHERE status = 'sending' AND claimed_at > to_timestamp(%s)",
+                                (since,)).fetchone()
+
+    sink.received(instance)  # forget earlier copies
+    base = sink.count()
+    workers = Workers(env, count, log_dir=instance / "crash")
+    workers.start(redis_url)
+    client, auth = api_client(env), {"Authorization": f"Bearer {token}"}
+    answer = client.post("/api/v1/editions", headers=auth, json={
+        "subject": "Your morning briefing", "update_ids": update_ids, "send_at": None})
+    edition_id = answer.get_json()["id"]
+    killed_in_flight, killed_pids = [], 0
+    began, since = time.perf_counter(), time.time() - 1
+    try:
+        for k in range(1, kills + 1):
+            target = subscribers * k // (kills + 1)
+            # every worker in the middle of a batch of its own
+            while not (sink.count() - base >= target and in_flight(since)[1] >= count):
+                if time.perf_counter() - began > 3600:
+                    raise SystemExit("the crash run did not reach its kill point")
+                time.sleep(0.02)
+            killed_pids += workers.kill()
+            killed_in_flight.append(in_flight(since)[0])
+            since = time.time()
+            print(f"kill {k}: SIGKILL to {count} worker trees at {sink.count() - base:,} copies "
+                  f"received, {killed_in_flight[-1]:,} rows claimed and not recorded", flush=True)
+            workers = Workers(env, count, log_dir=instance / "crash")
+            workers.start(redis_url)
+        while client.get(f"/api/v1/editions/{edition_id}", headers=auth
+                         ).get_json()["status"] != "sent":
+            if time.perf_counter() - began > 3600:
+                raise SystemExit("the edition was not sent after the crashes")
+            time.sleep(0.1)
+    finally:
+        workers.stop()
+    per_reader = Counter(reader for reader, _ in sink.received(instance))
+    duplicates = sum(n - 1 for n in per_reader.values())
+    lost = sum(1 for i in range(1, subscribers + 1) if i not in per_reader)
+    worker_kills = kills * count
+    print(f"(e) crash: {kills} kill(s) of {count} worker trees ({killed_pids} processes, "
+          f"SIGKILL); {duplicates} duplicate copies = {duplicates / worker_kills:.1f} per killed "
+          f"worker; {lost} readers got nothing; rows in flight at each kill {killed_in_flight}",
+          flush=True)
+    return {"crash_kills": kills, "crash_worker_kills": worker_kills,
+            "crash_duplicates": duplicates,
+            "crash_duplicates_per_worker_kill": round(duplicates / worker_kills, 1),
+            "crash_max_duplicates_per_reader": max(per_reader.values()) - 1, "crash_lost": lost,
+            "crash_in_flight": killed_in_flight}
+
+
 # ---------------------------------------------------------------- main
 
 def main() -> None:
@@ -462,6 +543,9 @@ def main() -> None:
     parser.add_argument("--workers-path", action="store_true",
                         help="only the API + `python worker.py` path and the SMTP ceiling")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
+    parser.add_argument("--crash", action="store_true",
+                        help="only (e): SIGKILL the workers mid-edition, count duplicates")
+    parser.add_argument("--kills", type=int, default=3, help="kills in the --crash edition")
     # internal modes
     parser.add_argument("--engine-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--start", action="store_true", help=argparse.SUPPRESS)
@@ -506,7 +590,13 @@ def main() -> None:
               flush=True)
         # in --workers-path mode no edition exists before the API call (the workers' tick
         # would start it and send it alongside the timed one)
-        edition_id = None if args.workers_path else create_edition_now(database_url, update_ids)
+        edition_id = (None if args.workers_path or args.crash
+                      else create_edition_now(database_url, update_ids))
+        if args.crash:
+            figures = crash(database_url, redis_url, sink, instance, update_ids, subscribers,
+                            args.workers, args.kills)
+            print(json.dumps({"subscribers": subscribers, "workers": args.workers, **figures}))
+            return
 
         if args.fanout_only:
             res = run_engine(args, database_url, redis_url, sink.url, instance, edition_id, 1,

@@ -113,6 +113,7 @@ class Settings:
     database_pool_size: int = defaults.DATABASE_POOL_SIZE
     batch_size: int = defaults.BATCH_SIZE
     stale_claim_seconds: int = defaults.STALE_CLAIM_SECONDS
+    delivery_archive_days: int = defaults.ARCHIVE_AFTER_DAYS
     failure_pause_ratio: float = defaults.FAILURE_PAUSE_RATIO
     failure_pause_window: int = defaults.FAILURE_PAUSE_WINDOW
     dkim_selector: str | None = None
@@ -186,6 +187,8 @@ class Settings:
             "batch_size": int(os.environ.get("DELIVERY_BATCH_SIZE", defaults.BATCH_SIZE)),
             "stale_claim_seconds": int(os.environ.get("DELIVERY_STALE_SECONDS",
                                                       defaults.STALE_CLAIM_SECONDS)),
+            "delivery_archive_days": int(os.environ.get("DELIVERY_ARCHIVE_DAYS",
+                                                        defaults.ARCHIVE_AFTER_DAYS)),
             "dkim_selector": os.environ.get("DKIM_SELECTOR") or None,
             "dkim_domain": os.environ.get("DKIM_DOMAIN") or None,
             "dkim_key_path": os.environ.get("DKIM_PRIVATE_KEY") or None,

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from . import keys
 from .bounces.jobs import enqueue_mailbox_poll
-from .delivery import ledger, lifecycle
+from .delivery import archive, ledger, lifecycle
 from .delivery.jobs import keep_sending, kick_welcomes, send_digests, start_edition_job
 from .engagement.recording import drain as drain_clicks
 from .engagement.recording import drain_opens
@@ -40,6 +40,7 @@ def tick(now: datetime | None = None) -> dict[str, int]:
         resumed = subscribers.resume_due_pauses(session, now, s.list_timezone)
         purged = retention.purge_unconfirmed(session, s.purge_unconfirmed_days, now)
         recovered = ledger.recover_stale(session, now, timedelta(seconds=s.stale_claim_seconds))
+        archived = archive.archive_due(session, now, s.delivery_archive_days)
         due = lifecycle.due_to_start(session, now)
         webhook_calls = webhook_retention.purge(session, now, s.webhook_call_retention_days)
     with runtime.Session() as session:  # each drain commits, then acknowledges its entries
@@ -59,7 +60,7 @@ def tick(now: datetime | None = None) -> dict[str, int]:
     recover_signups(runtime)
     return {"started": started, "briefings": briefed, "recovered": recovered,
             "resumed_subscribers": resumed, "purged_unconfirmed": purged, "clicks": clicks,
-            "purged_webhook_calls": webhook_calls}
+            "purged_webhook_calls": webhook_calls, "archived_copies": archived}
 
 
 # Jobs queued before they moved beside their nouns are stored in Redis under these paths;

@@ -124,10 +124,15 @@ class Sink:
 
     def accepted(self, scratch: Path) -> dict[int, float]:
         """Reader number → epoch seconds of acceptance, since the last call."""
+        return {i: t for i, t in self.received(scratch)}
+
+    def received(self, scratch: Path) -> list[tuple[int, float]]:
+        """(reader number, epoch seconds) of every copy accepted since the last call,
+        duplicates included."""
         path = scratch / "accepted.txt"
         with smtplib.SMTP("127.0.0.1", self.port) as conn:
             conn.docmd(f"XDMP {path}")
-        return {int(i): float(t) for i, t in (line.split() for line in path.open())}
+        return [(int(i), float(t)) for i, t in (line.split() for line in path.open())]
 
     def stop(self) -> None:
         self.proc.terminate()

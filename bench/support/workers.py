@@ -101,6 +101,32 @@ class Workers:
     def cpu_seconds(self) -> float:
         return sum(_cpu_s(p.pid) for p in self.procs)
 
+    def kill(self) -> int:
+        """SIGKILL every process of every tree (worker, cron child, work horse: RQ's horse
+        calls setpgrp, so the worker's group alone would miss it); the pids that were killed,
+        once none of them runs any more."""
+        import psutil
+
+        tree: list[psutil.Process] = []
+        for proc in self.procs:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                root = psutil.Process(proc.pid)
+                root.suspend()  # no new horse while the tree is listed
+                tree += [root, *root.children(recursive=True)]
+        for process in tree:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        for proc in self.procs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        _gone, alive = psutil.wait_procs(tree, timeout=10)
+        alive = [p for p in alive if _running(p)]
+        if alive:
+            raise SystemExit(f"still running after SIGKILL: {[p.pid for p in alive]}")
+        self.procs = []
+        return len(tree)
+
     def stop(self) -> None:
         """Warm shutdown (SIGTERM), then kill what is left of each session (horse included)."""
         for proc in self.procs:
@@ -112,6 +138,15 @@ class Workers:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def _running(process: object) -> bool:
+    import psutil
+
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def worker_env(database_url: str, redis_url: str, smtp_url: str, instance: Path,
@@ -143,15 +178,7 @@ def api_token(database_url: str) -> str:
 def send_through_api(env: dict[str, str], token: str, update_ids: list[int], workers: Workers,
                      poll_every: float = 0.05, timeout: float = 3600.0) -> dict[str, float]:
     """POST the edition, poll its status until sent; returns the id, seconds and counts."""
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        from newsletter import create_app
-
-        client = create_app().test_client()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    client = api_client(env)
     auth = {"Authorization": f"Bearer {token}"}
     cpu_before = workers.cpu_seconds()
     began = time.perf_counter()
@@ -174,6 +201,19 @@ def send_through_api(env: dict[str, str], token: str, update_ids: list[int], wor
     return {"edition_id": edition_id, "seconds": seconds, "total": status["total"],
             "sent": status["sent"], "failed": status["failed"],
             "worker_cpu_s": workers.cpu_seconds() - cpu_before}
+
+
+def api_client(env: dict[str, str]):  # noqa: ANN201 - a Flask test client
+    """A test client of the app on the workers' settings (the API the editors call)."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        from newsletter import create_app
+
+        return create_app().test_client()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def claim_to_accept_ms(database_url: str, edition_id: int,

@@ -12,6 +12,7 @@ from ..config import Settings
 class SendSettings:
     batch_size: int = defaults.BATCH_SIZE
     flush_every: int = defaults.FLUSH_EVERY
+    flush_seconds: float = defaults.FLUSH_SECONDS
     retry_delays: tuple[int, ...] = defaults.RETRY_DELAYS
     stale_claim_seconds: int = defaults.STALE_CLAIM_SECONDS
     failure_pause_ratio: float = defaults.FAILURE_PAUSE_RATIO

@@ -20,7 +20,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .. import keys, streams
-from ..models import Click, ClickKind, Delivery, Edition, Open, Subscriber
+from ..models import Click, ClickKind, Edition, Open, Subscriber
+from ..models.delivery import copies as all_copies
 from .classify import BURST_WINDOW, TOO_SOON, RawClick, classify
 from .links import ClickRef
 
@@ -106,10 +107,11 @@ def store_clicks(session: Session, events: list[tuple[str, RawClick]]) -> int:
                                    .where(Edition.id.in_(editions))).all())
     readers = set(session.scalars(select(Subscriber.id).where(
         Subscriber.id.in_(subscribers))))  # erased since: not recorded
+    c = all_copies()
     sent_at = {(e, s): at for e, s, at in session.execute(
-        select(Delivery.edition_id, Delivery.subscriber_id, Delivery.sent_at).where(
-            Delivery.edition_id.in_(editions),
-            Delivery.subscriber_id.in_(subscribers))) if at is not None}
+        select(c.c.edition_id, c.c.subscriber_id, c.c.sent_at).where(
+            c.c.edition_id.in_(editions),
+            c.c.subscriber_id.in_(subscribers))) if at is not None}
     copies = {(c.edition_id, c.subscriber_id) for c in raw}
     nearby = [row for row in session.execute(
         select(Click.id, Click.event, Click.edition_id, Click.item, Click.subscriber_id,
@@ -156,10 +158,11 @@ def drain_opens(session: Session, redis: Redis, limit: int = DRAIN_BATCH) -> int
             raw.append((event, int(e), int(s), datetime.fromtimestamp(ts, UTC), str(agent)))
         except (ValueError, TypeError):
             continue
+    c = all_copies()
     sent_at = {(e, s): at for e, s, at in session.execute(
-        select(Delivery.edition_id, Delivery.subscriber_id, Delivery.sent_at).where(
-            Delivery.edition_id.in_({r[1] for r in raw}),
-            Delivery.subscriber_id.in_({r[2] for r in raw})))} if raw else {}
+        select(c.c.edition_id, c.c.subscriber_id, c.c.sent_at).where(
+            c.c.edition_id.in_({r[1] for r in raw}),
+            c.c.subscriber_id.in_({r[2] for r in raw})))} if raw else {}
     rows = []
     for event, e, s, at, agent in raw:
         if (e, s) not in sent_at:  # no such copy (or its reader was erased since)

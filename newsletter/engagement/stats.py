@@ -18,20 +18,21 @@ from ..models import (
     BounceRecord,
     Click,
     ClickKind,
-    Delivery,
     DeliveryStatus,
     Edition,
     Open,
     Subscriber,
 )
+from ..models.delivery import copies
 
 UNSUBSCRIBE_WINDOW = timedelta(days=7)  # without a link to tell, this soon after is its doing
 
 
 def edition_stats(session: Session, edition_id: int) -> dict[str, Any]:
     edition = get_or_404(session, Edition, edition_id, f"No edition {edition_id}.")
-    delivered = session.scalar(select(func.count()).select_from(Delivery).where(
-        Delivery.edition_id == edition.id, Delivery.status == DeliveryStatus.SENT)) or 0
+    c = copies()  # archived editions' copies too
+    delivered = session.scalar(select(func.count()).select_from(c).where(
+        c.c.edition_id == edition.id, c.c.status == DeliveryStatus.SENT)) or 0
     kinds = dict(session.execute(
         select(Click.kind, func.count()).where(Click.edition_id == edition.id)
         .group_by(Click.kind)).all())
@@ -81,9 +82,11 @@ def _unsubscribes(session: Session, edition_id: int) -> tuple[int, int]:
     exact = session.scalar(select(func.count()).select_from(Subscriber).where(
         Subscriber.unsubscribed_edition_id == edition_id,
         Subscriber.unsubscribed_at.is_not(None))) or 0
+    c = copies()
     rows = session.execute(
-        select(Delivery.sent_at, Subscriber.unsubscribed_at).join(Subscriber)
-        .where(Delivery.edition_id == edition_id, Delivery.sent_at.is_not(None),
+        select(c.c.sent_at, Subscriber.unsubscribed_at)
+        .join(Subscriber, Subscriber.id == c.c.subscriber_id)
+        .where(c.c.edition_id == edition_id, c.c.sent_at.is_not(None),
                Subscriber.unsubscribed_at.is_not(None),
                Subscriber.unsubscribed_edition_id.is_(None))).all()
     return exact, sum(1 for sent, gone in rows if sent <= gone <= sent + UNSUBSCRIBE_WINDOW)

@@ -12,13 +12,13 @@ from ..editorial.topics import get_topic
 from ..models import (
     Click,
     ClickKind,
-    Delivery,
     DeliveryStatus,
     Edition,
     Subscriber,
     SubscriberStatus,
     Subscription,
 )
+from ..models.delivery import copies
 
 LAST_EDITIONS = 10
 
@@ -35,9 +35,10 @@ def topic_figures(session: Session, slug: str) -> dict[str, Any]:
         if slug not in slugs:
             continue
         bit = 1 << slugs.index(slug)
-        delivered = session.scalar(select(func.count()).select_from(Delivery).where(
-            Delivery.edition_id == edition_id, Delivery.status == DeliveryStatus.SENT,
-            Delivery.topics_mask.op("&")(bit) != 0)) or 0
+        c = copies()
+        delivered = session.scalar(select(func.count()).select_from(c).where(
+            c.c.edition_id == edition_id, c.c.status == DeliveryStatus.SENT,
+            c.c.topics_mask.op("&")(bit) != 0)) or 0
         clickers = session.scalar(select(func.count(func.distinct(Click.subscriber_id))).where(
             Click.edition_id == edition_id, Click.topic_slug == slug,
             Click.kind == ClickKind.HUMAN)) or 0

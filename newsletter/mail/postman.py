@@ -86,15 +86,17 @@ class Postman:
             return self.return_path(copy)
         return self.envelope_from
 
-    def send(self, recipient: str, data: bytes, *, copy: Copy | None = None) -> None:
+    def send(self, recipient: str, data: bytes, *, copy: Copy | None = None,
+             before_wait: Callable[[], None] | None = None) -> None:
         """Sign and send one message; raises the transport's DeliveryError kinds.
 
-        `copy` says which edition and reader this is, for a VERP envelope sender.
+        `copy` says which edition and reader this is, for a VERP envelope sender;
+        `before_wait` runs when SMTP_RATE makes this message wait for its turn.
         """
         if self.signer is not None:
             data = self.signer.sign(data)
         if self.limiter is not None:
-            self.limiter.wait()
+            self.limiter.wait(before_wait)
         self.transport.send(self.envelope_for(copy), recipient, data)
 
     def __enter__(self) -> Postman:

@@ -23,7 +23,9 @@ class RateLimiter:
         self.clock = clock
         self.sleep = sleep
 
-    def wait(self) -> None:
+    def wait(self, before_sleep: Callable[[], None] | None = None) -> None:
+        """Return when a send fits in the budget; `before_sleep` runs once, before the first
+        sleep (a batch writes its outcomes then rather than hold them through the wait)."""
         if not self.rate:
             return
         # Windows of 1 s (or longer for rates below 1/s) hold at most `rate * window` sends.
@@ -39,4 +41,7 @@ class RateLimiter:
             count = pipe.execute()[0]
             if count <= allowed:
                 return
+            if before_sleep is not None:
+                before_sleep()
+                before_sleep = None
             self.sleep(max(0.001, (slot + 1) * window - now))

@@ -4,7 +4,7 @@ from .accounts import ApiToken, Editor
 from .audience import Subscriber, Subscription, Suppression
 from .base import Base, UTCDateTime, utcnow
 from .bounces import BounceRecord
-from .delivery import Delivery
+from .delivery import ArchivedDelivery, ArchivedEdition, Delivery
 from .editorial import Edition, EditionItem, Topic, TopicUpdate, UpdateSource
 from .engagement import Click, ListSetting, Open
 from .feeds import Article, Feed, Story
@@ -28,7 +28,8 @@ from .statuses import (
 from .webhooks import WebhookCall, WebhookEndpoint
 
 __all__ = [
-    "ApiToken", "Article", "Base", "BounceKind", "BounceRecord", "Cadence", "Click", "ClickKind",
+    "ApiToken", "ArchivedDelivery", "ArchivedEdition", "Article", "Base", "BounceKind",
+    "BounceRecord", "Cadence", "Click", "ClickKind",
     "Delivery", "DeliveryMode", "DeliveryStatus",
     "Edition", "EditionItem", "EditionKind", "EditionStatus", "Editor", "EditorRole", "Feed",
     "FeedStatus", "LateReaders", "ListSetting",

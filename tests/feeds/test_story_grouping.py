@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from newsletter.editorial.text import outlets_line
 from newsletter.errors import ValidationError
 from newsletter.feeds import grouping
-from newsletter.feeds.inbox import outlets_line, stories
+from newsletter.feeds.inbox import stories
 from newsletter.models import Article, Story
 
 from .helpers import articles, feed_for, poll
