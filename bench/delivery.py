@@ -50,6 +50,7 @@ import time
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -64,6 +65,17 @@ from bench.support.procs import run_together  # noqa: E402 - after the sys.path 
 from bench.support.sink import Sink  # noqa: E402
 
 # ---------------------------------------------------------------- data
+
+def copy_choices(cur: Any, reader_ids: range, topic_ids: list[int], rng: random.Random) -> None:
+    """COPY each reader's topics: each topic with probability 0.4, at least one."""
+    with cur.copy("COPY subscription (subscriber_id, topic_id, created_at) FROM STDIN") as copy:
+        buf = io.StringIO()
+        for i in reader_ids:
+            chosen = [t for t in topic_ids if rng.random() < 0.4] or [rng.choice(topic_ids)]
+            for t in chosen:
+                buf.write(f"{i}\t{t}\tnow\n")
+        copy.write(buf.getvalue())
+
 
 def settings_for(database_url: str, redis_url: str, smtp_url: str, instance: Path, **extra: object):
     from newsletter.config import Settings
@@ -103,13 +115,7 @@ def seed(database_url: str, subscribers: int, rng: random.Random) -> list[int]:
                     addr = f"reader{i}@example.com"
                     buf.write(f"{i}\t{addr}\t{addr}\tactive\tnow\tnow\tnow\n")
                 copy.write(buf.getvalue())
-            with cur.copy("COPY subscription (subscriber_id, topic_id, created_at) FROM STDIN") as copy:
-                buf = io.StringIO()
-                for i in range(start, stop):
-                    chosen = [t for t in topic_ids if rng.random() < 0.4] or [rng.choice(topic_ids)]
-                    for t in chosen:
-                        buf.write(f"{i}\t{t}\tnow\n")
-                copy.write(buf.getvalue())
+            copy_choices(cur, range(start, stop), topic_ids, rng)
         cur.execute("SELECT setval(pg_get_serial_sequence('subscriber', 'id'), %s)", (subscribers,))
         cur.execute("ANALYZE subscriber; ANALYZE subscription")
         conn.commit()
@@ -185,13 +191,7 @@ def seed_digest(database_url: str, readers: int, rng: random.Random) -> dict[str
                 buf.write(f"{i}\t{addr}\t{addr}\tactive\tnow\tnow\tnow\tdaily\t{zone}\t7\t"
                           f"{told}\t{due[zone].isoformat()}\n")
             copy.write(buf.getvalue())
-        with cur.copy("COPY subscription (subscriber_id, topic_id, created_at) FROM STDIN") as copy:
-            buf = io.StringIO()
-            for i in range(1, readers + 1):
-                chosen = [t for t in topic_ids if rng.random() < 0.4] or [rng.choice(topic_ids)]
-                for t in chosen:
-                    buf.write(f"{i}\t{t}\tnow\n")
-            copy.write(buf.getvalue())
+        copy_choices(cur, range(1, readers + 1), topic_ids, rng)
         cur.execute("SELECT setval(pg_get_serial_sequence('subscriber', 'id'), %s)", (readers,))
         cur.execute("ANALYZE subscriber; ANALYZE subscription; ANALYZE topic; ANALYZE topic_update")
         conn.commit()

@@ -43,10 +43,6 @@ def enqueue_start(runtime: Runtime, edition: Edition) -> None:
         runtime.queue.enqueue_at(at, start_edition_job, edition.id, job_timeout=timeout)
 
 
-# The name this had before editorial.scheduling.schedule_edition became the one way to
-# schedule an edition; kept for branches in flight, use enqueue_start.
-schedule_edition = enqueue_start
-
 
 def enqueue_batches(runtime: Runtime, edition_id: int, count: int) -> None:
     if count <= 0:

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from newsletter.editorial.topics import archive_topic
 from newsletter.models import SubscriberStatus, Topic
 from newsletter.subscribers.tokens import Purpose
-from tests.factories import make_subscriber, make_topic
+from tests.factories import make_topic
 from tests.subscribers.pages import post_form, token
-
-
-@pytest.fixture
-def reader(db):  # type: ignore[no-untyped-def]
-    world = make_topic(db, "world", name="World")
-    make_topic(db, "climate", name="Climate")
-    row = make_subscriber(db, "reader@example.com", [world])
-    db.commit()
-    return row
 
 
 def slugs(db, row) -> set[str]:  # type: ignore[no-untyped-def]

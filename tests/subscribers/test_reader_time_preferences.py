@@ -17,15 +17,6 @@ from tests.factories import make_subscriber, make_topic
 from tests.subscribers.pages import post_form, token
 
 
-@pytest.fixture
-def reader(db):  # type: ignore[no-untyped-def]
-    world = make_topic(db, "world", name="World")
-    make_topic(db, "climate", name="Climate")
-    row = make_subscriber(db, "reader@example.com", [world])
-    db.commit()
-    return row
-
-
 def page_of(row: Subscriber) -> str:
     return f"/preferences/{token(Purpose.PREFERENCES, row.id)}"
 
