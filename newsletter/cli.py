@@ -136,7 +136,17 @@ def run(port: int | None, access_log: bool) -> None:
             write_new(password_file, (password + "\n").encode())
     bin_dir = Path(sys.executable).parent
     access = "-" if access_log else str(settings.instance / "access.log")
-    procs = [
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def stop(*_: object) -> None:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+
+    # Before the first child starts: a SIGTERM that came during start-up used to end this
+    # process with the default action and leave gunicorn and the worker running, orphaned.
+    signal.signal(signal.SIGTERM, stop)
+    procs += [
         subprocess.Popen([str(bin_dir / "gunicorn"), "--config", "python:newsletter.web.serving",
                           "--bind", f"127.0.0.1:{port}", "--access-logfile", access,
                           "newsletter:create_app()"],
@@ -151,12 +161,6 @@ def run(port: int | None, access_log: bool) -> None:
                       settings.smtp_url or f"{_short(settings.outbox)}/*.eml",
                       None if access_log else _short(Path(access))))
 
-    def stop(*_: object) -> None:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.terminate()
-
-    signal.signal(signal.SIGTERM, stop)
     try:
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)

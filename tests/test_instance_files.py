@@ -119,3 +119,51 @@ def _up(base: str) -> bool:
         return _get(f"{base}/subscribe") > 0
     except OSError:
         return False
+
+
+def children_of(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(status.parent.name))
+    return found
+
+
+def commands(pids: list[int]) -> set[str]:
+    """The program names in these processes' command lines (gunicorn, worker.py, …)."""
+    names = set()
+    for pid in pids:
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        names |= {Path(a.decode()).name for a in argv if a}
+    return names
+
+
+@pytest.mark.slow
+def test_newsletter_run_stopped_while_starting_leaves_no_process_behind(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DATABASE_URL", "REDIS_URL", "SMTP_URL", "BASE_URL", "SECRET_KEY"}}
+    env.update(NEWSLETTER_INSTANCE=str(tmp_path / "instance"), PORT=str(free_port()),
+               SECRET_KEY="run-test-secret")
+    newsletter = Path(sys.executable).parent / "newsletter"
+    proc = subprocess.Popen([str(newsletter), "run"], env=env, cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    children: list[int] = []
+    try:
+        # SIGTERM as soon as gunicorn and the worker exist, while `run` is still starting up
+        while not {"gunicorn", "worker.py"} <= commands(children := children_of(proc.pid)):
+            assert time.monotonic() < deadline and proc.poll() is None, "run did not start"
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    time.sleep(0.5)
+    assert [pid for pid in children if Path(f"/proc/{pid}").exists()] == []
