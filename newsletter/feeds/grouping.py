@@ -15,8 +15,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from itertools import chain
+from operator import itemgetter
 
-from sqlalchemy import case, func, inspect, or_, select
+from sqlalchemy import Select, bindparam, case, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
@@ -49,15 +50,31 @@ STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 Vector = dict[str, float]
 
 
+def _stem(word: str) -> str | None:
+    word = word.strip("'’-")
+    if word.endswith(("'s", "’s")):
+        word = word[:-2]
+    if len(word) < 3 or word in STOPWORDS or (word.isdigit() and len(word) != 4):
+        return None  # short words and numbers other than years say little about the event
+    return word[:STEM]
+
+
+_STEMS: dict[str, str | None] = {}  # word -> _stem(word): words repeat, the work need not
+_STEMS_MAX = 100_000
+
+
 def tokens(text: str) -> list[str]:
+    stems = _STEMS
+    if len(stems) > _STEMS_MAX:
+        stems.clear()  # a bound on memory; a worker's vocabulary refills it quickly
     out = []
     for word in _WORD.findall(text.lower()):
-        word = word.strip("'’-")
-        if word.endswith(("'s", "’s")):
-            word = word[:-2]
-        if len(word) < 3 or word in STOPWORDS or (word.isdigit() and len(word) != 4):
-            continue  # short words and numbers other than years say little about the event
-        out.append(word[:STEM])
+        try:
+            stem = stems[word]
+        except KeyError:
+            stem = stems[word] = _stem(word)
+        if stem is not None:
+            out.append(stem)
     return out
 
 
@@ -122,11 +139,7 @@ def top_terms(vec: Vector, n: int) -> Vector:
     """The strongest terms only: they carry the similarity and keep every comparison short."""
     if len(vec) <= n:
         return vec
-    return dict(sorted(vec.items(), key=_weight_of, reverse=True)[:n])
-
-
-def _weight_of(item: tuple[str, float]) -> float:
-    return item[1]
+    return dict(sorted(vec.items(), key=itemgetter(1), reverse=True)[:n])
 
 
 def normalize(vec: Vector) -> Vector:
@@ -221,14 +234,17 @@ def _lock_topic(session: Session, topic_id: int) -> None:
     both inserted articles would deadlock on each other. SQLite ignores the clause; its
     single writer serializes anyway.
     """
-    session.execute(select(Topic.id).where(Topic.id == topic_id).with_for_update(key_share=True))
+    session.execute(_LOCK_TOPIC, {"topic_id": topic_id})
 
 
-def _recent(session: Session, topic_id: int, since: datetime) -> dict[int, list[list[str]]]:
-    """The terms of the latest few articles of each of the topic's recent stories.
+_LOCK_TOPIC = select(Topic.id).where(Topic.id == bindparam("topic_id")).with_for_update(
+    key_share=True)
 
-    Only the stored terms are read; title and summary only for a row stored without terms.
-    """
+
+def _recent_statement() -> Select[tuple[int, str, str | None, str | None]]:
+    """Built once (every poll runs it): the latest PER_STORY articles of each of the topic's
+    MAX_STORIES most recent stories, first seen since `since`."""
+    topic_id = bindparam("topic_id")
     recent_stories = select(Story.id).where(Story.topic_id == topic_id).order_by(
         Story.id.desc()).limit(MAX_STORIES).scalar_subquery()
     rank = func.row_number().over(partition_by=Article.story_id,
@@ -239,11 +255,22 @@ def _recent(session: Session, topic_id: int, since: datetime) -> dict[int, list[
                    case((unstored, Article.summary)).label("summary"),
                    rank.label("rank")).where(
         Article.topic_id == topic_id, Article.story_id.in_(recent_stories),
-        Article.first_seen_at >= since).subquery()
+        Article.first_seen_at >= bindparam("since", type_=Article.first_seen_at.type)).subquery()
+    return select(inner.c.story_id, inner.c.terms, inner.c.title, inner.c.summary).where(
+        inner.c.rank <= PER_STORY)
+
+
+_RECENT = _recent_statement()
+
+
+def _recent(session: Session, topic_id: int, since: datetime) -> dict[int, list[list[str]]]:
+    """The terms of the latest few articles of each of the topic's recent stories.
+
+    Only the stored terms are read; title and summary only for a row stored without terms.
+    """
     stories: dict[int, list[list[str]]] = {}
     for story_id, stored, title, summary in session.execute(
-            select(inner.c.story_id, inner.c.terms, inner.c.title, inner.c.summary)
-            .where(inner.c.rank <= PER_STORY)):
+            _RECENT, {"topic_id": topic_id, "since": since}):
         docs = stories.get(story_id)
         if docs is None:
             docs = stories[story_id] = []

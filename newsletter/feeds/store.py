@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Text, and_, any_, bindparam, or_, select, text
+from sqlalchemy import Select, Text, and_, any_, bindparam, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -80,24 +80,34 @@ def _apply(article: Article, entry: Entry, outlet: str, now: datetime) -> None:
     article.updated_at = now
 
 
+def _existing_statement(arrays: bool) -> Select[tuple[Article]]:
+    if arrays:
+        guid_match = Article.guid == any_(bindparam("guids", type_=_TEXT_ARRAY))
+        url_match = Article.canonical_url == any_(bindparam("urls", type_=_TEXT_ARRAY))
+    else:
+        guid_match = Article.guid.in_(bindparam("guids", expanding=True))
+        url_match = Article.canonical_url.in_(bindparam("urls", expanding=True))
+    return select(Article).where(or_(
+        and_(Article.feed_id == bindparam("feed_id"), guid_match),
+        and_(Article.topic_id == bindparam("topic_id"), url_match)))
+
+
+_EXISTING = {True: _existing_statement(True), False: _existing_statement(False)}
+
+
 def _existing(session: Session, feed: Feed, entries: list[Entry]
               ) -> tuple[dict[str, Article], dict[str, Article]]:
     """The feed's articles with these GUIDs, and the topic's with these canonical URLs.
 
-    One statement for both. On PostgreSQL the lists are bound as two arrays (`= ANY`), so
-    the SQL text is the same for every poll: SQLAlchemy's and psycopg's caches hit and the
-    server can reuse its plan, where an expanded IN list is new text for each length.
+    One statement for both, built once. On PostgreSQL the lists are bound as two arrays
+    (`= ANY`), so the SQL text is the same for every poll: SQLAlchemy's and psycopg's caches
+    hit and the server can reuse its plan, where an expanded IN list is new text per length.
     """
     guids = [e.guid for e in entries]
     urls = [e.canonical_url for e in entries]
-    if session.get_bind().dialect.name == "postgresql":
-        guid_match = Article.guid == any_(bindparam("guids", guids, type_=_TEXT_ARRAY))
-        url_match = Article.canonical_url == any_(bindparam("urls", urls, type_=_TEXT_ARRAY))
-    else:
-        guid_match, url_match = Article.guid.in_(guids), Article.canonical_url.in_(urls)
-    rows = session.scalars(select(Article).where(or_(
-        and_(Article.feed_id == feed.id, guid_match),
-        and_(Article.topic_id == feed.topic_id, url_match))))
+    statement = _EXISTING[session.get_bind().dialect.name == "postgresql"]
+    rows = session.scalars(statement, {"feed_id": feed.id, "topic_id": feed.topic_id,
+                                       "guids": guids, "urls": urls})
     wanted_guids, wanted_urls = set(guids), set(urls)
     by_guid: dict[str, Article] = {}
     by_url: dict[str, Article] = {}
