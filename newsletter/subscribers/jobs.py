@@ -95,6 +95,8 @@ def send_outgoing_mail() -> int:
     deadline = time.monotonic() + JOB_SECONDS
     sent = 0
     with contextlib.ExitStack() as stack, runtime.Session() as session:
+        marks = outbox.DoneMarks(session)
+        stack.callback(marks.close)
         postman: Postman | None = None
         try:
             while True:
@@ -109,7 +111,7 @@ def send_outgoing_mail() -> int:
                 topics = service.topic_names_of(session, [x.subscriber_id for x in letters])
                 session.commit()
                 for letter in letters:
-                    sent += _send_one(runtime, session, postman, letter,
+                    sent += _send_one(runtime, session, marks, postman, letter,
                                       topics.get(letter.subscriber_id, []))
                 if time.monotonic() >= deadline:
                     break
@@ -121,10 +123,10 @@ def send_outgoing_mail() -> int:
     return sent
 
 
-def _send_one(runtime: Runtime, session, postman: Postman,  # noqa: ANN001
-              letter: outbox.Letter, topics: list[str]) -> int:
+def _send_one(runtime: Runtime, session, marks: outbox.DoneMarks,  # noqa: ANN001
+              postman: Postman, letter: outbox.Letter, topics: list[str]) -> int:
     if not letter.wanted:  # confirmed, left or bounced since it was asked for
-        outbox.mark_done(session, letter.id)
+        marks.done(letter.id)
         return 0
     _, data = _subscriber_mail(runtime, letter.subscriber_id, letter.email, letter.kind,
                                letter.token_version, message_key=f"m{letter.id}",
@@ -140,9 +142,9 @@ def _send_one(runtime: Runtime, session, postman: Postman,  # noqa: ANN001
         raise  # about us, not the reader: nothing can go out until SMTP_URL is fixed
     except PermanentFailure as exc:
         log.warning("%s mail to subscriber %s refused: %s", letter.kind, letter.subscriber_id, exc)
-        outbox.mark_done(session, letter.id)
+        marks.done(letter.id)
         return 0
-    outbox.mark_done(session, letter.id)
+    marks.done(letter.id)
     return 1
 
 

@@ -28,3 +28,10 @@ if os.environ.get("NEWSLETTER_CONTROL_SOCKET"):  # `newsletter run`: under insta
 else:
     control_socket_disable = True
 raw_env = [f"DATABASE_POOL_SIZE={os.environ.get('DATABASE_POOL_SIZE') or threads}"]
+
+
+def post_worker_init(worker: object) -> None:
+    """The app is built in each process (no preload): freeze its long-lived heap (heap.py)."""
+    from newsletter import heap
+
+    heap.settle()
