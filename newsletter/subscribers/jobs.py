@@ -64,6 +64,24 @@ def accept_signup(runtime: Runtime, address: str, slugs: list[str],
                                      failure_ttl=86400)
 
 
+def signup_commands(runtime: Runtime, address: str, slugs: list[str],
+                    timezone: str | None = None) -> list[tuple[str | int, ...]]:
+    """The Redis commands that accept a sign-up, for the web to send in the same round trip
+    as its rate limits: append it to the stream, and raise the job flag unless raised.
+    Pass their replies to `after_accepting`."""
+    entry = intake.fields(address, slugs, timezone)
+    return [("XADD", intake.stream_key(runtime.settings.queue_name), "*",
+             *(word for pair in entry.items() for word in pair)),
+            ("SET", _kick_key(runtime, record_signups), "1", "NX", "EX", KICK_TTL)]
+
+
+def after_accepting(runtime: Runtime, replies: list[object]) -> None:
+    """Queue the recording job when this sign-up raised the flag (none was waiting)."""
+    if replies[1]:
+        runtime.signup_queue.enqueue(record_signups, job_timeout=600, result_ttl=60,
+                                     failure_ttl=86400)
+
+
 def record_signups() -> int:
     """Record waiting sign-ups a batch per transaction; returns how many entries were read."""
     runtime = current()
