@@ -408,8 +408,8 @@ def sample_message(database_url: str, edition_id: int) -> bytes:
 # ---------------------------------------------------------------- (d) through the workers
 
 def workers_path(database_url: str, redis_url: str, sink: Sink, instance: Path,
-                 update_ids: list[int], count: int, figures: dict[str, object]
-                 ) -> tuple[float, int]:
+                 update_ids: list[int], count: int, figures: dict[str, object],
+                 flush_every: int | None = None) -> tuple[float, int]:
     """A new edition via the API, sent by `count` real `python worker.py` processes."""
     from bench.support.workers import (
         Workers,
@@ -422,6 +422,9 @@ def workers_path(database_url: str, redis_url: str, sink: Sink, instance: Path,
 
     env = worker_env(database_url, redis_url, sink.url, instance / "workers", SECRET, BASE_URL,
                      MAIL_FROM)
+    if flush_every:  # the crash window's size against its cost (else the default, 20)
+        env["DELIVERY_FLUSH_EVERY"] = str(flush_every)
+        figures["flush_every"] = flush_every
     token = api_token(database_url)
     workers = Workers(env, count, log_dir=instance / "workers")
     sink.accepted(instance)  # forget earlier parts' copies
@@ -563,6 +566,8 @@ def main() -> None:
     parser.add_argument("--crash", action="store_true",
                         help="only (e): SIGKILL the workers mid-edition, count duplicates")
     parser.add_argument("--kills", type=int, default=3, help="kills in the --crash edition")
+    parser.add_argument("--flush-every", type=int, default=None,
+                        help="(d): the workers' DELIVERY_FLUSH_EVERY (default: theirs, 20)")
     # internal modes
     parser.add_argument("--engine-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--start", action="store_true", help=argparse.SUPPRESS)
@@ -650,7 +655,8 @@ def main() -> None:
                            peak_rss_mb=res["peak_rss_mb"])
 
         workers_rate, workers_edition = workers_path(database_url, redis_url, sink, instance,
-                                                     update_ids, args.workers, figures)
+                                                     update_ids, args.workers, figures,
+                                                     args.flush_every)
         data = sample_message(database_url, edition_id or workers_edition)
         ceilings = {}
         for mode in ("submit", "send"):  # what the engine does; one message at a time

@@ -236,9 +236,11 @@ class Batch:
             data = self.prepared.message(
                 self.links, row.subscriber_id, email, row.topics_mask, self.date, version,
                 click_reader=self.links.click_reader(self.edition_id, row.subscriber_id))
+            # dot_safe: a copy's bodies are quoted-printable pieces with any line-start dot
+            # encoded (mail/message.py qp_piece), its header lines start with a name or a fold
             replies = self.postman.submit(email, data, tag=row,
                                           copy=Copy(row.subscriber_id, self.edition_id),
-                                          before_wait=self._before_rate_wait)
+                                          before_wait=self._before_rate_wait, dot_safe=True)
         except (UnicodeEncodeError, ValueError) as exc:  # built or signed: nothing went out
             self.outcomes.failed[row.id] = f"cannot build message: {exc}"
             self._replied()

@@ -41,15 +41,19 @@ class Letter:
     sender: str
     recipient: str
     data: bytes
+    dot_safe: bool = False  # the caller knows no line starts with a dot: skip the search
     tries: int = 1
     error: DeliveryError | None = None  # its envelope or DATA command was refused
 
-    def content(self) -> bytes:
-        """The message as it goes after the 354: dot-stuffed, CRLF-ended, with the final dot."""
+    def content(self) -> tuple[bytes, bytes]:
+        """The message as it goes after the 354, dot-stuffed, and its CRLF-ended final dot.
+
+        Looking for a line-start dot costs ~0.1 ms of CPU on a 64 KB copy (a third of a
+        worker's CPU per copy), so an edition copy, which has none by construction, says so."""
         data = self.data
-        if data.startswith(b".") or b"\n." in data:  # never, for quoted-printable messages
+        if not self.dot_safe and (data.startswith(b".") or b"\n." in data):
             data = _LINE_START_DOT.sub(b"..", data)
-        return data + (b".\r\n" if data.endswith(b"\r\n") else b"\r\n.\r\n")
+        return data, (b".\r\n" if data.endswith(b"\r\n") else b"\r\n.\r\n")
 
     def envelope(self) -> bytes:
         return (f"MAIL FROM:<{self.sender}>\r\nRCPT TO:<{self.recipient}>\r\nDATA\r\n"
@@ -118,7 +122,7 @@ class Pipeline:
                         void = owner
         parts: list[bytes] = []
         if ready is not None:
-            parts.append(ready.content())
+            parts.extend(ready.content())
             self.owed.append((Owed.DOT, ready))
         if void is not None:
             parts.append(b".\r\n")

@@ -100,11 +100,13 @@ class Postman:
         self.transport.send(self.envelope_for(copy), recipient, data)
 
     def submit(self, recipient: str, data: bytes, *, tag: object, copy: Copy | None = None,
-               before_wait: Callable[[], None] | None = None) -> list[Outcome]:
+               before_wait: Callable[[], None] | None = None, dot_safe: bool = False
+               ) -> list[Outcome]:
         """Like `send`, but the transport may still be busy with this message when it
         returns (SMTP PIPELINING): the outcomes that became known come back, each with the
         `tag` its message was submitted with, and `drain` returns the rest. A transport
-        that cannot pipeline sends at once, and this message's outcome is in the list."""
+        that cannot pipeline sends at once, and this message's outcome is in the list.
+        `dot_safe`: no line of `data` starts with a dot (a DKIM header keeps that true)."""
         if self.signer is not None:
             data = self.signer.sign(data)
         if self.limiter is not None:
@@ -112,7 +114,7 @@ class Postman:
         sender = self.envelope_for(copy)
         submit = getattr(self.transport, "submit", None)
         if submit is not None:
-            return submit(sender, recipient, data, tag)
+            return submit(sender, recipient, data, tag, dot_safe=dot_safe)
         try:
             self.transport.send(sender, recipient, data)
         except DeliveryError as exc:

@@ -165,8 +165,8 @@ class SMTPTransport:
                 if attempt == 2:
                     raise TemporaryFailure(f"connection lost: {exc}") from exc
 
-    def submit(self, sender: str, recipient: str, data: bytes, tag: object = None
-               ) -> list[Outcome]:
+    def submit(self, sender: str, recipient: str, data: bytes, tag: object = None, *,
+               dot_safe: bool = False) -> list[Outcome]:
         """Hand over one message; returns the outcomes that became known, in any order,
         each with the `tag` its message was submitted with (`drain` returns the rest).
 
@@ -176,7 +176,9 @@ class SMTPTransport:
         a TemporaryFailure, a 5xx a PermanentFailure, and when the connection drops or the
         server says 421, the message whose reply it died waiting for goes again once on a
         new connection (a second loss is a TemporaryFailure), and those behind it go again
-        without losing a try. Without PIPELINING it is `send`: the outcome comes at once."""
+        without losing a try. Without PIPELINING it is `send`: the outcome comes at once.
+        `dot_safe` says no line of `data` starts with a dot, so it needs no dot-stuffing and
+        no search for one (an edition copy: quoted-printable with leading dots encoded)."""
         if not _usable(sender) or not _usable(recipient):
             return [(tag, PermanentFailure("553 unusable address", 553))]
         if self._conn is None:
@@ -184,9 +186,10 @@ class SMTPTransport:
                 self._conn = self._connect()
             except DeliveryError as exc:
                 return [(tag, exc)]
+        letter = Letter(tag, sender, recipient, data, dot_safe)
         if not self._conn.has_extn("pipelining"):
-            return [self._send_tagged(Letter(tag, sender, recipient, data))]
-        return self._push(deque([Letter(tag, sender, recipient, data)]))
+            return [self._send_tagged(letter)]
+        return self._push(deque([letter]))
 
     def drain(self) -> list[Outcome]:
         """Send what is held and wait for every reply owed: the outcomes not yet returned."""

@@ -97,8 +97,9 @@ class ActsAfterSubmit(SMTPTransport):
         super().__init__(url, timeout=10)
         self.after, self.act, self.count = after, act, 0
 
-    def submit(self, sender: str, recipient: str, data: bytes, tag: object = None):  # noqa: ANN201
-        outcomes = super().submit(sender, recipient, data, tag)
+    def submit(self, sender: str, recipient: str, data: bytes, tag: object = None,  # noqa: ANN201
+               **options: bool):
+        outcomes = super().submit(sender, recipient, data, tag, **options)
         assert self._conn is not None and self._conn.has_extn("pipelining")
         self.count += 1
         if self.count == self.after:
