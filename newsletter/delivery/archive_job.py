@@ -34,7 +34,7 @@ KEY = keys.DELIVERY_ARCHIVE
 QUEUED_SECONDS = 3600  # a queued job may wait behind an edition's batches this long
 RUNNING_SECONDS = 3600  # backstop only: a dead runner is replaced once its heartbeat stops
 JOB_SECONDS = 60.0  # then the run stops after its current chunk; the next tick continues
-JOB_TIMEOUT = 1800  # RQ's limit: one chunk and a VACUUM fit well inside it
+JOB_TIMEOUT = 7200  # RQ's limit: 60 s of chunks and a VACUUM of the whole ledger fit inside
 EDITIONS_PER_JOB = 10
 
 # KEYS[1] = the lock; ARGV = expected value, new value (or "" to delete), seconds
