@@ -190,6 +190,14 @@ def fan_out(session: Session, edition_id: int, schedule: Schedule | None = None)
     return _insert(session, edition_id, source, names)
 
 
+def copy_of(edition_id: Any, subscriber_id: Any) -> Exists:
+    """Whether this reader was in the edition's fan-out, in the ledger or archived (what
+    copy_mask answers, as an expression to put inside another statement)."""
+    c = copies()
+    return select(literal(1)).select_from(c).where(
+        c.c.edition_id == edition_id, c.c.subscriber_id == subscriber_id).exists()
+
+
 def received(update_id: Any, subscriber_id: Any) -> Exists:
     """Whether a copy carrying this update went, or is on its way, to this reader (any
     edition or briefing): what a catch-up leaves out. Correlates to the caller's columns.
