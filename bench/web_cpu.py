@@ -6,19 +6,32 @@
 A sign-up is the three requests a browser makes: GET /subscribe (new visitor, no cookie),
 POST /subscribe (its cookie and CSRF token, its own X-Forwarded-For behind TRUSTED_PROXIES=1)
 and GET /subscribe/check-inbox (the 303's target, with the cookie the POST set). Also
-GET /topics/<slug> and the RFC 8058 one-click unsubscribe POST, each for a different reader.
+GET /topics/<slug>, the RFC 8058 one-click unsubscribe POST (each for a different reader,
+with the `?e=` of the edition they were sent, as the List-Unsubscribe header carries it) and
+the tracked-link redirect `/r/...` (click tracking on, each click a different reader's).
 Real PostgreSQL and Redis (throwaway, as bench/web.py). CPU time of this process only
 (time.process_time), so the figure is far less sensitive to other load on the machine than
 a latency; it leaves out gunicorn's own HTTP parsing, and PostgreSQL's and Redis's CPU.
 
-Ends with one JSON line: {"<kind>_cpu_ms": …, "signup_cpu_ms": …, "redis_per_post": …,
-"sql_per_post": …, "load": …}.
+The garbage collector's pauses are counted too (`gc.callbacks`): "gc_ms" is the wall time
+all collections took over the measured requests, "gc_max_ms" the longest pause (every thread
+of a server process stops for it). The app's start-up heap is frozen after the warm-up, as
+gunicorn's `post_worker_init` and `worker.py` do (`newsletter/heap.py`); `--no-freeze`
+measures without that.
+
+Round trips of one request of each kind, counted as the servers see them
+(tests/support/round_trips.py): `<kind>_db` (statements, the pool's pre-ping and BEGIN /
+COMMIT included) and `<kind>_redis` (a pipeline counts once).
+
+Ends with one JSON line: {"<kind>_cpu_ms": …, "signup_cpu_ms": …, "<kind>_db": …,
+"<kind>_redis": …, "gc_ms": …, "gc_max_ms": …, "gc_full": …, "load": …}.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import json
 import os
@@ -35,11 +48,14 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import clicks as click_bench  # noqa: E402
 from bench.pages import seed, throwaway_stores  # noqa: E402
 from bench.web import SECRET, add_readers  # noqa: E402
+from tests.support.round_trips import counting  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 TOPIC = "ukraine"
+KINDS = ("get", "post", "inbox", "topic", "unsubscribe", "click")
 
 
 class Wsgi:
@@ -129,34 +145,30 @@ def cpu_ms(calls: list[Callable[[], None]], profile: cProfile.Profile | None) ->
     return spent / len(calls) * 1000
 
 
-def count_round_trips(app, visitor: Visitor) -> dict[str, int]:  # type: ignore[no-untyped-def]  # noqa: ANN001
-    """Redis commands (pipelines count once) and SQL statements of one POST /subscribe."""
-    from redis.client import Pipeline, Redis
-    from sqlalchemy import event
+def round_trips(call: Callable[[], None]) -> dict[str, int]:
+    """PostgreSQL and Redis round trips of one request."""
+    with counting() as trips:
+        call()
+    return {"db": trips.database, "redis": len(trips.redis)}
 
-    counts = {"redis": 0, "sql": 0}
-    plain, piped = Redis.execute_command, Pipeline.execute
 
-    def one(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN002, ANN003
-        counts["redis"] += 1
-        return plain(self, *args, **kwargs)
+class Pauses:
+    """Every collection's wall time, by generation, from gc.callbacks."""
 
-    def many(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN002, ANN003
-        counts["redis"] += 1
-        return piped(self, *args, **kwargs)
+    def __init__(self) -> None:
+        self.times: list[tuple[int, float]] = []
+        self._started = 0.0
 
-    def sql(*_: object) -> None:
-        counts["sql"] += 1
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.times.append((info["generation"], time.perf_counter() - self._started))
 
-    engine = app.extensions["newsletter"].engine
-    event.listen(engine, "before_cursor_execute", sql)
-    Redis.execute_command, Pipeline.execute = one, many  # type: ignore[method-assign]
-    try:
-        visitor.post()
-    finally:
-        Redis.execute_command, Pipeline.execute = plain, piped  # type: ignore[method-assign]
-        event.remove(engine, "before_cursor_execute", sql)
-    return counts
+    def summary(self) -> dict[str, float]:
+        return {"gc_ms": round(sum(t for _, t in self.times) * 1000, 1),
+                "gc_max_ms": round(max((t for _, t in self.times), default=0.0) * 1000, 2),
+                "gc_full": sum(1 for g, _ in self.times if g == 2)}
 
 
 def main() -> None:
@@ -164,10 +176,15 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="of each kind")
     parser.add_argument("--profile", type=int, metavar="N", default=0,
                         help="print cProfile's top N functions (by own time) per kind")
+    parser.add_argument("--no-freeze", action="store_true",
+                        help="leave the start-up heap to the collector (as before heap.py)")
+    parser.add_argument("--only", nargs="+", choices=KINDS, default=list(KINDS),
+                        help="time (and profile) only these kinds")
     args = parser.parse_args()
 
     from newsletter import create_app
     from newsletter.config import Settings
+    from newsletter.engagement.links import ClickSigner
     from newsletter.subscribers.links import Links
     from newsletter.subscribers.tokens import Tokens
 
@@ -175,6 +192,7 @@ def main() -> None:
     out: dict[str, object] = {"requests": n}
     with throwaway_stores() as (url, redis_url):
         seed(url)
+        edition_id = click_bench.seed(url)  # an edition sent with every link tracked
         ids = add_readers(url, n + 100)
         settings = Settings.from_env(database_url=url, redis_url=redis_url, secret_key=SECRET,
                                      instance=Path(tempfile.mkdtemp(prefix="bench-webcpu-")),
@@ -182,7 +200,13 @@ def main() -> None:
         app = create_app(replace(settings, trusted_proxies=1))
         wsgi = Wsgi(app)
         links = Links(Tokens(SECRET), "http://127.0.0.1:8000")
-        unsub = [links.unsubscribe(i).split("8000", 1)[1] for i in ids]
+        # as the List-Unsubscribe header carries it: the edition it came with (these readers
+        # have no copy of it, so the attribution check runs and finds none)
+        unsub = [links.unsubscribe(i).split("8000", 1)[1] + f"?e={edition_id}" for i in ids]
+        signer = ClickSigner(SECRET)
+        clicks = [signer.link_path(edition_id, k % 4)
+                  + signer.reader_part(edition_id, k % click_bench.READERS + 1)
+                  for k in range(n + 100)]
 
         def topic() -> None:
             status, _, _ = wsgi("GET", f"/topics/{TOPIC}", "203.0.113.1")
@@ -195,28 +219,53 @@ def main() -> None:
                 assert status.startswith("200"), status
             return call
 
+        def click(k: int) -> Callable[[], None]:
+            def call() -> None:
+                status, _, _ = wsgi("GET", clicks[k], "203.0.113.3")
+                assert status.startswith("302"), status
+            return call
+
         warm = [Visitor(wsgi, 10**6 + i) for i in range(50)]  # imports, templates, pools
         for v in warm:
             v.get(), v.post(), v.inbox()
-        for k in range(100):
+        for k in range(98):
             topic()
             one_click(n + k)()
+            click(n + k)()
         probe = Visitor(wsgi, 10**6 + 99)
-        probe.get()
-        out.update({f"{k}_per_post": v for k, v in count_round_trips(app, probe).items()})
+        for kind, call in (("get", probe.get), ("post", probe.post), ("inbox", probe.inbox),
+                           ("topic", topic), ("unsubscribe", one_click(n + 99)),
+                           ("click", click(n + 99))):
+            out.update({f"{kind}_{k}": v for k, v in round_trips(call).items()})
 
+        if not args.no_freeze:
+            from newsletter import heap
+            heap.settle()
+        pauses = Pauses()
+        gc.callbacks.append(pauses)
         visitors = [Visitor(wsgi, i) for i in range(n)]
         kinds: dict[str, list[Callable[[], None]]] = {
             "get": [v.get for v in visitors], "post": [v.post for v in visitors],
             "inbox": [v.inbox for v in visitors], "topic": [topic] * n,
-            "unsubscribe": [one_click(k) for k in range(n)]}
+            "unsubscribe": [one_click(k) for k in range(n)],
+            "click": [click(k) for k in range(n)]}
+        if "get" not in args.only and ("post" in args.only or "inbox" in args.only):
+            for v in visitors:  # each needs the page (and the POST) before
+                v.get()
+                if "inbox" in args.only and "post" not in args.only:
+                    v.post()
         profiles: dict[str, cProfile.Profile] = {}
-        for kind, calls in kinds.items():
+        for kind in args.only:
+            calls = kinds[kind]
             profile = cProfile.Profile(time.process_time) if args.profile else None
             out[f"{kind}_cpu_ms"] = round(cpu_ms(calls, profile), 3)
             if profile:
                 profiles[kind] = profile
-        out["signup_cpu_ms"] = round(sum(out[f"{k}_cpu_ms"] for k in ("get", "post", "inbox")), 3)  # type: ignore[misc]
+        gc.callbacks.remove(pauses)
+        out.update(pauses.summary(), frozen=not args.no_freeze)
+        if {"get", "post", "inbox"} <= set(args.only):
+            out["signup_cpu_ms"] = round(sum(out[f"{k}_cpu_ms"]  # type: ignore[misc]
+                                             for k in ("get", "post", "inbox")), 3)
         app.extensions["newsletter"].engine.dispose()
     for kind, profile in profiles.items():
         text = io.StringIO()

@@ -50,9 +50,10 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     from . import extensions
-    from .web import db, errors, limits, security
+    from .web import db, errors, limits, security, sessions
 
     db.init_app(app)
+    sessions.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     extensions.csrf.init_app(app)

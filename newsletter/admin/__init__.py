@@ -81,7 +81,12 @@ def init_app(app: Flask) -> None:
         except (KeyError, ValueError):
             return value.strftime("%Y-%m-%d %H:%M UTC")
 
-    login_manager.init_app(app)
+    # flask-login's own context processor loads the user for every template, and with
+    # "strong" protection that rewrites the session (a Set-Cookie) of any visitor who has one
+    # on public pages, cacheable ones included; the proxy loads the user only where a
+    # template reads it (the admin pages).
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(lambda: {"current_user": current_user})
     login_manager.login_view = "admin.login"
     login_manager.login_message = "Please log in to continue."
     login_manager.session_protection = "strong"

@@ -21,23 +21,33 @@ def _https_site() -> bool:
     return current_app.extensions["newsletter"].settings.base_url.startswith("https://")
 
 
+# Set on every response unless the view chose its own (names lower-cased for the check).
+_DEFAULTS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    # Our own https forms need the Referer (Flask-WTF's strict check compares it with the
+    # host); other sites must never see a URL that holds a token: same-origin does both.
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "interest-cohort=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+_HSTS = ("Strict-Transport-Security", HSTS)
+
+
 def _headers(response: Response) -> Response:
+    headers = response.headers
     if request.blueprint == "public" and response.status_code != 429:
         # Remaining-count headers on the sign-up form would tell a visitor how often an
         # address was tried lately; keep them for the 429 answer only (Retry-After).
-        for name in {k for k, _ in response.headers.items() if k.lower().startswith("x-ratelimit-")}:
-            del response.headers[name]
-        response.headers.pop("Retry-After", None)
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    # Our own https forms need the Referer (Flask-WTF's strict check compares it with the
-    # host); other sites must never see a URL that holds a token: same-origin does both.
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.is_secure or _https_site():
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
-    response.headers.setdefault("Permissions-Policy", "interest-cohort=()")
-    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        for name in {k for k, _ in headers.items() if k.lower().startswith("x-ratelimit-")}:
+            del headers[name]
+        headers.pop("Retry-After", None)
+    # one pass over the headers the view set, then one extend (every redirect and page pays
+    # this: setdefault per header scanned the list six times)
+    present = {k.lower() for k, _ in headers.items()}
+    wanted = [*_DEFAULTS, _HSTS] if request.is_secure or _https_site() else _DEFAULTS
+    headers.extend([(k, v) for k, v in wanted if k.lower() not in present])
     return response
 
 

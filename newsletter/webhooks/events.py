@@ -10,10 +10,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Insert, Select, Text, any_, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from ..models import WebhookCall, WebhookEndpoint, utcnow
+from ..models import WebhookCall, WebhookCallStatus, WebhookEndpoint, utcnow
 
 EVENTS = (
     "subscriber.confirmed",
@@ -47,6 +47,46 @@ def emit(session: Session, event: str, data: dict[str, Any], now: datetime | Non
                                 created_at=now, next_attempt_at=now) for endpoint_id in chosen)
     session.flush()
     return len(chosen)
+
+
+def body_around(event: str, occurred_at: datetime, data: dict[str, Any], field: str
+                ) -> tuple[str, str]:
+    """The body of an event whose `data[field]` (a string) only the database knows, as the
+    text before and after that value's JSON: `head + json.dumps(value) + tail` is exactly
+    `body(event, occurred_at, {**data, field: value})`."""
+    hole = "\x00hole\x00"
+    head, tail = body(event, occurred_at, {**data, field: hole}).split(json.dumps(hole))
+    return head, tail
+
+
+def chosen_endpoints(event: str) -> Select[tuple[int]]:
+    """The endpoints that chose `event` (PostgreSQL: what emit() selects in Python)."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown webhook event {event!r}")
+    return select(WebhookEndpoint.id).where(
+        literal(event) == any_(func.regexp_split_to_array(WebhookEndpoint.events, r"\s+")))
+
+
+def ascii_json(value: ColumnElement[str]) -> ColumnElement[str]:
+    """A string's JSON as PostgreSQL writes it: the very bytes of json.dumps(value) when the
+    value is printable ASCII (check that with ascii_only), which is all this is used for."""
+    return func.to_json(value).cast(Text)
+
+
+def ascii_only(value: ColumnElement[str]) -> ColumnElement[bool]:
+    """Printable ASCII only: where PostgreSQL's to_json and Python's json.dumps agree."""
+    return value.regexp_match("^[ -~]*$")
+
+
+def outbox_insert(event: str, calls: Select[Any], now: Any) -> Insert:
+    """The outbox rows emit() adds, as one INSERT … SELECT: `calls` selects one row per
+    call, labelled `endpoint_id` and `body`."""
+    rows = calls.subquery("calls")
+    return insert(WebhookCall).from_select(
+        ["endpoint_id", "event", "body", "created_at", "next_attempt_at", "status", "attempts",
+         "last_error", "last_response"],
+        select(rows.c.endpoint_id, literal(event), rows.c.body, now, now,
+               literal(WebhookCallStatus.PENDING.value), literal(0), literal(""), literal("")))
 
 
 def subscriber_data(subscriber: Any) -> dict[str, Any]:

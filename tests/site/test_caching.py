@@ -106,3 +106,16 @@ def test_archiving_a_topic_takes_its_cached_page_down_at_once(client, db):
     topic.archived_at = utcnow()
     db.commit()
     assert client.get("/topics/ukraine").status_code == 404
+
+
+def test_a_visitor_with_a_session_gets_public_pages_without_a_cookie(client, db):
+    """A sign-up form open in another tab (a session with its CSRF token) must not turn a
+    shared, cacheable page into one carrying that visitor's cookie: rendering a public page
+    never loads the login user (which, with "strong" protection, rewrote the session)."""
+    seed_topic(db)
+    db.commit()
+    client.get("/subscribe")
+    assert client.get_cookie("session") is not None
+    for path in ("/topics/ukraine", "/archive", "/", "/topics/nowhere"):
+        response = client.get(path)  # the topic page rendered for this visitor: not cached yet
+        assert "Set-Cookie" not in response.headers, path
