@@ -67,7 +67,8 @@ BENCH_QUICK_delivery := --subscribers 5000 --naive-sample 50 --smtp-sample 2000
 BENCH_QUICK_feeds := --feeds 300
 BENCH_QUICK_signup := --seconds 20 --wait 120
 BENCH_QUICK_import := --rows 20000
-BENCH_QUICK_ledger := --subscribers 20000 --editions 2
+BENCH_QUICK_ledger := --subscribers 20000 --editions 3
+BENCH_QUICK_local_waves := --rows 20000 --due 200 --at-once 100000
 BENCH_QUICK_flush := --subscribers 5000 --rounds 1
 BENCHES := $(sort $(wildcard bench/*.py))
 

@@ -112,8 +112,10 @@ class Settings:
     trusted_proxies: int = 0
     database_pool_size: int = defaults.DATABASE_POOL_SIZE
     batch_size: int = defaults.BATCH_SIZE
+    flush_every: int = defaults.FLUSH_EVERY
     stale_claim_seconds: int = defaults.STALE_CLAIM_SECONDS
     delivery_archive_days: int = defaults.ARCHIVE_AFTER_DAYS
+    delivery_archive_chunk: int = defaults.ARCHIVE_CHUNK
     failure_pause_ratio: float = defaults.FAILURE_PAUSE_RATIO
     failure_pause_window: int = defaults.FAILURE_PAUSE_WINDOW
     dkim_selector: str | None = None
@@ -185,10 +187,14 @@ class Settings:
             "database_pool_size": int(os.environ.get("DATABASE_POOL_SIZE")
                                       or defaults.DATABASE_POOL_SIZE),
             "batch_size": int(os.environ.get("DELIVERY_BATCH_SIZE", defaults.BATCH_SIZE)),
+            "flush_every": max(1, int(os.environ.get("DELIVERY_FLUSH_EVERY")
+                                      or defaults.FLUSH_EVERY)),
             "stale_claim_seconds": int(os.environ.get("DELIVERY_STALE_SECONDS",
                                                       defaults.STALE_CLAIM_SECONDS)),
             "delivery_archive_days": int(os.environ.get("DELIVERY_ARCHIVE_DAYS",
                                                         defaults.ARCHIVE_AFTER_DAYS)),
+            "delivery_archive_chunk": max(1, int(os.environ.get("DELIVERY_ARCHIVE_CHUNK",
+                                                                defaults.ARCHIVE_CHUNK))),
             "dkim_selector": os.environ.get("DKIM_SELECTOR") or None,
             "dkim_domain": os.environ.get("DKIM_DOMAIN") or None,
             "dkim_key_path": os.environ.get("DKIM_PRIVATE_KEY") or None,

@@ -4,10 +4,10 @@ It resumes ended pauses, purges stale unconfirmed sign-ups, revives stale claims
 killed worker, starts due editions, builds the daily/weekly digests that are due (and
 catch-ups) and queues a lost welcome-briefing job, keeps sending editions fed with batch jobs and finishes
 them, stores the clicks and opens waiting in Redis, deletes old webhook calls, enqueues due
-feed polls and the bounce mailbox poll, and queues the sign-up jobs
-again when sign-ups or their emails wait (a killed worker's share included). The jobs themselves live
-beside their nouns: `delivery/jobs.py`, `subscribers/jobs.py`, `feeds/jobs.py`,
-`bounces/jobs.py`.
+feed polls, the ledger archive job (old editions' rows) and the bounce mailbox poll, and
+queues the sign-up jobs again when sign-ups or their emails wait (a killed worker's share
+included). The jobs themselves live beside their nouns: `delivery/jobs.py`,
+`delivery/archive_job.py`, `subscribers/jobs.py`, `feeds/jobs.py`, `bounces/jobs.py`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 
 from . import keys
 from .bounces.jobs import enqueue_mailbox_poll
-from .delivery import archive, ledger, lifecycle
+from .delivery import ledger, lifecycle
+from .delivery.archive_job import enqueue_archive
 from .delivery.jobs import keep_sending, kick_welcomes, send_digests, start_edition_job
 from .engagement.recording import drain as drain_clicks
 from .engagement.recording import drain_opens
@@ -40,7 +41,6 @@ def tick(now: datetime | None = None) -> dict[str, int]:
         resumed = subscribers.resume_due_pauses(session, now, s.list_timezone)
         purged = retention.purge_unconfirmed(session, s.purge_unconfirmed_days, now)
         recovered = ledger.recover_stale(session, now, timedelta(seconds=s.stale_claim_seconds))
-        archived = archive.archive_due(session, now, s.delivery_archive_days)
         due = lifecycle.due_to_start(session, now)
         webhook_calls = webhook_retention.purge(session, now, s.webhook_call_retention_days)
     with runtime.Session() as session:  # each drain commits, then acknowledges its entries
@@ -55,12 +55,13 @@ def tick(now: datetime | None = None) -> dict[str, int]:
     for edition_id in sending:
         keep_sending(runtime, edition_id, now)
     enqueue_due_feeds(runtime, now)
+    archiving = enqueue_archive(runtime, now)
     enqueue_mailbox_poll(runtime)
     enqueue_due_webhooks(runtime)
     recover_signups(runtime)
     return {"started": started, "briefings": briefed, "recovered": recovered,
             "resumed_subscribers": resumed, "purged_unconfirmed": purged, "clicks": clicks,
-            "purged_webhook_calls": webhook_calls, "archived_copies": archived}
+            "purged_webhook_calls": webhook_calls, "archive_queued": archiving}
 
 
 # Jobs queued before they moved beside their nouns are stored in Redis under these paths;

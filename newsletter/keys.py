@@ -45,6 +45,8 @@ def feed_progress(feed_id: int) -> str:
 
 BOUNCE_MAILBOX_POLL = f"{PREFIX}:bounces:mailbox-poll"  # one BOUNCE_MAILBOX poll at a time
 WEBHOOK_DISPATCH = f"{PREFIX}:webhooks:dispatch"  # one webhook dispatch job at a time
+# one ledger archive job at a time: "queued TOKEN", then "running TOKEN PROCESS-NAME"
+DELIVERY_ARCHIVE = f"{PREFIX}:delivery:archive"
 
 
 def signup_stream(queue_name: str) -> str:

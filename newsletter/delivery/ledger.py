@@ -254,10 +254,13 @@ def claim(session: Session, edition_id: int, limit: int, now: datetime) -> list[
     """Atomically take up to `limit` due rows; concurrent workers skip each other's rows.
 
     Due is "no time set" (first attempts, in id order) or "time come" (retries and
-    local-delivery waves, earliest first), taken in that order by two range scans of
-    ix_delivery_due. One scan of `next_attempt_at IS NULL OR … <= now` in id order reads
+    local-delivery waves, earliest first), taken in that order by two range scans: of the
+    partial index ix_delivery_claim (edition, id; only pending rows with no time set), so
+    an at-once edition's claim starts at its next pending row however many are sent, and
+    of ix_delivery_due. One scan of `next_attempt_at IS NULL OR … <= now` in id order reads
     past every pending row of later waves (a local edition keeps most of its rows pending
-    for hours): bench/local_waves.py measures both.
+    for hours), and an id-order walk of the primary key past every sent one:
+    bench/local_waves.py measures them.
     """
     rows = _claim(session, edition_id, limit, now, Delivery.next_attempt_at.is_(None),
                   Delivery.id)
@@ -273,7 +276,9 @@ def _claim(session: Session, edition_id: int, limit: int, now: datetime, due_whe
         select(Delivery.id)
         .where(
             Delivery.edition_id == edition_id,
-            Delivery.status == DeliveryStatus.PENDING,
+            # written into the SQL, not bound: a prepared statement's generic plan must
+            # see that the partial index's `status = 'pending'` holds
+            Delivery.status == literal(DeliveryStatus.PENDING.value, literal_execute=True),
             due_when,
         )
         .order_by(order)

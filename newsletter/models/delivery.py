@@ -18,6 +18,7 @@ from sqlalchemy import (
     cast,
     func,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -35,6 +36,11 @@ class Delivery(Base):
         # the claim and the due count look for pending rows whose time has come; local
         # delivery leaves most rows of an edition pending for hours (later waves)
         Index("ix_delivery_due", "edition_id", "status", "next_attempt_at"),
+        # an at-once edition's claim: its next first attempts in id order, never a walk
+        # past the copies already sent (only pending rows with no time set are in it)
+        Index("ix_delivery_claim", "edition_id", "id",
+              postgresql_where=text("status = 'pending' AND next_attempt_at IS NULL"),
+              sqlite_where=text("status = 'pending' AND next_attempt_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)

@@ -1,7 +1,8 @@
-"""The ledger stays bounded: DELIVERY_ARCHIVE_DAYS after an edition finished, the tick moves
-its delivery rows to the narrow archive, and every page and API that reads copies answers
-exactly as before (edition status and stats, the reader's history, the data export, topic
-figures, the problems list), while a late bounce is still matched by Message-ID and VERP."""
+"""The ledger stays bounded: DELIVERY_ARCHIVE_DAYS after an edition finished, the tick queues
+the archive job, which moves its delivery rows to the narrow archive a chunk at a time, and
+every page and API that reads copies answers exactly as before (edition status and stats,
+the reader's history, the data export, topic figures, the problems list), while a late
+bounce is still matched by Message-ID and VERP."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from newsletter.delivery import ledger
 from newsletter.delivery.jobs import enqueue_start
 from newsletter.editorial.editions import create_edition
 from newsletter.engagement.topic_stats import topic_figures
-from newsletter.jobs import tick
 from newsletter.models import (
     ArchivedDelivery,
     ArchivedEdition,
@@ -34,7 +34,7 @@ from newsletter.subscribers import service as subscribers
 from tests.bounces.samples import dsn
 from tests.factories import make_editor, make_subscriber, make_token, make_topic, make_update
 from tests.support.admin import log_in
-from tests.support.delivery import statuses
+from tests.support.delivery import statuses, tick_and_archive
 
 ENVELOPE = "bounces@news.example.test"
 _HISTORY_ROW = re.compile(r'<td data-label="Copy">.*?</tr>', re.S)
@@ -79,9 +79,10 @@ def test_an_old_editions_rows_move_to_the_archive_and_every_answer_stays(
     assert before["stats"]["delivered"] == 8 and len(before["problems"]) == 1
     assert all(len(rows) == 1 for rows in before["history"])
 
-    assert tick(now=finished + timedelta(days=29))["archived_copies"] == 0  # not old enough
+    runtime.settings = dataclasses.replace(runtime.settings, delivery_archive_chunk=2)
+    assert tick_and_archive(runtime, finished + timedelta(days=29)) == 0  # not old enough
     assert statuses(runtime, edition_id) == {"sent": 8, "failed": 1}
-    assert tick(now=finished + timedelta(days=31))["archived_copies"] == 9
+    assert tick_and_archive(runtime, finished + timedelta(days=31)) == 9  # in 5 chunks
 
     with runtime.Session() as s:
         assert s.scalar(select(func.count()).select_from(Delivery)) == 0  # the ledger is empty
@@ -90,7 +91,7 @@ def test_an_old_editions_rows_move_to_the_archive_and_every_answer_stays(
         # the Message-IDs are rebuilt, not stored
         assert s.scalar(select(func.count()).select_from(ArchivedDelivery)
                         .where(ArchivedDelivery.message_id.is_not(None))) == 0
-    assert tick(now=finished + timedelta(days=40))["archived_copies"] == 0  # once only
+    assert tick_and_archive(runtime, finished + timedelta(days=40)) == 0  # once only
     assert answers(client, runtime, edition_id, readers, topics[0].slug, token) == before
 
     # a late bounce quoting an archived copy's Message-ID, and one to a VERP address
@@ -126,7 +127,7 @@ def test_an_edition_still_sending_or_paused_is_never_archived(runtime, sender, e
     sender.configure(batch_size=2)
     sender.batch(edition_id)  # 2 of 3 sent, the edition is still sending
 
-    assert tick(now=utcnow() + timedelta(days=400))["archived_copies"] == 0
+    assert tick_and_archive(runtime, utcnow() + timedelta(days=400)) == 0
     assert statuses(runtime, edition_id) == {"sent": 2, "pending": 1}
 
 
@@ -161,7 +162,7 @@ def test_archiving_works_on_the_embedded_defaults(embedded_app):
     assert before[0].sent == 2
 
     with embedded_app.app_context():
-        assert tick(now=finished + timedelta(days=31))["archived_copies"] == 2
+        assert tick_and_archive(runtime, finished + timedelta(days=31)) == 2
 
     with runtime.Session() as s:
         assert s.scalar(select(func.count()).select_from(Delivery)) == 0

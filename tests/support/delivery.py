@@ -114,3 +114,19 @@ class Sender:
             if not result.claimed or result.stopped:
                 break
         return results
+
+
+def tick_and_archive(runtime: Runtime, now: datetime) -> int:
+    """The tick at `now`, then the archive run it queued, performed here as a worker would
+    (other queued jobs stay queued): how many copies moved."""
+    from newsletter.delivery.archive_job import archive_job
+    from newsletter.jobs import tick
+
+    if not tick(now=now)["archive_queued"]:
+        return 0
+    moved = 0
+    for job in runtime.queue.get_jobs():
+        if job.func_name.endswith(archive_job.__name__):
+            runtime.queue.remove(job)
+            moved += job.perform()["moved"]
+    return moved
