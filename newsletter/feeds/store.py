@@ -38,6 +38,7 @@ _PG_INSERT = text(
     f"SELECT {', '.join(c.name for c in _COLUMNS)} FROM json_to_recordset(CAST(:rows AS json)) "
     f"AS r({', '.join(f'{c.name} {_pg_type(c)}' for c in _COLUMNS)}) "
     "ON CONFLICT DO NOTHING RETURNING guid")
+_KEYS = [c.key for c in _COLUMNS]
 _DATETIMES = {c.key for c in _COLUMNS if _pg_type(c) == "timestamptz"}
 
 
@@ -57,9 +58,6 @@ def _json_rows(articles: list[Article]) -> str:
             row[key] = value
         rows.append(row)
     return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
-
-
-_KEYS = [c.key for c in _COLUMNS]
 
 
 @dataclass
@@ -188,8 +186,8 @@ def insert_new(session: Session, result: StoreResult) -> None:
     row. On PostgreSQL the rows go as one JSON parameter into `INSERT … SELECT … FROM
     json_to_recordset(…)`: the same short SQL text whatever the number of rows (multi-row
     VALUES pages were new text for each length, which psycopg re-parsed and the server
-    re-planned every poll), rows inserted in list order as before. SQLite gets SQLAlchemy's multi-row VALUES.
-    Dialects without the clause fall back to one ORM flush, then row by row on a conflict.
+    re-planned every poll), rows inserted in list order as before. SQLite gets SQLAlchemy's
+    multi-row VALUES. Dialects without the clause fall back to one ORM flush, then row by row on a conflict.
     """
     if not result.new:
         return
