@@ -17,8 +17,12 @@ and notes when it accepted each reader's copy.
     until GET /api/v1/editions/<id> says sent; p50/p99 from a row's claim (ledger claimed_at)
     to the sink accepting that copy; worker RSS; delivery table bytes per million rows;
 (c) smtp_limit: pre-built bytes over --workers connections (as many as the engine holds),
-    one process each, pipelined when offered (bench/support/ceiling.py).
-Ends with one JSON line; `ratio` is workers (else engine) msg/s over smtp_limit msg/s.
+    one process each, with the production transport's `submit` (copies back to back when
+    the server offers PIPELINING, as the engine sends) and, for comparison, its `send` (one
+    message at a time, as the engine sent before) (bench/support/ceiling.py).
+Ends with one JSON line; `ratio` is workers (else engine) msg/s over smtp_limit msg/s (the
+submit ceiling); (d) also prints the CPU per copy of the workers, the sink and PostgreSQL's
+backends, and the rate that CPU would allow on 2 cores.
 
     .venv/bin/python bench/delivery.py --crash          # duplicates per SIGKILL of a worker
 
@@ -404,8 +408,8 @@ def sample_message(database_url: str, edition_id: int) -> bytes:
 # ---------------------------------------------------------------- (d) through the workers
 
 def workers_path(database_url: str, redis_url: str, sink: Sink, instance: Path,
-                 update_ids: list[int], count: int, figures: dict[str, object]
-                 ) -> tuple[float, int]:
+                 update_ids: list[int], count: int, figures: dict[str, object],
+                 flush_every: int | None = None) -> tuple[float, int]:
     """A new edition via the API, sent by `count` real `python worker.py` processes."""
     from bench.support.workers import (
         Workers,
@@ -418,6 +422,9 @@ def workers_path(database_url: str, redis_url: str, sink: Sink, instance: Path,
 
     env = worker_env(database_url, redis_url, sink.url, instance / "workers", SECRET, BASE_URL,
                      MAIL_FROM)
+    if flush_every:  # the crash window's size against its cost (else the default, 20)
+        env["DELIVERY_FLUSH_EVERY"] = str(flush_every)
+        figures["flush_every"] = flush_every
     token = api_token(database_url)
     workers = Workers(env, count, log_dir=instance / "workers")
     sink.accepted(instance)  # forget earlier parts' copies
@@ -429,6 +436,10 @@ def workers_path(database_url: str, redis_url: str, sink: Sink, instance: Path,
         workers.stop()
     rate = res["sent"] / res["seconds"]
     sink_cpu = sink.cpu_seconds() - sink_cpu
+    per_msg = {name: round(cpu * 1000 / max(res["sent"], 1), 3) for name, cpu in
+               (("workers", res["worker_cpu_s"]), ("sink", sink_cpu),
+                ("postgres", res["postgres_cpu_s"]))}
+    budget = sum(per_msg.values())
     latency = claim_to_accept_ms(database_url, res["edition_id"], sink.accepted(instance))
     size = delivery_table_size(database_url)
     print(f"(d) workers: {res['sent']:,} of {res['total']:,} sent ({res['failed']:,} failed) in "
@@ -440,6 +451,10 @@ def workers_path(database_url: str, redis_url: str, sink: Sink, instance: Path,
           f"{res['worker_cpu_s']:.1f} s, sink {sink_cpu:.1f} s; delivery table {size['delivery_mb']} MB for "
           f"{size['delivery_rows']:,} rows = {size['db_mb_per_million_deliveries']} MB per "
           f"million; worker logs in {instance / 'workers'}", flush=True)
+    print(f"(d) CPU per copy: workers {per_msg['workers']} ms, sink {per_msg['sink']} ms, "
+          f"PostgreSQL backends {per_msg['postgres']} ms = {budget:.3f} ms; at {rate:,.0f} msg/s "
+          f"that is {budget * rate:,.0f} CPU-ms/s of the machine's 2,000; the same CPU per "
+          f"copy allows at most {2000 / budget:,.0f} msg/s on 2 cores", flush=True)
     figures.update(workers_seconds=round(res["seconds"], 2), workers_sent=res["sent"],
                    workers_startup_s=round(startup, 1),
                    claim_to_accept_p50_ms=latency.get("p50_ms"),
@@ -449,7 +464,12 @@ def workers_path(database_url: str, redis_url: str, sink: Sink, instance: Path,
                    workers_cpu_s=round(res["worker_cpu_s"], 1),
                    # CPU per copy does not depend on how much of the shared machine we got
                    workers_cpu_ms_per_msg=round(res["worker_cpu_s"] * 1000 / max(res["sent"], 1), 3),
-                   sink_cpu_s=round(sink_cpu, 1), **size)
+                   sink_cpu_s=round(sink_cpu, 1),
+                   sink_cpu_ms_per_msg=per_msg["sink"],
+                   postgres_cpu_s=round(res["postgres_cpu_s"], 1),
+                   postgres_cpu_ms_per_msg=per_msg["postgres"],
+                   cpu_ms_per_msg=round(budget, 3),
+                   cpu_bound_msg_s=round(2000 / budget, 1), **size)
     return rate, int(res["edition_id"])
 
 
@@ -546,6 +566,8 @@ def main() -> None:
     parser.add_argument("--crash", action="store_true",
                         help="only (e): SIGKILL the workers mid-edition, count duplicates")
     parser.add_argument("--kills", type=int, default=3, help="kills in the --crash edition")
+    parser.add_argument("--flush-every", type=int, default=None,
+                        help="(d): the workers' DELIVERY_FLUSH_EVERY (default: theirs, 20)")
     # internal modes
     parser.add_argument("--engine-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--start", action="store_true", help=argparse.SUPPRESS)
@@ -633,16 +655,33 @@ def main() -> None:
                            peak_rss_mb=res["peak_rss_mb"])
 
         workers_rate, workers_edition = workers_path(database_url, redis_url, sink, instance,
-                                                     update_ids, args.workers, figures)
+                                                     update_ids, args.workers, figures,
+                                                     args.flush_every)
         data = sample_message(database_url, edition_id or workers_edition)
-        ceiling = smtp_ceiling(sink.url, data, args.smtp_sample, args.workers, instance)
-        limit_rate = ceiling["msg_s"]
-        print(f"(c) smtp_limit: {limit_rate:,.0f} msg/s (pre-built {len(data):,} byte message, "
-              f"{ceiling['connections']} connection(s) in as many processes, production "
-              f"SMTPTransport pipelining, {ceiling['sent']:,} sends)", flush=True)
+        ceilings = {}
+        for mode in ("submit", "send"):  # what the engine does; one message at a time
+            sink_cpu = sink.cpu_seconds()
+            ceiling = smtp_ceiling(sink.url, data, args.smtp_sample, args.workers, instance,
+                                   mode)
+            sink_cpu = sink.cpu_seconds() - sink_cpu
+            ceilings[mode] = ceiling
+            print(f"(c) smtp_limit ({mode}): {ceiling['msg_s']:,.0f} msg/s (pre-built "
+                  f"{len(data):,} byte message, {ceiling['connections']} connection(s) in as "
+                  f"many processes, production SMTPTransport.{mode}, {ceiling['sent']:,} "
+                  f"sends); CPU per copy: senders "
+                  f"{ceiling['cpu_s'] * 1000 / ceiling['sent']:.3f} ms, sink "
+                  f"{sink_cpu * 1000 / ceiling['sent']:.3f} ms", flush=True)
+            figures[f"smtp_limit_{mode}_msg_s"] = round(ceiling["msg_s"], 1)
+            figures[f"smtp_limit_{mode}_cpu_ms_per_msg"] = round(
+                ceiling["cpu_s"] * 1000 / ceiling["sent"], 3)
+            figures[f"smtp_limit_{mode}_sink_cpu_ms_per_msg"] = round(
+                sink_cpu * 1000 / ceiling["sent"], 3)
+        limit_rate = ceilings["submit"]["msg_s"]
         best = workers_rate or engine_rate or 0.0
         figures.update(workers_msg_s=round(workers_rate, 1), smtp_limit_msg_s=round(limit_rate, 1),
-                       ratio=round(best / limit_rate, 2))
+                       ratio=round(best / limit_rate, 2),
+                       ratio_vs_send_limit=round(best / ceilings["send"]["msg_s"], 2),
+                       load_1m=round(os.getloadavg()[0], 1))
         if engine_rate:
             figures["engine_ratio"] = round(engine_rate / limit_rate, 2)
         print(f"workers / smtp_limit = {figures['ratio']}")

@@ -112,6 +112,7 @@ class Settings:
     trusted_proxies: int = 0
     database_pool_size: int = defaults.DATABASE_POOL_SIZE
     batch_size: int = defaults.BATCH_SIZE
+    flush_every: int = defaults.FLUSH_EVERY
     stale_claim_seconds: int = defaults.STALE_CLAIM_SECONDS
     delivery_archive_days: int = defaults.ARCHIVE_AFTER_DAYS
     delivery_archive_chunk: int = defaults.ARCHIVE_CHUNK
@@ -186,6 +187,8 @@ class Settings:
             "database_pool_size": int(os.environ.get("DATABASE_POOL_SIZE")
                                       or defaults.DATABASE_POOL_SIZE),
             "batch_size": int(os.environ.get("DELIVERY_BATCH_SIZE", defaults.BATCH_SIZE)),
+            "flush_every": max(1, int(os.environ.get("DELIVERY_FLUSH_EVERY")
+                                      or defaults.FLUSH_EVERY)),
             "stale_claim_seconds": int(os.environ.get("DELIVERY_STALE_SECONDS",
                                                       defaults.STALE_CLAIM_SECONDS)),
             "delivery_archive_days": int(os.environ.get("DELIVERY_ARCHIVE_DAYS",

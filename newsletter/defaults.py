@@ -15,7 +15,7 @@ LIST_TIMEZONE = "UTC"  # LIST_TIMEZONE: the zone of readers who did not give the
 # sending (DELIVERY_BATCH_SIZE, SMTP_RETRY_DELAYS, DELIVERY_STALE_SECONDS, SMTP_TIMEOUT)
 DATABASE_POOL_SIZE = 5  # DATABASE_POOL_SIZE: connections a process keeps (gunicorn: its threads)
 BATCH_SIZE = 500  # rows one batch job claims
-FLUSH_EVERY = 20  # outcomes are written this often: the most a crash can resend
+FLUSH_EVERY = 20  # DELIVERY_FLUSH_EVERY: outcomes are written this often: a crash re-sends at most this + 1
 FLUSH_SECONDS = 0.1  # ... or once the oldest unwritten outcome would be older than this
 RETRY_DELAYS = (60, 300, 1800, 7200)  # seconds before each retry of a 4xx; then it failed
 ARCHIVE_AFTER_DAYS = 30  # DELIVERY_ARCHIVE_DAYS: an edition's ledger rows move to the archive

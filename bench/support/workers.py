@@ -181,6 +181,8 @@ def send_through_api(env: dict[str, str], token: str, update_ids: list[int], wor
     client = api_client(env)
     auth = {"Authorization": f"Bearer {token}"}
     cpu_before = workers.cpu_seconds()
+    postgres = PostgresCpu(env["DATABASE_URL"])
+    postgres.start()
     began = time.perf_counter()
     answer = client.post("/api/v1/editions", headers=auth, json={
         "subject": "Your morning briefing", "update_ids": update_ids, "send_at": None})
@@ -200,7 +202,8 @@ def send_through_api(env: dict[str, str], token: str, update_ids: list[int], wor
     workers.sample()
     return {"edition_id": edition_id, "seconds": seconds, "total": status["total"],
             "sent": status["sent"], "failed": status["failed"],
-            "worker_cpu_s": workers.cpu_seconds() - cpu_before}
+            "worker_cpu_s": workers.cpu_seconds() - cpu_before,
+            "postgres_cpu_s": postgres.stop()}
 
 
 def api_client(env: dict[str, str]):  # noqa: ANN201 - a Flask test client
@@ -234,6 +237,33 @@ def claim_to_accept_ms(database_url: str, edition_id: int,
     cuts = statistics.quantiles(waits, n=100, method="inclusive")
     return {"matched": len(waits), "p50_ms": round(cuts[49], 1), "p99_ms": round(cuts[98], 1),
             "max_ms": round(waits[-1], 1)}
+
+
+class PostgresCpu:
+    """CPU seconds of the PostgreSQL backends serving one database (found in
+    pg_stat_activity), between `start` and `stop`: a backend new since `start` counts from
+    zero. PostgreSQL's shared background processes (WAL writer, checkpointer) are not in it,
+    and a backend that exits in between takes its seconds with it (the workers keep theirs)."""
+
+    def __init__(self, database_url: str) -> None:
+        self.dsn = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        self.before: dict[int, float] = {}
+
+    def _backends(self) -> dict[int, float]:
+        import psycopg
+
+        with psycopg.connect(self.dsn) as conn:
+            pids = [r[0] for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid()")]
+        return {pid: _cpu_s(pid) for pid in pids}
+
+    def start(self) -> None:
+        self.before = self._backends()
+
+    def stop(self) -> float:
+        after = self._backends()
+        return sum(max(0.0, cpu - self.before.get(pid, 0.0)) for pid, cpu in after.items())
 
 
 def delivery_table_size(database_url: str) -> dict[str, float]:

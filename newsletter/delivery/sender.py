@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import formatdate
+from typing import cast
 
 from redis import Redis
 from sqlalchemy import Connection, select, text
@@ -22,7 +23,7 @@ from ..bounces.verp import Copy
 from ..errors import InvalidTransition
 from ..mail.copies import Identity, PreparedEdition, PreparedEditions
 from ..mail.postman import Postman
-from ..mail.transport import LoginRefused, PermanentFailure, TemporaryFailure
+from ..mail.transport import LoginRefused, Outcome, PermanentFailure, TemporaryFailure
 from ..models import Edition, EditionStatus, SubscriberStatus, utcnow
 from ..subscribers import service as subscribers
 from ..subscribers.links import Links
@@ -166,6 +167,9 @@ class Batch:
         return self.result
 
     def _send_all(self) -> None:
+        """Stamp, submit, note what came back, flush when due. With a pipelining server a
+        copy's reply is read at the next submit, so stamping that copy and flushing the
+        ledger happen while the server reads this one (mail/pipeline.py)."""
         with self.postman:
             for row in self.rows:
                 if row.id in self.done:  # skipped: the reader left or paused
@@ -173,15 +177,18 @@ class Batch:
                 began = self.timer()
                 stop = self._send(row)
                 if stop is None:
-                    replied = self.timer()
-                    self.last_send = replied - began
-                    if self.oldest is None:
-                        self.oldest = replied
-                    stop = self._checkpoint(replied)
+                    now = self.timer()
+                    self.last_send = now - began
+                    stop = self._checkpoint(now)
                 if stop:
                     self._stop(stop)
                     break
-            self._flush()
+            else:
+                stop = self._settle()
+                if stop:
+                    self._stop(stop)
+                else:
+                    self._flush()
 
     def _autocommit(self) -> Connection | None:
         """PostgreSQL: one connection in autocommit for the batch's common flushes, so a
@@ -221,44 +228,74 @@ class Batch:
         return True
 
     def _send(self, row: ledger.Claimed) -> str | None:
-        """Send one copy and note its outcome; a reason to stop when the relay refused our
-        login (not this reader's fault: the edition pauses and the row is kept)."""
+        """Stamp one copy and hand it to the postman; note every outcome that came back
+        (this copy's, or earlier ones' when the server pipelines). A reason to stop when
+        the relay refused our login."""
         email, _status, version = self.people[row.subscriber_id]
-        outcomes = self.outcomes
         try:
             data = self.prepared.message(
                 self.links, row.subscriber_id, email, row.topics_mask, self.date, version,
                 click_reader=self.links.click_reader(self.edition_id, row.subscriber_id))
-            self.postman.send(email, data, copy=Copy(row.subscriber_id, self.edition_id),
-                              before_wait=self._before_rate_wait)
-            outcomes.sent.append(row.id)
-            self.transient_streak = 0
-        except LoginRefused as exc:
-            reason = f"paused: {exc}; check SMTP_URL"
-            with self.sessions.begin() as session, contextlib.suppress(InvalidTransition):
-                lifecycle.pause(session, self.edition_id, reason=reason)
-                log.warning("%s; %s", lifecycle.summary(session, self.edition_id), reason)
-            return reason
-        except TemporaryFailure as exc:
-            self.transient_streak += 1
-            delays = self.settings.retry_delays
-            if row.attempts > len(delays):
-                outcomes.failed[row.id] = f"gave up after {row.attempts} tries: {exc}"
+            # dot_safe: a copy's bodies are quoted-printable pieces with any line-start dot
+            # encoded (mail/message.py qp_piece), its header lines start with a name or a fold
+            replies = self.postman.submit(email, data, tag=row,
+                                          copy=Copy(row.subscriber_id, self.edition_id),
+                                          before_wait=self._before_rate_wait, dot_safe=True)
+        except (UnicodeEncodeError, ValueError) as exc:  # built or signed: nothing went out
+            self.outcomes.failed[row.id] = f"cannot build message: {exc}"
+            self._replied()
+            self.done.add(row.id)
+            return None
+        return self._note(replies)
+
+    def _settle(self) -> str | None:
+        """Wait for the replies still owed (the last copy's, with a pipelining server)."""
+        return self._note(self.postman.drain())
+
+    def _replied(self) -> None:
+        if self.oldest is None:
+            self.oldest = self.timer()
+
+    def _note(self, replies: list[Outcome]) -> str | None:
+        """Record each copy's outcome by its row; a refused login keeps its row (not the
+        reader's fault: the edition pauses and the row is given back)."""
+        outcomes, refused = self.outcomes, None
+        for tag, error in replies:
+            row = cast(ledger.Claimed, tag)  # the tag each copy was submitted with
+            if isinstance(error, LoginRefused):
+                refused = error
+                continue
+            if error is None:
+                outcomes.sent.append(row.id)
+                self.transient_streak = 0
+            elif isinstance(error, TemporaryFailure):
+                self.transient_streak += 1
+                delays = self.settings.retry_delays
+                if row.attempts > len(delays):
+                    outcomes.failed[row.id] = f"gave up after {row.attempts} tries: {error}"
+                else:
+                    when = self.clock() + timedelta(seconds=delays[row.attempts - 1])
+                    outcomes.retry[row.id] = (when, str(error))
             else:
-                when = self.clock() + timedelta(seconds=delays[row.attempts - 1])
-                outcomes.retry[row.id] = (when, str(exc))
-        except PermanentFailure as exc:
-            outcomes.failed[row.id] = str(exc)
-            if exc.bounced:
-                outcomes.bounced.append(row.subscriber_id)
-        except (UnicodeEncodeError, ValueError) as exc:
-            outcomes.failed[row.id] = f"cannot build message: {exc}"
-        self.done.add(row.id)
-        return None
+                outcomes.failed[row.id] = str(error)
+                if isinstance(error, PermanentFailure) and error.bounced:
+                    outcomes.bounced.append(row.subscriber_id)
+            self.done.add(row.id)
+        if len(outcomes):
+            self._replied()
+        if refused is None:
+            return None
+        reason = f"paused: {refused}; check SMTP_URL"
+        with self.sessions.begin() as session, contextlib.suppress(InvalidTransition):
+            lifecycle.pause(session, self.edition_id, reason=reason)
+            log.warning("%s; %s", lifecycle.summary(session, self.edition_id), reason)
+        return reason
 
     def _before_rate_wait(self) -> None:
-        """SMTP_RATE is about to make us sleep: write what we hold first (the copy in hand
-        still goes; a pause or cancel found here stops the batch right after it)."""
+        """SMTP_RATE is about to make us sleep: finish the copies already submitted and
+        write what we hold first (the copy in hand still goes; a pause or cancel found here
+        stops the batch right after it)."""
+        self.held_stop = self._settle() or self.held_stop
         if len(self.outcomes):
             self.held_stop = self._flush() or self.held_stop
 
@@ -283,7 +320,10 @@ class Batch:
         return None
 
     def _stop(self, reason: str) -> None:
-        """Write what we have and give back the rows not sent, as the edition now wants."""
+        """Finish the copies already submitted (they are on the wire or their envelope is:
+        they go, as the copy in hand always did), write what we have and give back the rows
+        not sent, as the edition now wants."""
+        self._settle()
         self._flush()
         left = [r.id for r in self.rows if r.id not in self.done]
         retry = self.settings.retry_delays[0] if self.settings.retry_delays else 60
@@ -343,7 +383,9 @@ class Batch:
         self.result.failed += len(outcomes.failed)
         self.result.retried += len(outcomes.retry)
         if self.window.record(outcomes.flags()):
-            with self.sessions.begin() as session:
+            # already paused: by an editor meanwhile, or by this batch before it settled
+            # the copies it had in flight
+            with self.sessions.begin() as session, contextlib.suppress(InvalidTransition):
                 lifecycle.pause(session, self.edition_id,
                                reason="paused: too many failed deliveries")
                 log.warning("%s; paused: too many failed deliveries",

@@ -23,6 +23,7 @@ class SendSettings:
     def from_settings(cls, settings: Settings) -> SendSettings:
         return cls(
             batch_size=settings.batch_size,
+            flush_every=settings.flush_every,
             retry_delays=settings.smtp_retry_delays,
             stale_claim_seconds=settings.stale_claim_seconds,
             failure_pause_ratio=settings.failure_pause_ratio,

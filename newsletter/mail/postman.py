@@ -17,7 +17,7 @@ from ..config import Settings
 from .dkim import DkimSigner
 from .message import format_sender
 from .rate import RateLimiter
-from .transport import Transport, open_transport
+from .transport import DeliveryError, Outcome, Transport, open_transport
 
 if TYPE_CHECKING:
     from ..bounces.verp import Copy
@@ -98,6 +98,33 @@ class Postman:
         if self.limiter is not None:
             self.limiter.wait(before_wait)
         self.transport.send(self.envelope_for(copy), recipient, data)
+
+    def submit(self, recipient: str, data: bytes, *, tag: object, copy: Copy | None = None,
+               before_wait: Callable[[], None] | None = None, dot_safe: bool = False
+               ) -> list[Outcome]:
+        """Like `send`, but the transport may still be busy with this message when it
+        returns (SMTP PIPELINING): the outcomes that became known come back, each with the
+        `tag` its message was submitted with, and `drain` returns the rest. A transport
+        that cannot pipeline sends at once, and this message's outcome is in the list.
+        `dot_safe`: no line of `data` starts with a dot (a DKIM header keeps that true)."""
+        if self.signer is not None:
+            data = self.signer.sign(data)
+        if self.limiter is not None:
+            self.limiter.wait(before_wait)
+        sender = self.envelope_for(copy)
+        submit = getattr(self.transport, "submit", None)
+        if submit is not None:
+            return submit(sender, recipient, data, tag, dot_safe=dot_safe)
+        try:
+            self.transport.send(sender, recipient, data)
+        except DeliveryError as exc:
+            return [(tag, exc)]
+        return [(tag, None)]
+
+    def drain(self) -> list[Outcome]:
+        """Wait for every submitted message's reply: the outcomes not returned yet."""
+        drain = getattr(self.transport, "drain", None)
+        return drain() if drain is not None else []
 
     def __enter__(self) -> Postman:
         self.transport.__enter__()

@@ -13,37 +13,24 @@ import smtplib
 import ssl
 import time
 import uuid
+from collections import deque
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from ..instance import private_dir, write_new
+from .pipeline import Letter, Lost, Outcome, Pipeline
+from .transport_errors import (
+    DeliveryError,
+    LoginRefused,
+    PermanentFailure,
+    TemporaryFailure,
+)
+from .transport_errors import classify as _classify
 
-_BAD_MAILBOX = re.compile(r"\b5\.1\.\d{1,3}\b")
-
-
-class DeliveryError(Exception):
-    def __init__(self, message: str, code: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class TemporaryFailure(DeliveryError):
-    """4xx reply, dropped connection or timeout: retry later."""
-
-
-class PermanentFailure(DeliveryError):
-    """5xx reply: do not retry. `bounced` is true for a 5.1.x (bad mailbox) reply."""
-
-    @property
-    def bounced(self) -> bool:
-        return _BAD_MAILBOX.search(str(self)) is not None
-
-
-class LoginRefused(PermanentFailure):
-    """The relay refused our credentials: no message can go out until SMTP_URL is fixed,
-    so this is about the sender, not about any recipient."""
+# re-exported: the engine and the tests import the error kinds from here
+__all__ = ["DeliveryError", "LoginRefused", "Outcome", "PermanentFailure", "TemporaryFailure"]
 
 
 class Transport(Protocol):
@@ -96,6 +83,7 @@ class SMTPTransport:
         self.local_hostname = local_hostname
         self._ssl_context = ssl_context
         self._conn: smtplib.SMTP | None = None
+        self._pipeline = Pipeline()
 
     @property
     def ssl_context(self) -> ssl.SSLContext:
@@ -146,6 +134,9 @@ class SMTPTransport:
         self.close()
 
     def close(self) -> None:
+        if self._pipeline.busy():  # the server may be waiting for content: no QUIT
+            self._pipeline = Pipeline()
+            self._drop()
         if self._conn is not None:
             try:
                 self._conn.quit()
@@ -154,6 +145,8 @@ class SMTPTransport:
             self._conn = None
 
     def send(self, sender: str, recipient: str, data: bytes) -> None:
+        if self._pipeline.busy():  # its replies would be read as this message's
+            raise RuntimeError("submitted messages are still owed replies: drain() first")
         for attempt in (1, 2):
             if self._conn is None:
                 self._conn = self._connect()
@@ -171,6 +164,73 @@ class SMTPTransport:
                 self._drop()
                 if attempt == 2:
                     raise TemporaryFailure(f"connection lost: {exc}") from exc
+
+    def submit(self, sender: str, recipient: str, data: bytes, tag: object = None, *,
+               dot_safe: bool = False) -> list[Outcome]:
+        """Hand over one message; returns the outcomes that became known, in any order,
+        each with the `tag` its message was submitted with (`drain` returns the rest).
+
+        With PIPELINING this returns without waiting for this message: its envelope has
+        gone out behind the previous message's content, and the caller's work until the
+        next call overlaps the server's. Each message keeps `send`'s guarantees: a 4xx is
+        a TemporaryFailure, a 5xx a PermanentFailure, and when the connection drops or the
+        server says 421, the message whose reply it died waiting for goes again once on a
+        new connection (a second loss is a TemporaryFailure), and those behind it go again
+        without losing a try. Without PIPELINING it is `send`: the outcome comes at once.
+        `dot_safe` says no line of `data` starts with a dot, so it needs no dot-stuffing and
+        no search for one (an edition copy: quoted-printable with leading dots encoded)."""
+        if not _usable(sender) or not _usable(recipient):
+            return [(tag, PermanentFailure("553 unusable address", 553))]
+        if self._conn is None:
+            try:
+                self._conn = self._connect()
+            except DeliveryError as exc:
+                return [(tag, exc)]
+        letter = Letter(tag, sender, recipient, data, dot_safe)
+        if not self._conn.has_extn("pipelining"):
+            return [self._send_tagged(letter)]
+        return self._push(deque([letter]))
+
+    def drain(self) -> list[Outcome]:
+        """Send what is held and wait for every reply owed: the outcomes not yet returned."""
+        return self._push(deque())
+
+    def _send_tagged(self, letter: Letter) -> Outcome:
+        try:
+            self.send(letter.sender, letter.recipient, letter.data)
+        except DeliveryError as exc:
+            return letter.tag, exc
+        return letter.tag, None
+
+    def _push(self, todo: deque[Letter]) -> list[Outcome]:
+        """Exchange until `todo` is out (one letter may stay owed) or, empty, until nothing
+        is owed. A lost connection settles what it had answered; what it had not goes again
+        on a new one if it went out only once (a second loss is a TemporaryFailure)."""
+        outcomes: list[Outcome] = []
+        draining = not todo
+        while todo or (draining and self._pipeline.busy()):
+            if self._conn is None:
+                try:
+                    self._conn = self._connect()
+                except DeliveryError as exc:  # LoginRefused included: nothing can go
+                    return outcomes + [(letter.tag, exc) for letter in todo]
+                if not self._conn.has_extn("pipelining"):
+                    return outcomes + [self._send_tagged(letter) for letter in todo]
+            letter = todo.popleft() if todo else None
+            try:
+                outcomes += self._pipeline.exchange(self._conn, letter)
+            except Lost as lost:
+                self._drop()
+                outcomes += lost.outcomes
+                again = list(lost.behind)
+                for blamed in lost.blamed:
+                    if blamed.tries >= 2:
+                        outcomes.append((blamed.tag, TemporaryFailure(str(lost))))
+                    else:
+                        blamed.tries += 1
+                        again.insert(0, blamed)
+                todo.extendleft(reversed(again))
+        return outcomes
 
     def _reset(self) -> None:
         try:
@@ -192,6 +252,11 @@ def _close_quietly(conn: smtplib.SMTP | None) -> None:
             conn.close()
 
 
+def _usable(address: str) -> bool:
+    """No line breaks or angle brackets (they would end or forge a command); ASCII only."""
+    return address.isascii() and not any(c in address for c in "\r\n<>")
+
+
 _LINE_START_DOT = re.compile(rb"(?m)^\.")
 _EXPECTED = ((250,), (250, 251), (354,))
 
@@ -204,9 +269,8 @@ def _transact(conn: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> N
     messages), and with PIPELINING (RFC 2920) the three commands go out in one write, so a
     message costs two round trips instead of four.
     """
-    for address in (sender, recipient):
-        if any(c in address for c in "\r\n<>") or not address.isascii():
-            raise smtplib.SMTPRecipientsRefused({recipient: (553, b"unusable address")})
+    if not _usable(sender) or not _usable(recipient):
+        raise smtplib.SMTPRecipientsRefused({recipient: (553, b"unusable address")})
     commands = (f"MAIL FROM:<{sender}>", f"RCPT TO:<{recipient}>", "DATA")
     if conn.has_extn("pipelining"):
         conn.send(("\r\n".join(commands) + "\r\n").encode("ascii"))
@@ -246,14 +310,6 @@ def _transact(conn: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> N
             conn.close()
             raise smtplib.SMTPServerDisconnected(f"{code} {reply!r}")
         raise smtplib.SMTPDataError(code, reply)
-
-
-def _classify(code: int, reply: bytes | str) -> DeliveryError:
-    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-    message = f"{code} {text}".strip()
-    if 400 <= code < 500:
-        return TemporaryFailure(message, code)
-    return PermanentFailure(message, code)
 
 
 def open_transport(smtp_url: str | None, outbox: Path, timeout: float = 30.0) -> Transport:

@@ -7,6 +7,7 @@ the batch in flight really is cut short; the test checks that nothing of it surv
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 from rq import Worker
@@ -18,6 +19,16 @@ from newsletter.models import Delivery, Edition
 from tests.delivery.processes import WorkerProcess, wait_for, worker_env
 from tests.factories import make_topic
 from tests.support.delivery import bulk_subscribers, scheduled_edition, statuses
+from tests.support.smtp import SmtpSink
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    """A relay that offers PIPELINING, as production ones do: a copy's content is on the wire
+    while the worker stamps the next, and the bound on duplicates must still hold."""
+    sink = SmtpSink(pipelining=True).start()
+    yield sink
+    sink.stop()
 
 
 @pytest.mark.slow
@@ -66,7 +77,9 @@ def test_a_killed_worker_loses_no_delivery_and_resends_at_most_its_unflushed_row
     per_recipient = Counter(r for m in smtp.messages for r in m.rcpt_tos)
     assert set(per_recipient) == set(emails)  # nobody skipped
     duplicates = sum(n - 1 for n in per_recipient.values())
-    assert duplicates <= min(in_flight, SendSettings().flush_every, 25)
+    # the outcomes not yet written, plus the one copy on the wire while they are written
+    # (pipelined, the next copy's content goes out before the flush, to overlap it)
+    assert duplicates <= min(in_flight, SendSettings().flush_every + 1, 25)
 
 
 @pytest.mark.slow

@@ -9,7 +9,8 @@ from newsletter.delivery import lifecycle
 from newsletter.mail.transport import SMTPTransport
 from newsletter.models import Edition
 from tests.factories import make_token
-from tests.support.delivery import statuses
+from tests.support.delivery import Sender, statuses
+from tests.support.smtp import SmtpSink
 
 
 @pytest.fixture
@@ -86,6 +87,45 @@ def test_a_cancel_during_a_batch_cancels_the_rest(client, auth, runtime, smtp, s
     assert sender.batch(edition_id).claimed == 0
     status = client.get(f"/api/v1/editions/{edition_id}", headers=auth).json
     assert status == {**status, "status": "cancelled", "sent": 8, "pending": 0}
+
+
+class ActsAfterSubmit(SMTPTransport):
+    """The same over a pipelining server: the editor acts after the n-th submit, when
+    earlier copies are still on the wire."""
+
+    def __init__(self, url: str, after: int, act) -> None:  # noqa: ANN001
+        super().__init__(url, timeout=10)
+        self.after, self.act, self.count = after, act, 0
+
+    def submit(self, sender: str, recipient: str, data: bytes, tag: object = None,  # noqa: ANN201
+               **options: bool):
+        outcomes = super().submit(sender, recipient, data, tag, **options)
+        assert self._conn is not None and self._conn.has_extn("pipelining")
+        self.count += 1
+        if self.count == self.after:
+            self.act()
+        return outcomes
+
+
+def test_a_cancel_during_a_pipelined_batch_settles_the_copies_on_the_wire(
+        client, auth, runtime, edition_factory):
+    edition_id, _ = edition_factory(20)
+    pipelining = SmtpSink(pipelining=True).start()
+    sender = Sender(runtime, pipelining.url).configure(batch_size=20, flush_every=4)
+
+    def cancel() -> None:
+        assert client.post(f"/api/v1/editions/{edition_id}/cancel", headers=auth).status_code == 200
+
+    try:
+        result = sender.batch(edition_id, ActsAfterSubmit(pipelining.url, 2, cancel))
+    finally:
+        pipelining.stop()
+
+    # the 4th outcome is read at the 6th submit; that flush sees the cancel, and copies 5
+    # and 6 (content and envelope already out) are answered and recorded, not left claimed
+    assert result.stopped and result.sent == 6
+    assert len(pipelining.messages) == 6
+    assert statuses(runtime, edition_id) == {"sent": 6, "cancelled": 14}
 
 
 @pytest.mark.parametrize(("state", "action"), [

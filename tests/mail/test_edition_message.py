@@ -24,6 +24,7 @@ from newsletter.subscribers.tokens import Purpose, Tokens
 from tests.factories import make_subscriber, make_token, make_topic, make_update
 from tests.mail.realistic import make_realistic_update
 from tests.support.delivery import Sender, scheduled_edition, start
+from tests.support.smtp import SmtpSink
 
 SMTP_POLICY = policy.SMTP.clone(max_line_length=998)
 
@@ -211,3 +212,31 @@ def test_a_five_topic_edition_stays_under_90_kb_of_html(db, runtime, smtp):
     # seed-sized: four bullets, five background points, three sources besides the featured one
     assert html.count("<li") == 5 * (9 + 3)
     assert len(html.encode("utf-8")) < 90 * 1024
+
+
+def test_no_line_of_a_copy_starts_with_a_dot_so_it_goes_without_dot_stuffing(db, runtime):
+    # the engine submits copies as dot_safe (no search for a line-start dot, no stuffing):
+    # text full of dots, where a line or a quoted-printable soft break would start with one,
+    # must still reach a pipelining server whole
+    topic = make_topic(db, "world")
+    dots = "." * 300
+    update = make_update(db, topic, headline=".NET 9 ships", lede=f".lede {dots}",
+                         bullets=[f".first {dots}", "...and then", f"a{dots}b"],
+                         background=[dots])
+    make_subscriber(db, "ann@example.com", [topic])
+    edition_id = create_edition(db, ".Subject with a dot", [update.id], utcnow()).id
+    db.commit()
+    start(runtime, edition_id)
+    relay = SmtpSink(pipelining=True).start()
+    try:
+        Sender(runtime, relay.url).drain(edition_id)
+        (received,) = relay.messages
+    finally:
+        relay.stop()
+
+    assert not received.data.startswith(b".") and b"\n." not in received.data
+    text = parse(received.data).get_body(("plain",)).get_content()
+    assert "\n.NET 9 ships" in text  # a line of the decoded text does start with a dot
+    unwrapped = "".join(text.split())  # the text part wraps long lines
+    for piece in (".NET 9 ships", f".lede {dots}", f".first {dots}", "...and then", f"a{dots}b"):
+        assert "".join(piece.split()) in unwrapped

@@ -1,7 +1,10 @@
 """A real SMTP server in the test process (aiosmtpd) that keeps what it receives.
 
 `failures` scripts replies per recipient: an SMTP reply string such as
-"451 4.3.0 try later" or "550 5.1.1 no such user", or "drop" to cut the connection.
+"451 4.3.0 try later" or "550 5.1.1 no such user", "drop" to cut the connection at its RCPT,
+or "drop after data" to cut it once the message content has arrived, before the final reply
+(the message is not kept: the client cannot know whether it arrived). With `pipelining` the
+server offers PIPELINING (RFC 2920), as production relays do; `connections` counts EHLOs.
 """
 
 from __future__ import annotations
@@ -32,9 +35,21 @@ class SinkHandler:
     messages: list[Received] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    pipelining: bool = False
+    connections: int = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        session.host_name = hostname
+        self.connections += 1
+        if self.pipelining:
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         reply = self.failures.get(address.lower())
+        if reply == "drop after data":
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
         if reply == "drop":
             server.transport.close()
             return "421 4.4.2 closing connection"
@@ -44,6 +59,9 @@ class SinkHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if any(self.failures.get(r.lower()) == "drop after data" for r in envelope.rcpt_tos):
+            server.transport.close()
+            return "421 4.4.2 closing connection"
         with self.lock:
             self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
                                           bytes(envelope.original_content or envelope.content)))
@@ -57,8 +75,8 @@ def free_port() -> int:
 
 
 class SmtpSink:
-    def __init__(self) -> None:
-        self.handler = SinkHandler()
+    def __init__(self, pipelining: bool = False) -> None:
+        self.handler = SinkHandler(pipelining=pipelining)
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
                                      decode_data=False, data_size_limit=10 * 1024 * 1024)
