@@ -29,7 +29,9 @@ def run_cron(redis_url: str, queue_name: str, tick_seconds: int) -> None:
 def main() -> int:
     import newsletter.jobs  # noqa: F401 - imported once, before the first job
     import newsletter.subscribers.jobs  # noqa: F401
+    from newsletter import heap
     from newsletter.config import Settings
+    from newsletter.mail import transactional
     from newsletter.runtime import WORKER_CLASS, Runtime
 
     # RQ's own per-job lines stay at LOG_LEVEL (WARNING); the project's one line per edition
@@ -39,6 +41,8 @@ def main() -> int:
     level = s.log_level
     logging.basicConfig(level=level, format="%(asctime)s worker %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("newsletter").setLevel(s.app_log_level)
+    transactional.warm(s.list_name, s.base_url)
+    heap.settle()  # before the cron child forks: neither walks the start-up heap again
     cron = multiprocessing.Process(
         target=run_cron, args=(runtime.redis_url, s.queue_name, s.tick_seconds), daemon=True
     )

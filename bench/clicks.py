@@ -9,7 +9,9 @@ tracking (render once, delivery rows), marks its copies delivered an hour ago, t
 Procfile runs it (the load generator of bench/pages.py). Redirects only append to Redis; at
 the end the tick's drain stores them, and the script checks every click was recorded. Ends
 with one JSON line: {"rate", "seconds", "requests", "errors", "achieved_rps", "median_ms",
-"p99_ms", "max_ms", "recorded", "drain_s", "gunicorn_workers", "load_avg_before"}.
+"p99_ms", "max_ms", "server_cpu_ms" (CPU of all gunicorn processes per redirect: compare
+with bench/web_cpu.py's click_cpu_ms, the app's share), "recorded", "drain_s", "gunicorn",
+"load_avg_before"}.
 """
 
 from __future__ import annotations
@@ -31,7 +33,15 @@ from redis import Redis  # noqa: E402
 from sqlalchemy import func, insert, select, update  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.pages import gunicorn_layout, load, percentile, served, throwaway_stores  # noqa: E402
+from bench.pages import (  # noqa: E402
+    SERVERS,
+    gunicorn_layout,
+    load,
+    percentile,
+    served,
+    throwaway_stores,
+)
+from bench.signup import tree_cpu  # noqa: E402
 from newsletter import keys  # noqa: E402
 from newsletter.delivery import lifecycle  # noqa: E402
 from newsletter.editorial.editions import create_edition  # noqa: E402
@@ -89,8 +99,10 @@ def main() -> None:
             asyncio.run(load(port, "", 50, 2, request, ok_status=302))  # warm up
             redis = Redis.from_url(redis_url)
             redis.delete(keys.CLICK_EVENTS)
+            cpu_before = tree_cpu(SERVERS[port])
             latencies, errors, elapsed = asyncio.run(
                 load(port, "", args.rate, args.seconds, request, ok_status=302))
+            server_cpu = tree_cpu(SERVERS[port]) - cpu_before
         engine = make_engine(url)
         started = time.perf_counter()
         with Session(engine) as session:
@@ -105,7 +117,9 @@ def main() -> None:
         "rate": args.rate, "seconds": args.seconds, "requests": int(args.rate * args.seconds),
         "errors": errors, "achieved_rps": round(len(ms) / elapsed, 1),
         "median_ms": round(statistics.median(ms), 2), "p99_ms": round(percentile(ms, 0.99), 2),
-        "max_ms": round(max(ms), 2), "recorded": recorded, "drain_s": round(drain_s, 2),
+        "max_ms": round(max(ms), 2),
+        "server_cpu_ms": round(server_cpu * 1000 / max(1, len(ms)), 3), "recorded": recorded,
+        "drain_s": round(drain_s, 2),
         "gunicorn": gunicorn_layout(),
         "load_avg_before": [round(x, 2) for x in load_before],
     }))

@@ -13,18 +13,25 @@ Real PostgreSQL and Redis (throwaway, as bench/web.py). CPU time of this process
 (time.process_time), so the figure is far less sensitive to other load on the machine than
 a latency; it leaves out gunicorn's own HTTP parsing, and PostgreSQL's and Redis's CPU.
 
+The garbage collector's pauses are counted too (`gc.callbacks`): "gc_ms" is the wall time
+all collections took over the measured requests, "gc_max_ms" the longest pause (every thread
+of a server process stops for it). The app's start-up heap is frozen after the warm-up, as
+gunicorn's `post_worker_init` and `worker.py` do (`newsletter/heap.py`); `--no-freeze`
+measures without that.
+
 Round trips of one request of each kind, counted as the servers see them
 (tests/support/round_trips.py): `<kind>_db` (statements, the pool's pre-ping and BEGIN /
 COMMIT included) and `<kind>_redis` (a pipeline counts once).
 
 Ends with one JSON line: {"<kind>_cpu_ms": …, "signup_cpu_ms": …, "<kind>_db": …,
-"<kind>_redis": …, "load": …}.
+"<kind>_redis": …, "gc_ms": …, "gc_max_ms": …, "gc_full": …, "load": …}.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import json
 import os
@@ -145,11 +152,32 @@ def round_trips(call: Callable[[], None]) -> dict[str, int]:
     return {"db": trips.database, "redis": len(trips.redis)}
 
 
+class Pauses:
+    """Every collection's wall time, by generation, from gc.callbacks."""
+
+    def __init__(self) -> None:
+        self.times: list[tuple[int, float]] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.times.append((info["generation"], time.perf_counter() - self._started))
+
+    def summary(self) -> dict[str, float]:
+        return {"gc_ms": round(sum(t for _, t in self.times) * 1000, 1),
+                "gc_max_ms": round(max((t for _, t in self.times), default=0.0) * 1000, 2),
+                "gc_full": sum(1 for g, _ in self.times if g == 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000, help="of each kind")
     parser.add_argument("--profile", type=int, metavar="N", default=0,
                         help="print cProfile's top N functions (by own time) per kind")
+    parser.add_argument("--no-freeze", action="store_true",
+                        help="leave the start-up heap to the collector (as before heap.py)")
     parser.add_argument("--only", nargs="+", choices=KINDS, default=list(KINDS),
                         help="time (and profile) only these kinds")
     args = parser.parse_args()
@@ -210,6 +238,11 @@ def main() -> None:
                            ("click", click(n + 99))):
             out.update({f"{kind}_{k}": v for k, v in round_trips(call).items()})
 
+        if not args.no_freeze:
+            from newsletter import heap
+            heap.settle()
+        pauses = Pauses()
+        gc.callbacks.append(pauses)
         visitors = [Visitor(wsgi, i) for i in range(n)]
         kinds: dict[str, list[Callable[[], None]]] = {
             "get": [v.get for v in visitors], "post": [v.post for v in visitors],
@@ -228,6 +261,8 @@ def main() -> None:
             out[f"{kind}_cpu_ms"] = round(cpu_ms(calls, profile), 3)
             if profile:
                 profiles[kind] = profile
+        gc.callbacks.remove(pauses)
+        out.update(pauses.summary(), frozen=not args.no_freeze)
         if {"get", "post", "inbox"} <= set(args.only):
             out["signup_cpu_ms"] = round(sum(out[f"{k}_cpu_ms"]  # type: ignore[misc]
                                              for k in ("get", "post", "inbox")), 3)

@@ -1,12 +1,17 @@
 """Whether clicks and opens are tracked: the admin's choice stored in the database
 (`list_setting`), else the environment's default (CLICK_TRACKING, OPEN_TRACKING).
 
-The redirect is hot, so each process reads the stored choice at most every `TTL` seconds;
-a change made in this process is seen at once, in the others within `TTL`.
+The redirect is hot (a thousand a second after a big edition), so it reads no setting from
+the database: each process keeps the stored choice, and once it is `REFRESH` seconds old
+one request re-reads it while the others go on with the value they have. A change made in
+this process is seen at once; in the others within `TTL` seconds: past `TTL` (a re-read
+that failed or took seconds) requests wait for a fresh read rather than act on an older
+value.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import weakref
 from dataclasses import dataclass
@@ -19,7 +24,8 @@ from ..models import ListSetting, utcnow
 
 CLICKS = "click_tracking"
 OPENS = "open_tracking"
-TTL = 10.0
+TTL = 10.0  # the promise: another process's change is in force here within this
+REFRESH = 8.0  # one request re-reads after this long; the others keep the value meanwhile
 
 
 @dataclass(frozen=True)
@@ -54,15 +60,31 @@ def save(session: Session, clicks: bool, opens: bool) -> None:
 
 _cache: weakref.WeakKeyDictionary[object, tuple[float, tuple[bool, bool], Tracking]] = \
     weakref.WeakKeyDictionary()
+_reading = threading.Lock()  # one re-read at a time per process
 
 
 def current(sessions: sessionmaker[Session], settings: Settings) -> Tracking:
-    """The choice in force, cached per database (`sessions`: a sessionmaker) for `TTL`."""
+    """The choice in force, per database (`sessions`: a sessionmaker), at most `TTL` old."""
     defaults = (settings.click_tracking, settings.open_tracking)
     hit = _cache.get(sessions)
-    if hit is not None and hit[0] > time.monotonic() and hit[1] == defaults:
-        return hit[2]
-    with sessions() as session:
-        tracking = load(session, settings)
-    _cache[sessions] = (time.monotonic() + TTL, defaults, tracking)
-    return tracking
+    if hit is not None and hit[1] == defaults:
+        age = time.monotonic() - hit[0]
+        if age < REFRESH:
+            return hit[2]
+        if age < TTL and not _reading.acquire(blocking=False):
+            return hit[2]  # another request is re-reading it
+        if age >= TTL:
+            _reading.acquire()
+    else:
+        _reading.acquire()
+    try:
+        hit = _cache.get(sessions)  # re-read by the request that held the lock?
+        if hit is not None and hit[1] == defaults and time.monotonic() - hit[0] < REFRESH:
+            return hit[2]
+        started = time.monotonic()  # the value is at least this fresh
+        with sessions() as session:
+            tracking = load(session, settings)
+        _cache[sessions] = (started, defaults, tracking)
+        return tracking
+    finally:
+        _reading.release()

@@ -12,10 +12,12 @@ import html
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from itertools import chain
+from operator import itemgetter
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import Select, bindparam, case, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
@@ -48,15 +50,31 @@ STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 Vector = dict[str, float]
 
 
+def _stem(word: str) -> str | None:
+    word = word.strip("'’-")
+    if word.endswith(("'s", "’s")):
+        word = word[:-2]
+    if len(word) < 3 or word in STOPWORDS or (word.isdigit() and len(word) != 4):
+        return None  # short words and numbers other than years say little about the event
+    return word[:STEM]
+
+
+_STEMS: dict[str, str | None] = {}  # word -> _stem(word): words repeat, the work need not
+_STEMS_MAX = 100_000
+
+
 def tokens(text: str) -> list[str]:
+    stems = _STEMS
+    if len(stems) > _STEMS_MAX:
+        stems.clear()  # a bound on memory; a worker's vocabulary refills it quickly
     out = []
     for word in _WORD.findall(text.lower()):
-        word = word.strip("'’-")
-        if word.endswith(("'s", "’s")):
-            word = word[:-2]
-        if len(word) < 3 or word in STOPWORDS or (word.isdigit() and len(word) != 4):
-            continue  # short words and numbers other than years say little about the event
-        out.append(word[:STEM])
+        try:
+            stem = stems[word]
+        except KeyError:
+            stem = stems[word] = _stem(word)
+        if stem is not None:
+            out.append(stem)
     return out
 
 
@@ -76,38 +94,64 @@ def terms(title: str, summary: str, stored: str | None = None) -> Counter[str]:
 
 
 class Model:
-    """IDF over a corpus of term counts; turns counts into unit TF-IDF vectors."""
+    """IDF over a corpus of term counts; turns counts into unit TF-IDF vectors.
 
-    def __init__(self, corpus: Iterable[Counter[str]]) -> None:
+    A term's IDF is worked out the first time a vector needs it (most terms of the recent
+    stories never are), with the same formula and so the same float as computing them all.
+    """
+
+    def __init__(self, corpus: Iterable[Mapping[str, object]]) -> None:
+        """`corpus`: each document's terms (the keys; a Counter or a dict of its terms)."""
         df: Counter[str] = Counter()
         n = 0
         for doc in corpus:
             n += 1
             df.update(doc.keys())
-        self.idf = {t: math.log((1 + n) / (1 + c)) + 1.0 for t, c in df.items()}
+        self.df = df
+        self.n = n
+        self.idf: dict[str, float] = {}
         self.default_idf = math.log(1 + n) + 1.0
 
+    def weight(self, term: str) -> float:
+        idf = self.idf.get(term)
+        if idf is None:
+            count = self.df.get(term)
+            idf = self.default_idf if count is None else math.log((1 + self.n) / (1 + count)) + 1.0
+            self.idf[term] = idf
+        return idf
+
     def vector(self, counts: Counter[str], size: int = 0) -> Vector:
-        vec = {t: (1 + math.log(c)) * self.idf.get(t, self.default_idf) for t, c in counts.items()}
+        idf = self.idf
+        weight = self.weight
+        vec = {}
+        for t, c in counts.items():
+            w = idf.get(t)
+            vec[t] = _TF[c] * (weight(t) if w is None else w) if c < _TF_CACHED else \
+                (1 + math.log(c)) * (weight(t) if w is None else w)
         return normalize(top_terms(vec, size or VECTOR_TERMS))
+
+
+_TF_CACHED = 64
+_TF = [0.0] + [1 + math.log(c) for c in range(1, _TF_CACHED)]  # the same floats as computed
 
 
 def top_terms(vec: Vector, n: int) -> Vector:
     """The strongest terms only: they carry the similarity and keep every comparison short."""
     if len(vec) <= n:
         return vec
-    return dict(sorted(vec.items(), key=lambda item: item[1], reverse=True)[:n])
+    return dict(sorted(vec.items(), key=itemgetter(1), reverse=True)[:n])
 
 
 def normalize(vec: Vector) -> Vector:
-    norm = math.sqrt(sum(w * w for w in vec.values()))
+    norm = math.sqrt(sum([w * w for w in vec.values()]))
     return {t: w / norm for t, w in vec.items()} if norm else {}
 
 
 def cosine(a: Vector, b: Vector) -> float:
     if len(a) > len(b):
         a, b = b, a
-    return sum(w * b.get(t, 0.0) for t, w in a.items())
+    get = b.get
+    return sum([w * get(t, 0.0) for t, w in a.items()])
 
 
 StoryRef = int | Story  # an existing story's id, or a Story created in this run
@@ -117,25 +161,36 @@ class Clusters:
     """Story centroids with an inverted index, so each article is compared to few stories.
 
     Existing stories are indexed by their raw terms and only turned into TF-IDF centroids
-    when an article actually shares a strong term with them (most never are).
+    when an article actually shares a strong term with them (most never are). A story's
+    centroid is likewise recomputed from its sum only when it is next compared, not at every
+    article it gains: the same values, computed once.
     """
 
     def __init__(self, model: Model) -> None:
         self.model = model
         self.sums: dict[StoryRef, Vector] = {}
         self.centroids: dict[StoryRef, Vector] = {}
+        self.stale: set[StoryRef] = set()
         self.index: dict[str, set[StoryRef]] = {}
         self.lazy: dict[StoryRef, tuple[Counter[str], int]] = {}
 
     def add_story(self, ref: StoryRef, merged: Counter[str], weight: int) -> None:
         self.lazy[ref] = (merged, weight)
+        index = self.index
         for t in merged:
-            self.index.setdefault(t, set()).add(ref)
+            posting = index.get(t)
+            if posting is None:
+                index[t] = {ref}
+            else:
+                posting.add(ref)
 
     def centroid(self, ref: StoryRef) -> Vector:
         if ref in self.lazy:
             merged, weight = self.lazy.pop(ref)
             self.add(ref, self.model.vector(merged, 2 * VECTOR_TERMS), weight)
+        if ref in self.stale:
+            self.stale.discard(ref)
+            self.centroids[ref] = normalize(top_terms(self.sums[ref], 2 * VECTOR_TERMS))
         return self.centroids[ref]
 
     def add(self, ref: StoryRef, vec: Vector, weight: float = 1.0) -> None:
@@ -143,18 +198,24 @@ class Clusters:
         if ref in self.lazy:
             self.centroid(ref)
         total = self.sums.setdefault(ref, {})
+        index = self.index
         for t, w in vec.items():
             total[t] = total.get(t, 0.0) + w * weight
-            self.index.setdefault(t, set()).add(ref)
-        self.centroids[ref] = normalize(top_terms(total, 2 * VECTOR_TERMS))
+            posting = index.get(t)
+            if posting is None:
+                index[t] = {ref}
+            else:
+                posting.add(ref)
+        self.stale.add(ref)
 
     def best(self, vec: Vector) -> tuple[StoryRef | None, float]:
         """Candidates share one of the article's strongest terms; a story sharing none of
         them cannot reach the threshold anyway."""
         candidates: set[StoryRef] = set()
         crowded = max(8, (len(self.sums) + len(self.lazy)) // 5)  # in a fifth of all stories
+        empty: set[StoryRef] = set()
         for t in sorted(vec, key=vec.__getitem__, reverse=True)[:CANDIDATE_TERMS]:
-            posting = self.index.get(t, set())
+            posting = self.index.get(t, empty)
             if len(posting) <= crowded:
                 candidates |= posting
         best_ref, best_score = None, 0.0
@@ -173,24 +234,47 @@ def _lock_topic(session: Session, topic_id: int) -> None:
     both inserted articles would deadlock on each other. SQLite ignores the clause; its
     single writer serializes anyway.
     """
-    session.execute(select(Topic.id).where(Topic.id == topic_id).with_for_update(key_share=True))
+    session.execute(_LOCK_TOPIC, {"topic_id": topic_id})
 
 
-def _recent(session: Session, topic_id: int, since: datetime) -> dict[int, list[Counter[str]]]:
-    """Term counts of the latest few articles of each of the topic's recent stories."""
+_LOCK_TOPIC = select(Topic.id).where(Topic.id == bindparam("topic_id")).with_for_update(
+    key_share=True)
+
+
+def _recent_statement() -> Select[tuple[int, str, str | None, str | None]]:
+    """Built once (every poll runs it): the latest PER_STORY articles of each of the topic's
+    MAX_STORIES most recent stories, first seen since `since`."""
+    topic_id = bindparam("topic_id")
     recent_stories = select(Story.id).where(Story.topic_id == topic_id).order_by(
         Story.id.desc()).limit(MAX_STORIES).scalar_subquery()
     rank = func.row_number().over(partition_by=Article.story_id,
                                   order_by=(Article.published_at.desc(), Article.id.desc()))
-    inner = select(Article.story_id, Article.terms, Article.title, Article.summary,
+    unstored = or_(Article.terms.is_(None), Article.terms == "")
+    inner = select(Article.story_id, Article.terms,
+                   case((unstored, Article.title)).label("title"),
+                   case((unstored, Article.summary)).label("summary"),
                    rank.label("rank")).where(
         Article.topic_id == topic_id, Article.story_id.in_(recent_stories),
-        Article.first_seen_at >= since).subquery()
-    stories: dict[int, list[Counter[str]]] = {}
+        Article.first_seen_at >= bindparam("since", type_=Article.first_seen_at.type)).subquery()
+    return select(inner.c.story_id, inner.c.terms, inner.c.title, inner.c.summary).where(
+        inner.c.rank <= PER_STORY)
+
+
+_RECENT = _recent_statement()
+
+
+def _recent(session: Session, topic_id: int, since: datetime) -> dict[int, list[list[str]]]:
+    """The terms of the latest few articles of each of the topic's recent stories.
+
+    Only the stored terms are read; title and summary only for a row stored without terms.
+    """
+    stories: dict[int, list[list[str]]] = {}
     for story_id, stored, title, summary in session.execute(
-            select(inner.c.story_id, inner.c.terms, inner.c.title, inner.c.summary)
-            .where(inner.c.rank <= PER_STORY)):
-        stories.setdefault(story_id, []).append(terms(title, summary, stored))
+            _RECENT, {"topic_id": topic_id, "since": since}):
+        docs = stories.get(story_id)
+        if docs is None:
+            docs = stories[story_id] = []
+        docs.append((stored or terms_text(title or "", summary or "")).split())
     return stories
 
 
@@ -204,13 +288,13 @@ def assign(session: Session, topic_id: int, articles: list[Article], *,
     _lock_topic(session, topic_id)
     placed = _recent(session, topic_id, now - WINDOW)
     fresh = {id(a): terms(a.title, a.summary, a.terms) for a in pending}
-    model = Model([c for docs in placed.values() for c in docs] + list(fresh.values()))
+    model = Model([dict.fromkeys(doc) for docs in placed.values() for doc in docs]
+                  + list(fresh.values()))
     clusters = Clusters(model)
     for story_id, docs in placed.items():
-        merged: Counter[str] = Counter()
-        for doc in docs:
-            merged.update(doc)
-        clusters.add_story(story_id, merged, len(docs))
+        # the story's term counts: the same counts, in the same order, as adding up its
+        # articles' Counters one by one, but counted in C in one pass
+        clusters.add_story(story_id, Counter(chain.from_iterable(docs)), len(docs))
     created: list[Story] = []
     joins: list[tuple[Article, StoryRef]] = []
     for article in sorted(pending, key=lambda a: (a.published_at, a.id or 0)):

@@ -112,7 +112,8 @@ def _guid(entry: Any, url: str | None, title: str, summary: str) -> str:
         return raw if len(raw) <= 1000 else "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
     if url:
         return url[:1000]
-    return "sha256:" + hashlib.sha256(f"{title}\n{summary}".encode()).hexdigest()
+    summary_text = _text_for_counting(summary)
+    return "sha256:" + hashlib.sha256(f"{title}\n{summary_text}".encode()).hexdigest()
 
 
 def parse_entry(entry: Any, base: str | None) -> Entry | None:
@@ -142,10 +143,9 @@ def parse_entry(entry: Any, base: str | None) -> Entry | None:
     if not title:
         title = plain_text(summary, max_len=120) or url
     body = max(html_parts, key=len, default="")
-    summary_text = _text_for_counting(summary)
     digest = hashlib.sha256(f"{title}\n{summary}\n{body}".encode()).hexdigest()
     return Entry(
-        guid=_guid(entry, url if not entry.get("id") else None, title, summary_text),
+        guid=_guid(entry, url if not entry.get("id") else None, title, summary),
         url=url,
         canonical_url=canonical_url(url),
         title=title,

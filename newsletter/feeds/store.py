@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, Text, and_, any_, bindparam, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -20,6 +20,23 @@ from .parse import Entry, ParsedFeed
 
 FUTURE_SLACK = timedelta(days=1)
 _UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_TEXT_ARRAY = postgresql.ARRAY(Text)
+_COLUMNS = [c for c in Article.__table__.columns if c.key != "id"]
+# Unbounded array types: the INSERT's own assignment cast still refuses an over-long value
+# (an explicit cast to VARCHAR(n)[] would silently cut it).
+_PG_ARRAY = {"INTEGER": "integer[]", "TEXT": "text[]", "TIMESTAMP WITH TIME ZONE": "timestamptz[]"}
+
+
+def _pg_array_type(column: object) -> str:
+    name = column.type.compile(dialect=postgresql.dialect())  # type: ignore[attr-defined]
+    return _PG_ARRAY["TEXT" if name.startswith("VARCHAR") else name]
+
+
+_PG_INSERT = text(
+    f"INSERT INTO article ({', '.join(c.name for c in _COLUMNS)}) "
+    f"SELECT * FROM unnest({', '.join(f'CAST(:{c.key} AS {_pg_array_type(c)})' for c in _COLUMNS)}) "
+    "ON CONFLICT DO NOTHING RETURNING guid"
+).bindparams(*[bindparam(c.key, type_=postgresql.ARRAY(c.type)) for c in _COLUMNS])
 
 
 @dataclass
@@ -63,17 +80,52 @@ def _apply(article: Article, entry: Entry, outlet: str, now: datetime) -> None:
     article.updated_at = now
 
 
+def _existing_statement(arrays: bool) -> Select[tuple[Article]]:
+    if arrays:
+        guid_match = Article.guid == any_(bindparam("guids", type_=_TEXT_ARRAY))
+        url_match = Article.canonical_url == any_(bindparam("urls", type_=_TEXT_ARRAY))
+    else:
+        guid_match = Article.guid.in_(bindparam("guids", expanding=True))
+        url_match = Article.canonical_url.in_(bindparam("urls", expanding=True))
+    return select(Article).where(or_(
+        and_(Article.feed_id == bindparam("feed_id"), guid_match),
+        and_(Article.topic_id == bindparam("topic_id"), url_match)))
+
+
+_EXISTING = {True: _existing_statement(True), False: _existing_statement(False)}
+
+
+def _existing(session: Session, feed: Feed, entries: list[Entry]
+              ) -> tuple[dict[str, Article], dict[str, Article]]:
+    """The feed's articles with these GUIDs, and the topic's with these canonical URLs.
+
+    One statement for both, built once. On PostgreSQL the lists are bound as two arrays
+    (`= ANY`), so the SQL text is the same for every poll: SQLAlchemy's and psycopg's caches
+    hit and the server can reuse its plan, where an expanded IN list is new text per length.
+    """
+    guids = [e.guid for e in entries]
+    urls = [e.canonical_url for e in entries]
+    statement = _EXISTING[session.get_bind().dialect.name == "postgresql"]
+    rows = session.scalars(statement, {"feed_id": feed.id, "topic_id": feed.topic_id,
+                                       "guids": guids, "urls": urls})
+    wanted_guids, wanted_urls = set(guids), set(urls)
+    by_guid: dict[str, Article] = {}
+    by_url: dict[str, Article] = {}
+    for article in rows:
+        if article.feed_id == feed.id and article.guid in wanted_guids:
+            by_guid[article.guid] = article
+        if article.topic_id == feed.topic_id and article.canonical_url in wanted_urls:
+            by_url[article.canonical_url] = article
+    return by_guid, by_url
+
+
 def store_entries(session: Session, feed: Feed, parsed: ParsedFeed, now: datetime) -> StoreResult:
     result = StoreResult()
     entries = _unique(parsed.entries)
     if not entries:
         return result
     outlet = feed.title or parsed.outlet
-    by_guid = {a.guid: a for a in session.scalars(select(Article).where(
-        Article.feed_id == feed.id, Article.guid.in_([e.guid for e in entries])))}
-    by_url = {a.canonical_url: a for a in session.scalars(select(Article).where(
-        Article.topic_id == feed.topic_id,
-        Article.canonical_url.in_([e.canonical_url for e in entries])))}
+    by_guid, by_url = _existing(session, feed, entries)
     fresh: list[dict[str, object]] = []
     for entry in entries:
         article = by_guid.get(entry.guid) or by_url.get(entry.canonical_url)
@@ -106,13 +158,15 @@ def store_entries(session: Session, feed: Feed, parsed: ParsedFeed, now: datetim
 
 
 def insert_new(session: Session, result: StoreResult) -> None:
-    """Insert the new articles (already placed in stories) in one executemany statement.
+    """Insert the new articles (already placed in stories) in one statement.
 
     ON CONFLICT DO NOTHING: when another poll of this topic won a race for a URL (or a GUID),
     its row stays and ours is counted as a duplicate, with no savepoint and no retry row by
-    row. SQLAlchemy sends the rows as multi-row VALUES pages (insertmanyvalues) from one
-    cached compiled statement, with less work per row than the ORM's unit of work. Dialects
-    without the clause fall back to one ORM flush, then row by row on a conflict.
+    row. On PostgreSQL the rows go as one array per column into `INSERT … SELECT * FROM
+    unnest(…)`: the same short SQL text whatever the number of rows (multi-row VALUES pages
+    were new text for each length, which psycopg re-parsed and the server re-planned every
+    poll), rows inserted in list order as before. SQLite gets SQLAlchemy's multi-row VALUES.
+    Dialects without the clause fall back to one ORM flush, then row by row on a conflict.
     """
     if not result.new:
         return
@@ -120,10 +174,14 @@ def insert_new(session: Session, result: StoreResult) -> None:
     if dialect not in _UPSERT:
         _insert_new_orm(session, result)
         return
-    columns = [c.key for c in Article.__table__.columns if c.key != "id"]
-    rows = [{c: getattr(a, c) for c in columns} for a in result.new]
-    statement = _UPSERT[dialect](Article).on_conflict_do_nothing().returning(Article.guid)
-    inserted = set(session.scalars(statement, rows))
+    if dialect == "postgresql":
+        inserted = set(session.scalars(_PG_INSERT, {
+            c.key: [getattr(a, c.key) for a in result.new] for c in _COLUMNS}))
+    else:
+        columns = [c.key for c in _COLUMNS]
+        rows = [{c: getattr(a, c) for c in columns} for a in result.new]
+        statement = _UPSERT[dialect](Article).on_conflict_do_nothing().returning(Article.guid)
+        inserted = set(session.scalars(statement, rows))
     kept = [a for a in result.new if a.guid in inserted]  # guids are unique within a poll
     result.duplicates += len(result.new) - len(kept)
     result.new = kept

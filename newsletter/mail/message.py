@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
+from functools import lru_cache
 
 from ..errors import ValidationError
 
@@ -72,8 +73,12 @@ def list_key(list_id: str) -> str:
     return list_id.rpartition("<")[2].rstrip(">").strip() or list_id
 
 
+@lru_cache(maxsize=64)
 def format_sender(mail_from: str) -> tuple[str, str]:
-    """(From header, bare address) from 'Name <addr>' or 'addr'."""
+    """(From header, bare address) from 'Name <addr>' or 'addr'.
+
+    Cached: a process has one or two senders, and parsing one was ~0.4 ms of every
+    confirmation email during a sign-up burst."""
     clean_header(mail_from, "MAIL_FROM")
     name, addr = parseaddr(mail_from)
     if "@" not in addr:

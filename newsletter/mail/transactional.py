@@ -38,6 +38,21 @@ def _rendered(kind: str, list_name: str, base_url: str) -> tuple[str, str]:
     return render_text(f"{kind}.txt", **context), render_mjml(f"{kind}.mjml", **context)
 
 
+def warm(list_name: str, base_url: str) -> None:
+    """Render every kind now (MJML + premailer, ~0.6 s), at worker start-up: otherwise the
+    first confirmation of a burst pays for it while readers wait for their email."""
+    for kind in SUBJECTS:
+        _rendered(kind, list_name, base_url)
+
+
+@lru_cache(maxsize=16)
+def _template(kind: str, list_name: str, mail_from: str, list_id: str) -> MessageTemplate:
+    """One MessageTemplate per kind: its headers and boundary are the same for every letter."""
+    return MessageTemplate.build(
+        subject=SUBJECTS[kind].format(list_name=list_name), mail_from=mail_from, list_id=list_id
+    )
+
+
 def build_transactional(
     kind: str,
     *,
@@ -66,9 +81,7 @@ def build_transactional(
                              (UNSUBSCRIBE, "unsubscribe")):
         text = text.replace(placeholder, urls.get(key, base_url))
         html = html.replace(placeholder, urls.get(key, base_url))
-    template = MessageTemplate.build(
-        subject=SUBJECTS[kind].format(list_name=list_name), mail_from=mail_from, list_id=list_id
-    )
+    template = _template(kind, list_name, mail_from, list_id)
     ids = MessageIds.for_sender(mail_from)
     label = f"{kind}-{subscriber_id}"
     msg_id = f"<{label}.{message_key}@{ids.domain}>" if message_key else ids.unique(label)

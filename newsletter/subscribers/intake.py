@@ -42,10 +42,15 @@ def append(redis: Redis, key: str, address: str, slugs: list[str],
 
     `timezone` is the reader's IANA zone as the web checked it; left out when unknown.
     """
-    fields = {"a": address, "t": "\n".join(slugs)}
+    redis.xadd(key, fields(address, slugs, timezone))  # type: ignore[arg-type]
+
+
+def fields(address: str, slugs: list[str], timezone: str | None = None) -> dict[str, str]:
+    """A sign-up as a stream entry's fields (`timezone` left out when unknown)."""
+    entry = {"a": address, "t": "\n".join(slugs)}
     if timezone:
-        fields["z"] = timezone
-    redis.xadd(key, fields)  # type: ignore[arg-type]
+        entry["z"] = timezone
+    return entry
 
 
 def _entry(entry_id: bytes, fields: dict[bytes, bytes] | None) -> Entry:

@@ -64,6 +64,24 @@ def accept_signup(runtime: Runtime, address: str, slugs: list[str],
                                      failure_ttl=86400)
 
 
+def signup_commands(runtime: Runtime, address: str, slugs: list[str],
+                    timezone: str | None = None) -> list[tuple[str | int, ...]]:
+    """The Redis commands that accept a sign-up, for the web to send in the same round trip
+    as its rate limits: append it to the stream, and raise the job flag unless raised.
+    Pass their replies to `after_accepting`."""
+    entry = intake.fields(address, slugs, timezone)
+    return [("XADD", intake.stream_key(runtime.settings.queue_name), "*",
+             *(word for pair in entry.items() for word in pair)),
+            ("SET", _kick_key(runtime, record_signups), "1", "NX", "EX", KICK_TTL)]
+
+
+def after_accepting(runtime: Runtime, replies: list[object]) -> None:
+    """Queue the recording job when this sign-up raised the flag (none was waiting)."""
+    if replies[1]:
+        runtime.signup_queue.enqueue(record_signups, job_timeout=600, result_ttl=60,
+                                     failure_ttl=86400)
+
+
 def record_signups() -> int:
     """Record waiting sign-ups a batch per transaction; returns how many entries were read."""
     runtime = current()
@@ -95,6 +113,8 @@ def send_outgoing_mail() -> int:
     deadline = time.monotonic() + JOB_SECONDS
     sent = 0
     with contextlib.ExitStack() as stack, runtime.Session() as session:
+        marks = outbox.DoneMarks(session)
+        stack.callback(marks.close)
         postman: Postman | None = None
         try:
             while True:
@@ -109,7 +129,7 @@ def send_outgoing_mail() -> int:
                 topics = service.topic_names_of(session, [x.subscriber_id for x in letters])
                 session.commit()
                 for letter in letters:
-                    sent += _send_one(runtime, session, postman, letter,
+                    sent += _send_one(runtime, session, marks, postman, letter,
                                       topics.get(letter.subscriber_id, []))
                 if time.monotonic() >= deadline:
                     break
@@ -121,10 +141,10 @@ def send_outgoing_mail() -> int:
     return sent
 
 
-def _send_one(runtime: Runtime, session, postman: Postman,  # noqa: ANN001
-              letter: outbox.Letter, topics: list[str]) -> int:
+def _send_one(runtime: Runtime, session, marks: outbox.DoneMarks,  # noqa: ANN001
+              postman: Postman, letter: outbox.Letter, topics: list[str]) -> int:
     if not letter.wanted:  # confirmed, left or bounced since it was asked for
-        outbox.mark_done(session, letter.id)
+        marks.done(letter.id)
         return 0
     _, data = _subscriber_mail(runtime, letter.subscriber_id, letter.email, letter.kind,
                                letter.token_version, message_key=f"m{letter.id}",
@@ -140,9 +160,9 @@ def _send_one(runtime: Runtime, session, postman: Postman,  # noqa: ANN001
         raise  # about us, not the reader: nothing can go out until SMTP_URL is fixed
     except PermanentFailure as exc:
         log.warning("%s mail to subscriber %s refused: %s", letter.kind, letter.subscriber_id, exc)
-        outbox.mark_done(session, letter.id)
+        marks.done(letter.id)
         return 0
-    outbox.mark_done(session, letter.id)
+    marks.done(letter.id)
     return 1
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, or_, select, text, update
+from sqlalchemy import Connection, delete, exists, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from ..models import OutgoingMail, Subscriber, SubscriberStatus, utcnow
@@ -84,6 +84,43 @@ def mark_done(session: Session, letter_id: int, now: datetime | None = None) -> 
     session.execute(update(OutgoingMail).where(OutgoingMail.id == letter_id)
                     .values(done_at=now or utcnow(), claimed_by=None))
     session.commit()
+
+
+_DONE_NO_SYNC_WAIT = (
+    "WITH no_sync_wait AS (SELECT set_config('synchronous_commit', 'off', true))"
+    " UPDATE outgoing_mail SET done_at = %(now)s, claimed_by = NULL"
+    " FROM no_sync_wait WHERE id = %(id)s"
+)
+
+
+class DoneMarks:
+    """Marks letters done for one mail job, each in its own commit as soon as the server
+    accepted the letter (what keeps a killed worker to one letter in doubt).
+
+    On PostgreSQL the job holds one connection in autocommit and each mark is a single
+    statement that turns off the wait for the disk for its own transaction: one round trip
+    and no ORM, where `mark_done` takes four (SET, UPDATE, COMMIT and the session's BEGIN).
+    It was half of a confirmation's worker CPU during a sign-up burst.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._conn: Connection | None = None
+        bind = session.get_bind()
+        if bind.dialect.name == "postgresql":
+            self._conn = bind.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+    def done(self, letter_id: int, now: datetime | None = None) -> None:
+        if self._conn is None:
+            mark_done(self.session, letter_id, now)
+        else:
+            self._conn.exec_driver_sql(_DONE_NO_SYNC_WAIT, {"now": now or utcnow(),
+                                                            "id": letter_id})
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
 
 def retry_later(session: Session, letter: Letter, now: datetime | None = None) -> bool:

@@ -27,7 +27,7 @@ from ..errors import InvalidToken, NotFound, ValidationError
 from ..extensions import csrf
 from ..models import SubscriberStatus
 from ..web.db import db, runtime
-from ..web.limits import limit_posts, refuse_over_limit, visitor_ip
+from ..web.limits import limit_posts, refuse_over_limit, refuse_over_limit_then, visitor_ip
 from ..web.stamped import PageCache, fill, marker
 from . import access, one_click, outbox, service, timing, zones
 from .addresses import email_key, normalize_email
@@ -41,7 +41,15 @@ from .forms import (
     SubscribeForm,
     topic_choices,
 )
-from .jobs import accept_signup, enqueue_link_request, enqueue_mail, kick, send_outgoing_mail
+from .jobs import (
+    accept_signup,
+    after_accepting,
+    enqueue_link_request,
+    enqueue_mail,
+    kick,
+    send_outgoing_mail,
+    signup_commands,
+)
 from .schedule import next_briefing
 from .tokens import ExpiredToken, Purpose, Tokens
 
@@ -144,16 +152,11 @@ def subscribe():  # type: ignore[no-untyped-def]
     raw = request.form.get("email", "")
     chosen = request.form.getlist("topics")
     address, problem = _normalized(raw)
-    # Checked and counted in one round trip; the bucket is the address as it will be
+    # Every request is counted, a bad one too; the bucket is the address as it will be
     # written to, so case and spacing do not make new buckets.
-    refused = refuse_over_limit([
-        ("subscribe-ip:" + visitor_ip(), "SUBSCRIBE_LIMIT_IP"),
-        (_email_bucket(email_key(address) if address else "raw:" + raw[:400].strip().lower()),
-         "SUBSCRIBE_LIMIT_EMAIL")])
-    if refused is not None:
-        return refused
-    if request.form.get("website"):  # bot: pretend all went well
-        return _check_inbox_redirect(raw, [])
+    limits = [("subscribe-ip:" + visitor_ip(), "SUBSCRIBE_LIMIT_IP"),
+              (_email_bucket(email_key(address) if address else "raw:" + raw[:400].strip().lower()),
+               "SUBSCRIBE_LIMIT_EMAIL")]
     cards = _cards(chosen[:50])
     live = {t.slug for t in cards}  # checked against the page's list: no database work
     problems = {"email": problem} if problem else {}
@@ -161,16 +164,25 @@ def subscribe():  # type: ignore[no-untyped-def]
         slugs = service.check_slugs(chosen, live)
     except ValidationError as exc:
         problems["topics"] = exc.message
-    if problems:  # every problem at once, each next to its field
-        form = SubscribeForm()
+    if problems or request.form.get("website"):
+        refused = refuse_over_limit(limits)
+        if refused is not None:
+            return refused
+        if request.form.get("website"):  # bot: pretend all went well
+            return _check_inbox_redirect(raw, [])
+        form = SubscribeForm()  # every problem at once, each next to its field
         form.topics.choices = topic_choices(cards)
         for name, message in problems.items():
             getattr(form, name).errors = [message]
         return render_template("subscribe.html", form=form, topics=cards), 422
     zone = zones.canonical(request.form.get("timezone"))  # unknown or absent: the list's
-    # Whatever this address's history, the request does the same work: the limits' round
-    # trip above and one to append it to the sign-up stream.
-    accept_signup(runtime(), address, slugs, zone)  # type: ignore[arg-type]  # checked above
+    # Whatever this address's history, the request does the same work: one round trip to
+    # Redis that counts the limits and, within them, appends it to the sign-up stream.
+    refused, replies = refuse_over_limit_then(
+        limits, signup_commands(runtime(), address, slugs, zone))  # type: ignore[arg-type]
+    if refused is not None:
+        return refused
+    after_accepting(runtime(), replies)
     return _check_inbox_redirect(address, slugs, zone=zone)  # type: ignore[arg-type]
 
 

@@ -25,7 +25,9 @@ from .. import keys
 from .errors import error_response
 
 # KEYS: one list of timestamps (ms, newest first) per window; ARGV: amount, window ms, …
-# Returns 0 when recorded, else the ms until the fullest refusing window frees a slot.
+# for each window, then optional follow-up commands, each as its word count and its words.
+# Returns {0, reply, …} when recorded and the follow-ups ran (a nil reply comes back as 0),
+# else {the ms until the fullest refusing window frees a slot}.
 SCRIPT = """
 if redis.replicate_commands then redis.replicate_commands() end  -- TIME before writes (< 7)
 local t = redis.call('TIME')
@@ -38,15 +40,24 @@ for i, key in ipairs(KEYS) do
     wait = math.max(wait, window - (now - tonumber(oldest)))
   end
 end
-if wait > 0 then return wait end
+if wait > 0 then return {wait} end
 for i, key in ipairs(KEYS) do
   local amount, window = tonumber(ARGV[2 * i - 1]), tonumber(ARGV[2 * i])
   redis.call('LPUSH', key, now)
   redis.call('LTRIM', key, 0, amount - 1)
   redis.call('PEXPIRE', key, window)
 end
-return 0
+local out, at = {0}, 2 * #KEYS + 1
+while at <= #ARGV do
+  local words = tonumber(ARGV[at])
+  local reply = redis.call(unpack(ARGV, at + 1, at + words))
+  out[#out + 1] = reply or 0
+  at = at + words + 1
+end
+return out
 """
+
+Command = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
@@ -67,17 +78,25 @@ class Limiter:
     def __init__(self, redis: Redis) -> None:
         self._script = redis.register_script(SCRIPT)
 
-    def hit(self, rules: list[tuple[str, str]]) -> float:
-        """Record one request in every (bucket, limit text) rule if all have room: 0.0;
-        otherwise record nothing and return the seconds until a slot frees."""
-        names, args = [], []
+    def hit(self, rules: list[tuple[str, str]], then: list[Command] | None = None
+            ) -> tuple[float, list[Any]]:
+        """Record one request in every (bucket, limit text) rule if all have room, then run
+        the commands `then` in the same round trip: (0.0, their replies). Otherwise record
+        and run nothing: (the seconds until a slot frees, [])."""
+        names: list[str] = []
+        args: list[str | int] = []
         for bucket, text in rules:
             for window in windows(text):
                 names.append(keys.rate_limit(bucket, window.amount, window.seconds))
                 args += [window.amount, window.seconds * 1000]
-        if not names:
-            return 0.0
-        return int(self._script(keys=names, args=args)) / 1000
+        for command in then or []:
+            args += [len(command), *command]
+        if not names and not then:
+            return 0.0, []
+        reply = self._script(keys=names, args=args)
+        if reply[0]:
+            return int(reply[0]) / 1000, []
+        return 0.0, list(reply[1:])
 
 
 def limiter() -> Limiter:
@@ -97,12 +116,24 @@ def refuse_over_limit(rules: list[tuple[str, str]]) -> Response | None:
     """Count this request against every rule, or the 429 page (with Retry-After) when any
     is spent. Rules are (bucket, config key): the bucket names who is counted ("…-ip:…",
     a hash of the address), the config key holds the limit text."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
-        return None
+    return refuse_over_limit_then(rules, [])[0]
+
+
+def refuse_over_limit_then(rules: list[tuple[str, str]], then: list[Command]
+                           ) -> tuple[Response | None, list[Any]]:
+    """`refuse_over_limit`, and when the request is let through the Redis commands `then`
+    run in the same round trip (their replies are returned; none on a 429)."""
     config = current_app.config
-    wait = limiter().hit([(bucket, config[name]) for bucket, name in rules])
+    if not config.get("RATELIMIT_ENABLED", True):
+        rules = []
+    wait, replies = limiter().hit([(bucket, config[name]) for bucket, name in rules], then)
     if not wait:
-        return None
+        return None, replies
+    return too_many(wait), []
+
+
+def too_many(wait: float) -> Response:
+    """The 429 page, with Retry-After in whole seconds."""
     body, status = error_response(429, TOO_MANY, "Too Many Requests")
     response = current_app.make_response((body, status))
     response.headers["Retry-After"] = str(max(1, round(wait + 0.5)))

@@ -119,3 +119,25 @@ def test_a_visitor_with_a_session_gets_public_pages_without_a_cookie(client, db)
     for path in ("/topics/ukraine", "/archive", "/", "/topics/nowhere"):
         response = client.get(path)  # the topic page rendered for this visitor: not cached yet
         assert "Set-Cookie" not in response.headers, path
+
+
+def test_a_cached_topic_page_costs_one_redis_read_a_second_and_nothing_else(client, db,
+                                                                             monkeypatch):
+    """Per process: the page is rendered once per content version; other requests make no
+    round trip at all, except one GET of the version a second (freshness.CHECK_EVERY)."""
+    from newsletter.site import freshness
+    from tests.support.round_trips import counting
+
+    now = [5000.0]
+    monkeypatch.setattr(freshness.time, "monotonic", lambda: now[0])
+    seed_topic(db)
+    db.commit()
+    first = client.get("/topics/ukraine")
+    with counting() as trips:
+        for _ in range(3):
+            assert client.get("/topics/ukraine").get_data() == first.get_data()
+    assert (trips.database, trips.redis) == (0, [])
+    now[0] += freshness.CHECK_EVERY
+    with counting() as trips:
+        assert client.get("/topics/ukraine").get_data() == first.get_data()
+    assert (trips.database, trips.redis) == (0, ["GET"])

@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 
 from newsletter import create_app
+from newsletter.subscribers import intake
 from tests.factories import make_topic
 from tests.subscribers.pages import csrf_token
 from tests.support.app import TEST_CONFIG
@@ -79,3 +80,27 @@ def test_distinct_visitors_behind_one_proxy_are_not_limited_together(settings, a
         assert [post("198.18.1.1", f"w{i}@example.com") for i in range(4)] == [303] * 3 + [429]
     finally:
         proxied.extensions["newsletter"].engine.dispose()
+
+
+def queued_addresses(app: Flask) -> list[str]:
+    """The addresses waiting in the sign-up stream, oldest first."""
+    newsletter = app.extensions["newsletter"]
+    key = intake.stream_key(newsletter.settings.queue_name)
+    return [fields[b"a"].decode() for _, fields in newsletter.redis.xrange(key)]
+
+
+def test_a_sign_up_refused_by_its_limit_is_not_queued(strict_app) -> None:
+    for i in range(3):
+        post_from(strict_app, "203.0.113.20", f"kept{i}@example.com")
+    assert post_from(strict_app, "203.0.113.20", "refused@example.com").status_code == 429
+    assert queued_addresses(strict_app) == [f"kept{i}@example.com" for i in range(3)]
+
+
+def test_a_refused_sign_up_leaves_room_for_the_next_visitor(strict_app) -> None:
+    for address in ("again@example.com", "again@example.com", "again@example.com"):
+        post_from(strict_app, "198.51.100.30", address)
+    # the third was refused (2 per hour per address) and counted against no window: the
+    # same IP's third slot is still free for someone else's address
+    assert post_from(strict_app, "198.51.100.30", "else@example.com").status_code == 303
+    assert queued_addresses(strict_app) == ["again@example.com", "again@example.com",
+                                            "else@example.com"]

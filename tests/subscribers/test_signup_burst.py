@@ -228,3 +228,28 @@ def test_mail_claimed_by_a_dead_process_is_sent_and_a_live_ones_is_left(db, runt
     assert [m.rcpt_tos for m in smtp.messages] == [["dead-worker@example.com"]]
     left = db.scalar(select(OutgoingMail).where(OutgoingMail.done_at.is_(None)))
     assert left.claimed_by == "live-worker"
+
+
+def test_each_confirmation_is_marked_done_before_the_next_one_goes_out(db, runtime,
+                                                                      smtp) -> None:
+    topic = make_topic(db, "world")
+    for n in range(5):
+        reader = make_subscriber(db, f"one-by-one{n}@example.com", [topic], status="pending")
+        db.flush()
+        db.add(OutgoingMail(subscriber_id=reader.id, kind="confirm", created_at=utcnow()))
+    db.commit()
+    done_when_received: list[int] = []
+    accept = smtp.handler.handle_DATA
+
+    async def counting(server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: ANN001
+        with runtime.engine.connect() as other:  # what a worker taking over would see
+            done_when_received.append(other.scalar(
+                select(func.count()).select_from(OutgoingMail)
+                .where(OutgoingMail.done_at.is_not(None))))
+        return await accept(server, session, envelope)
+
+    smtp.handler.handle_DATA = counting
+    assert signup_jobs.send_outgoing_mail() == 5
+    assert done_when_received == [0, 1, 2, 3, 4]
+    assert db.scalar(select(OutgoingMail.claimed_by).where(OutgoingMail.done_at.is_not(None))
+                     .limit(1)) is None
