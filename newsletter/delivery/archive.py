@@ -79,6 +79,8 @@ def move_chunk(session: Session, started: ArchivedEdition, after: int, limit: in
     """Move the edition's next `limit` copies (subscriber id above `after`) to the archive:
     (copies moved, the last subscriber id moved; None when none was left). The caller
     commits: the chunk is one transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _move_chunk_pg(session, started, after, limit)
     edition_id = started.edition_id
     ids = (select(Delivery.subscriber_id)
            .where(Delivery.edition_id == edition_id, Delivery.subscriber_id > after)
@@ -108,6 +110,43 @@ def move_chunk(session: Session, started: ArchivedEdition, after: int, limit: in
                     .values(copies=ArchivedEdition.copies + moved)
                     .execution_options(synchronize_session=False))
     return moved, last
+
+
+# PostgreSQL: the chunk in one statement: one range scan of the (edition_id, subscriber_id)
+# index picks the rows' physical addresses, the DELETE reaches them by address (a TID scan)
+# and hands them to the INSERT (RETURNING): each row is read once, where the three range
+# scans SQLite runs (the chunk's last id, INSERT … SELECT, DELETE) read it three times.
+_MOVE_CHUNK_PG = """
+WITH picked AS MATERIALIZED (
+  SELECT ctid FROM delivery WHERE edition_id = %(edition)s AND subscriber_id > %(after)s
+  ORDER BY subscriber_id LIMIT %(limit)s),
+moved AS (
+  DELETE FROM delivery WHERE ctid = ANY(ARRAY(SELECT ctid FROM picked))
+    AND edition_id = %(edition)s
+  RETURNING edition_id, subscriber_id, topics_mask, status, attempts, sent_at, last_error,
+    message_id),
+kept AS (
+  INSERT INTO delivery_archive (edition_id, subscriber_id, topics_mask, status, attempts,
+    sent_at, last_error, message_id)
+  SELECT edition_id, subscriber_id, topics_mask, status, attempts, sent_at, last_error,
+    -- stored only when it is not head + subscriber id + tail (never, normally)
+    CASE WHEN message_id IS DISTINCT FROM (CASE WHEN status = 'sent'
+      THEN %(head)s::text || subscriber_id::text || %(tail)s::text END)
+    THEN message_id END
+  FROM moved RETURNING subscriber_id),
+counted AS (
+  UPDATE archived_edition SET copies = copies + (SELECT count(*) FROM kept)
+  WHERE edition_id = %(edition)s)
+SELECT count(*), max(subscriber_id) FROM kept
+"""
+
+
+def _move_chunk_pg(session: Session, started: ArchivedEdition, after: int, limit: int
+                   ) -> tuple[int, int | None]:
+    moved, last = session.connection().exec_driver_sql(_MOVE_CHUNK_PG, {
+        "edition": started.edition_id, "after": after, "limit": limit,
+        "head": started.message_head, "tail": started.message_tail}).one()
+    return int(moved), last
 
 
 @dataclass(frozen=True)

@@ -161,7 +161,8 @@ def test_archiving_works_on_the_embedded_defaults(embedded_app):
         before = seen(s, edition_id, ann)
     assert before[0].sent == 2
 
-    with embedded_app.app_context():
+    runtime.settings = dataclasses.replace(runtime.settings, delivery_archive_chunk=1)
+    with embedded_app.app_context():  # two chunks, SQLite's three statements each
         assert tick_and_archive(runtime, finished + timedelta(days=31)) == 2
 
     with runtime.Session() as s:

@@ -161,7 +161,7 @@ def waiting_delete(dsn: str) -> int | None:
     """The backend pid of an archive DELETE waiting for a row lock, if there is one."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         row = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                           " AND wait_event_type = 'Lock' AND query LIKE 'DELETE FROM delivery%'").fetchone()
+                           " AND wait_event_type = 'Lock' AND query LIKE '%DELETE FROM delivery%'").fetchone()
     return row[0] if row else None
 
 
