@@ -65,8 +65,8 @@ def create_app(settings: Settings | None = None, test_config: dict[str, Any] | N
     from .bounces.webhooks import init_app as init_webhooks
     from .cli import init_app as init_cli
     from .engagement.views import init_app as init_engagement
+    from .public import bp as public_bp
     from .site import init_app as init_site
-    from .subscribers.views import bp as public_bp
 
     app.register_blueprint(public_bp)
     init_site(app)

@@ -15,26 +15,26 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
-from ...delivery.jobs import welcome_after_confirm
-from ...editorial.topics import list_topics
-from ...errors import ValidationError
-from ...models import SubscriberStatus
-from ...web.db import db, runtime
-from .. import access, outbox, service, timing
-from ..catalog import load_cards
-from ..forms import (
+from ..delivery.jobs import welcome_after_confirm
+from ..editorial.topics import list_topics
+from ..errors import ValidationError
+from ..models import SubscriberStatus
+from ..subscribers import access, outbox, service, timing
+from ..subscribers.catalog import load_cards
+from ..subscribers.forms import (
     ActionForm,
     EraseForm,
     PauseForm,
     PreferencesForm,
     topic_choices,
 )
-from ..jobs import (
+from ..subscribers.jobs import (
     kick,
     send_outgoing_mail,
 )
-from ..schedule import next_briefing
-from ..tokens import ExpiredToken, Purpose
+from ..subscribers.schedule import next_briefing
+from ..subscribers.tokens import ExpiredToken, Purpose
+from ..web.db import db, runtime
 from . import bp
 from .links import link_token, subscriber_id_of, tokens
 

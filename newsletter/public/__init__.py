@@ -1,4 +1,4 @@
-"""Public pages for subscribers: thin views over subscribers.service.
+"""The public pages of readers ("public" blueprint): thin views over the subscribers package.
 
 One blueprint ("public"), its routes in three modules: `signup` (the sign-up form, the
 check-your-inbox page, resend, a new link), `reader` (confirm, preferences, pause, export,
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from ...web.db import runtime
-from .. import zones
+from ..subscribers import zones
+from ..web.db import runtime
 
 bp = Blueprint("public", __name__)
 

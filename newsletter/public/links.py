@@ -6,9 +6,9 @@ import functools
 
 from flask import Response
 
-from ...web.db import db, runtime
-from .. import access
-from ..tokens import Purpose, Tokens
+from ..subscribers import access
+from ..subscribers.tokens import Purpose, Tokens
+from ..web.db import db, runtime
 
 
 def tokens() -> Tokens:

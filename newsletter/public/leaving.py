@@ -14,18 +14,18 @@ from flask import (
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError as FormValidationError
 
-from ...delivery import ledger
-from ...errors import InvalidToken, NotFound
-from ...extensions import csrf
-from ...web.db import db, runtime
-from .. import access, one_click, service
-from ..forms import (
+from ..delivery import ledger
+from ..errors import InvalidToken, NotFound
+from ..extensions import csrf
+from ..subscribers import access, one_click, service
+from ..subscribers.forms import (
     ActionForm,
 )
-from ..jobs import (
+from ..subscribers.jobs import (
     enqueue_mail,
 )
-from ..tokens import Purpose
+from ..subscribers.tokens import Purpose
+from ..web.db import db, runtime
 from . import bp
 from .links import link_token, tokens
 

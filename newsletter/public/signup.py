@@ -16,25 +16,25 @@ from flask import (
 from flask import session as flask_session
 from flask_wtf.csrf import CSRFError
 
-from ...errors import ValidationError
-from ...web.db import runtime
-from ...web.limits import limit_posts, refuse_over_limit, refuse_over_limit_then, visitor_ip
-from ...web.stamped import PageCache, fill, marker
-from .. import service, zones
-from ..addresses import email_key, normalize_email
-from ..catalog import CardCache, TopicCard
-from ..forms import (
+from ..errors import ValidationError
+from ..subscribers import service, zones
+from ..subscribers.addresses import email_key, normalize_email
+from ..subscribers.catalog import CardCache, TopicCard
+from ..subscribers.forms import (
     ActionForm,
     NewLinkForm,
     SubscribeForm,
     topic_choices,
 )
-from ..jobs import (
+from ..subscribers.jobs import (
     accept_signup,
     after_accepting,
     enqueue_link_request,
     signup_commands,
 )
+from ..web.db import runtime
+from ..web.limits import limit_posts, refuse_over_limit, refuse_over_limit_then, visitor_ip
+from ..web.stamped import PageCache, fill, marker
 from . import bp
 from .links import html
 
