@@ -138,15 +138,18 @@ def _record(session: Session, feed_id: int, fs: FeedSettings, fetched: FetchResu
     except NotAFeed as exc:
         _failed(feed, fs, now, str(exc))
         return PollResult(feed_id, FeedStatus.ERROR, error=str(exc))
-    if not feed.title and parsed.title:
-        feed.title = parsed.title[:300]
-    if parsed.site_url and not feed.site_url:
-        feed.site_url = parsed.site_url
     stored = store_entries(session, feed, parsed, now)
     # place new articles in stories before inserting them: one INSERT with story_id set,
     # no UPDATE pass, and the topic lock is taken before this poll writes any article
     grouping.assign(session, feed.topic_id, stored.new, now=now)
     insert_new(session, stored)
+    # the feed's changes last, so they go out in one UPDATE at the commit (set before the
+    # articles, an autoflush would send the title in an UPDATE of its own); store_entries
+    # names the outlet from the parsed title when the feed has none, as it would from this
+    if not feed.title and parsed.title:
+        feed.title = parsed.title[:300]
+    if parsed.site_url and not feed.site_url:
+        feed.site_url = parsed.site_url
     _succeeded(feed, now, FeedStatus.OK, fetched)
     feed.entries_found = len(parsed.entries)
     feed.last_error = f"Warning: {parsed.warning}" if parsed.warning else None

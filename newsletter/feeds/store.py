@@ -6,10 +6,11 @@ the existing article in each case and update it in place instead of adding a twi
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, Text, and_, any_, bindparam, or_, select, text
+from sqlalchemy import Column, Select, Text, and_, any_, bindparam, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,21 +23,41 @@ FUTURE_SLACK = timedelta(days=1)
 _UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 _TEXT_ARRAY = postgresql.ARRAY(Text)
 _COLUMNS = [c for c in Article.__table__.columns if c.key != "id"]
-# Unbounded array types: the INSERT's own assignment cast still refuses an over-long value
-# (an explicit cast to VARCHAR(n)[] would silently cut it).
-_PG_ARRAY = {"INTEGER": "integer[]", "TEXT": "text[]", "TIMESTAMP WITH TIME ZONE": "timestamptz[]"}
+# Unbounded types: the INSERT's own assignment cast still refuses an over-long value (an
+# explicit cast to VARCHAR(n) would silently cut it).
+_PG_TYPE = {"INTEGER": "integer", "TEXT": "text", "TIMESTAMP WITH TIME ZONE": "timestamptz"}
 
 
-def _pg_array_type(column: object) -> str:
-    name = column.type.compile(dialect=postgresql.dialect())  # type: ignore[attr-defined]
-    return _PG_ARRAY["TEXT" if name.startswith("VARCHAR") else name]
+def _pg_type(column: Column[object]) -> str:
+    name = column.type.compile(dialect=postgresql.dialect())
+    return _PG_TYPE["TEXT" if name.startswith("VARCHAR") else name]
 
 
 _PG_INSERT = text(
     f"INSERT INTO article ({', '.join(c.name for c in _COLUMNS)}) "
-    f"SELECT * FROM unnest({', '.join(f'CAST(:{c.key} AS {_pg_array_type(c)})' for c in _COLUMNS)}) "
-    "ON CONFLICT DO NOTHING RETURNING guid"
-).bindparams(*[bindparam(c.key, type_=postgresql.ARRAY(c.type)) for c in _COLUMNS])
+    f"SELECT {', '.join(c.name for c in _COLUMNS)} FROM json_to_recordset(CAST(:rows AS json)) "
+    f"AS r({', '.join(f'{c.name} {_pg_type(c)}' for c in _COLUMNS)}) "
+    "ON CONFLICT DO NOTHING RETURNING guid")
+_KEYS = [c.key for c in _COLUMNS]
+_DATETIMES = {c.key for c in _COLUMNS if _pg_type(c) == "timestamptz"}
+
+
+def _json_rows(articles: list[Article]) -> str:
+    """The rows as one JSON text: json.dumps encodes it in C, where binding one array per
+    column went through psycopg's Python list dumper element by element. Times are sent as
+    ISO 8601 in UTC (what UTCDateTime binds), exact to the microsecond."""
+    rows = []
+    for article in articles:
+        row = {}
+        for key in _KEYS:
+            value = getattr(article, key)
+            if key in _DATETIMES and value is not None:
+                if value.tzinfo is None:
+                    raise ValueError("naive datetime given; store UTC-aware datetimes only")
+                value = value.astimezone(UTC).isoformat()
+            row[key] = value
+        rows.append(row)
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass
@@ -162,11 +183,11 @@ def insert_new(session: Session, result: StoreResult) -> None:
 
     ON CONFLICT DO NOTHING: when another poll of this topic won a race for a URL (or a GUID),
     its row stays and ours is counted as a duplicate, with no savepoint and no retry row by
-    row. On PostgreSQL the rows go as one array per column into `INSERT … SELECT * FROM
-    unnest(…)`: the same short SQL text whatever the number of rows (multi-row VALUES pages
-    were new text for each length, which psycopg re-parsed and the server re-planned every
-    poll), rows inserted in list order as before. SQLite gets SQLAlchemy's multi-row VALUES.
-    Dialects without the clause fall back to one ORM flush, then row by row on a conflict.
+    row. On PostgreSQL the rows go as one JSON parameter into `INSERT … SELECT … FROM
+    json_to_recordset(…)`: the same short SQL text whatever the number of rows (multi-row
+    VALUES pages were new text for each length, which psycopg re-parsed and the server
+    re-planned every poll), rows inserted in list order as before. SQLite gets SQLAlchemy's
+    multi-row VALUES. Dialects without the clause fall back to one ORM flush, then row by row on a conflict.
     """
     if not result.new:
         return
@@ -175,8 +196,7 @@ def insert_new(session: Session, result: StoreResult) -> None:
         _insert_new_orm(session, result)
         return
     if dialect == "postgresql":
-        inserted = set(session.scalars(_PG_INSERT, {
-            c.key: [getattr(a, c.key) for a in result.new] for c in _COLUMNS}))
+        inserted = set(session.scalars(_PG_INSERT, {"rows": _json_rows(result.new)}))
     else:
         columns = [c.key for c in _COLUMNS]
         rows = [{c: getattr(a, c) for c in columns} for a in result.new]
