@@ -8,10 +8,9 @@ slow client without queueing the next request behind it. More threads per proces
 queue more requests on one GIL and stretch the tail.
 
 Environment: PORT, WEB_CONCURRENCY (processes, default 2), WEB_THREADS (threads per process,
-default 4), WEB_WORKER_CLASS (default gthread), WEB_SWITCH_INTERVAL_MS (default 1, below).
-Each process's database pool gets one connection per thread (DATABASE_POOL_SIZE, unless
-set): no thread waits for a connection, and PostgreSQL sees processes × threads
-connections at most (plus a small overflow).
+default 4), WEB_WORKER_CLASS (default gthread). Each process's database pool gets one
+connection per thread (DATABASE_POOL_SIZE, unless set): no thread waits for a connection,
+and PostgreSQL sees processes × threads connections at most (plus a small overflow).
 """
 
 from __future__ import annotations
@@ -31,19 +30,13 @@ else:
 raw_env = [f"DATABASE_POOL_SIZE={os.environ.get('DATABASE_POOL_SIZE') or threads}"]
 
 
-# A thread that finished waiting on Redis, PostgreSQL or the client must take the GIL back
-# before it can go on; while another thread runs Python it waits up to the switch interval,
-# 5 ms by default, and a sign-up's POST waits on I/O five times. A shorter interval hands
-# the GIL over sooner, for a little more switching.
-switch_interval = float(os.environ.get("WEB_SWITCH_INTERVAL_MS", "1")) / 1000
-
-
 def post_worker_init(worker: object) -> None:
-    """The app is built in each process (no preload): freeze its long-lived heap (heap.py)
-    and shorten the GIL's switch interval."""
-    import sys
+    """The app is built in each process (no preload): freeze its long-lived heap (heap.py).
 
+    The GIL's switch interval stays Python's 5 ms: 1 ms (tried for the threads that come
+    back from Redis and wait for the GIL) made a 200/s sign-up burst far slower (POST
+    p50 441–822 ms against 11–58 ms, and more CPU per request), every thread paying for the
+    extra hand-overs."""
     from newsletter import heap
 
     heap.settle()
-    sys.setswitchinterval(switch_interval)
