@@ -36,17 +36,9 @@ class Entry:
     request: Request | None  # None: unreadable (never written by this code)
 
 
-def append(redis: Redis, key: str, address: str, slugs: list[str],
-           timezone: str | None = None) -> None:
-    """Queue one sign-up (works on a pipeline too, so the web spends one round trip).
-
-    `timezone` is the reader's IANA zone as the web checked it; left out when unknown.
-    """
-    redis.xadd(key, fields(address, slugs, timezone))  # type: ignore[arg-type]
-
-
 def fields(address: str, slugs: list[str], timezone: str | None = None) -> dict[str, str]:
-    """A sign-up as a stream entry's fields (`timezone` left out when unknown)."""
+    """A sign-up as a stream entry's fields; `timezone` is the reader's IANA zone as the web
+    checked it, left out when unknown."""
     entry = {"a": address, "t": "\n".join(slugs)}
     if timezone:
         entry["z"] = timezone

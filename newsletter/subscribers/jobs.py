@@ -47,21 +47,23 @@ def _kick_key(runtime: Runtime, job: Callable[[], int]) -> str:
 def kick(runtime: Runtime, job: Callable[[], int]) -> bool:
     """Queue `job` unless one is already waiting; True when queued."""
     if runtime.redis.set(_kick_key(runtime, job), "1", nx=True, ex=KICK_TTL):
-        runtime.signup_queue.enqueue(job, job_timeout=600, result_ttl=60, failure_ttl=86400)
+        _enqueue(runtime, job)
         return True
     return False
 
 
+def _enqueue(runtime: Runtime, job: Callable[[], int]) -> None:
+    runtime.signup_queue.enqueue(job, job_timeout=600, result_ttl=60, failure_ttl=86400)
+
+
 def accept_signup(runtime: Runtime, address: str, slugs: list[str],
                   timezone: str | None = None) -> None:
-    """The request's whole share of a sign-up: one round trip to Redis, rarely an enqueue."""
+    """The request's whole share of a sign-up: one round trip to Redis, rarely an enqueue
+    (the sign-up form sends the same commands inside its rate limits' round trip)."""
     pipe = runtime.redis.pipeline(transaction=False)
-    intake.append(pipe, intake.stream_key(runtime.settings.queue_name), address, slugs,  # type: ignore[arg-type]
-                  timezone)
-    pipe.set(_kick_key(runtime, record_signups), "1", nx=True, ex=KICK_TTL)
-    if pipe.execute()[1]:
-        runtime.signup_queue.enqueue(record_signups, job_timeout=600, result_ttl=60,
-                                     failure_ttl=86400)
+    for command in signup_commands(runtime, address, slugs, timezone):
+        pipe.execute_command(*command)
+    after_accepting(runtime, pipe.execute())
 
 
 def signup_commands(runtime: Runtime, address: str, slugs: list[str],
@@ -78,8 +80,7 @@ def signup_commands(runtime: Runtime, address: str, slugs: list[str],
 def after_accepting(runtime: Runtime, replies: list[object]) -> None:
     """Queue the recording job when this sign-up raised the flag (none was waiting)."""
     if replies[1]:
-        runtime.signup_queue.enqueue(record_signups, job_timeout=600, result_ttl=60,
-                                     failure_ttl=86400)
+        _enqueue(runtime, record_signups)
 
 
 def record_signups() -> int:

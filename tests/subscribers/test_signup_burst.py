@@ -150,7 +150,7 @@ def test_a_recording_job_stops_after_its_share_and_queues_its_continuation(
     db.commit()
     key = intake.stream_key(runtime.settings.queue_name)
     for i in range(25):
-        intake.append(runtime.redis, key, f"r{i}@example.com", ["world"])
+        runtime.redis.xadd(key, intake.fields(f"r{i}@example.com", ["world"]))
     monkeypatch.setattr(signup_jobs, "SIGNUP_BATCH", 10)
     monkeypatch.setattr(signup_jobs, "JOB_SECONDS", 0.0)
     assert signup_jobs.record_signups() == 10
@@ -163,7 +163,7 @@ def test_recording_the_same_entries_twice_asks_for_one_email(db, runtime) -> Non
     make_topic(db, "world")
     db.commit()
     key = intake.stream_key(runtime.settings.queue_name)
-    intake.append(runtime.redis, key, "twice@example.com", ["world"])
+    runtime.redis.xadd(key, intake.fields("twice@example.com", ["world"]))
     stream = intake.Stream(runtime.redis, key)
     stream.ensure_group()
     entries = stream.next_batch(10)
@@ -182,7 +182,7 @@ def test_entries_of_a_dead_worker_are_taken_over_and_a_live_ones_are_not(db, run
     stream = intake.Stream(runtime.redis, key)
     stream.ensure_group()
     for name, address in (("dead-worker", "a@example.com"), ("live-worker", "b@example.com")):
-        intake.append(runtime.redis, key, address, ["world"])
+        runtime.redis.xadd(key, intake.fields(address, ["world"]))
         runtime.redis.xreadgroup(intake.GROUP, name, {key: ">"}, count=1)
     runtime.redis.set("nl:alive:live-worker", "1", ex=30)
     assert signup_jobs.record_signups() == 1
