@@ -31,12 +31,19 @@ raw_env = [f"DATABASE_POOL_SIZE={os.environ.get('DATABASE_POOL_SIZE') or threads
 
 
 def post_worker_init(worker: object) -> None:
-    """The app is built in each process (no preload): freeze its long-lived heap (heap.py).
+    """The app is built in each process (no preload): warm it (warmup.py), then freeze its
+    long-lived heap, compiled templates included (heap.py).
 
     The GIL's switch interval stays Python's 5 ms: 1 ms (tried for the threads that come
     back from Redis and wait for the GIL) made a 200/s sign-up burst far slower (POST
     p50 441–822 ms against 11–58 ms, and more CPU per request), every thread paying for the
     extra hand-overs."""
-    from newsletter import heap
+    from flask import Flask
 
+    from newsletter import heap
+    from newsletter.web import warmup
+
+    app = getattr(worker, "wsgi", None)
+    if isinstance(app, Flask):
+        warmup.warm(app)
     heap.settle()
