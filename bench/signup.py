@@ -409,6 +409,7 @@ def main() -> None:
                         help="instead: time N small jobs under RQ's Worker and SimpleWorker")
     args = parser.parse_args()
 
+    from bench.support.workers import PostgresCpu
     from newsletter.migrate import upgrade
     from tests.support.services import PostgresDatabase, RedisDatabase
 
@@ -448,6 +449,8 @@ def main() -> None:
         send_at = datetime.now(UTC) + timedelta(seconds=args.seconds / 2 + 2)
         edition_id = schedule_edition(env, update_ids, send_at)
         cpu_before = [tree_cpu(p.pid) for p in procs]
+        postgres = PostgresCpu(database_url)
+        postgres.start()
         print(f"burst: {args.rate:g}/s for {args.seconds:g} s; edition {edition_id} at "
               f"{send_at:%H:%M:%S}", file=sys.stderr, flush=True)
         stats = asyncio.run(generate(web_port, args.rate, args.seconds))
@@ -458,6 +461,7 @@ def main() -> None:
             time.sleep(0.5)
             sent = sink_stats(smtp_port)
         cpu = [round(tree_cpu(p.pid) - b, 1) for p, b in zip(procs, cpu_before, strict=True)]
+        cpu.append(round(postgres.stop(), 1))
         import psycopg
         with psycopg.connect(database_url.replace("+psycopg", "")) as conn:
             started = conn.execute("SELECT started_at, send_at FROM edition WHERE id = %s",
@@ -476,7 +480,7 @@ def main() -> None:
             "confirm_s": round(sent["last"] - last_post, 1) if done else None,
             "edition_delay_s": round(delay, 1) if delay is not None else None,
             "gen_cpu": round(stats["gen_cpu"], 2), "lag_ms": round(stats["lag"] * 1000, 1),
-            "cpu_s": {"web": cpu[0], "worker": cpu[1]},
+            "cpu_s": {"web": cpu[0], "worker": cpu[1], "postgres": cpu[2]},
             "load": os.getloadavg()[0],
         }
         if args.timeline:

@@ -59,6 +59,12 @@ def job_waiting(queue_name: str, job_name: str) -> str:
     return f"{PREFIX}:{queue_name}:queued:{job_name}"
 
 
+def signups_recorded_at(queue_name: str) -> str:
+    """When the last sign-up recording job ended (a float timestamp, briefly kept): a job
+    starting soon after it is in a burst and gathers a batch first."""
+    return f"{PREFIX}:{queue_name}:signups-recorded-at"
+
+
 def welcome_due(queue_name: str) -> str:
     """Readers who just confirmed and wait for their welcome briefing: a sorted set of
     subscriber ids (score: when they confirmed), gathered into one welcome edition a job."""

@@ -253,3 +253,102 @@ def test_each_confirmation_is_marked_done_before_the_next_one_goes_out(db, runti
     assert done_when_received == [0, 1, 2, 3, 4]
     assert db.scalar(select(OutgoingMail.claimed_by).where(OutgoingMail.done_at.is_not(None))
                      .limit(1)) is None
+
+
+class FakeClock:
+    """jobs' view of time: sleeping advances it, and sign-ups may arrive while it sleeps."""
+
+    def __init__(self, arrivals=None) -> None:  # type: ignore[no-untyped-def]
+        self.now = 1_000_000.0
+        self.naps: list[float] = []
+        self.arrivals = arrivals
+
+    def time(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.naps.append(seconds)
+        if self.arrivals and len(self.naps) == 1:
+            self.arrivals()
+        self.now += seconds
+
+
+@pytest.fixture
+def recorded_batches(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
+    sizes: list[int] = []
+    real = intake.record
+
+    def spy(session, entries):  # type: ignore[no-untyped-def]
+        sizes.append(len(entries))
+        return real(session, entries)
+
+    monkeypatch.setattr(intake, "record", spy)
+    return sizes
+
+
+def _sign_ups(runtime, count: int, start: int = 0) -> None:  # type: ignore[no-untyped-def]
+    key = intake.stream_key(runtime.settings.queue_name)
+    for i in range(start, start + count):
+        runtime.redis.xadd(key, intake.fields(f"g{i}@example.com", ["world"]))
+
+
+def _last_job_ended(runtime, at: float) -> None:  # type: ignore[no-untyped-def]
+    from newsletter import keys
+    runtime.redis.set(keys.signups_recorded_at(runtime.settings.queue_name), str(at))
+
+
+def test_in_a_burst_a_job_gathers_the_sign_ups_arriving_meanwhile_into_one_batch(
+    db, runtime, monkeypatch, recorded_batches
+) -> None:
+    make_topic(db, "world")
+    db.commit()
+    clock = FakeClock(arrivals=lambda: _sign_ups(runtime, 5, start=1))
+    monkeypatch.setattr(signup_jobs, "time", clock)
+    _last_job_ended(runtime, clock.now)
+    _sign_ups(runtime, 1)
+
+    assert signup_jobs.record_signups() == 6
+
+    assert recorded_batches == [6]
+    assert sum(clock.naps) == pytest.approx(signup_jobs.GATHER_SECONDS)
+    assert db.scalar(select(func.count()).select_from(Subscriber)) == 6
+
+
+def test_the_first_sign_up_after_a_quiet_spell_is_recorded_at_once(
+    db, runtime, monkeypatch, recorded_batches
+) -> None:
+    make_topic(db, "world")
+    db.commit()
+    clock = FakeClock()
+    monkeypatch.setattr(signup_jobs, "time", clock)
+    _sign_ups(runtime, 1)
+
+    assert signup_jobs.record_signups() == 1
+
+    assert clock.naps == [] and recorded_batches == [1]
+
+
+def test_a_full_batch_waiting_is_recorded_without_gathering(
+    db, runtime, monkeypatch, recorded_batches
+) -> None:
+    make_topic(db, "world")
+    db.commit()
+    clock = FakeClock()
+    monkeypatch.setattr(signup_jobs, "time", clock)
+    monkeypatch.setattr(signup_jobs, "SIGNUP_BATCH", 3)
+    _last_job_ended(runtime, clock.now)
+    _sign_ups(runtime, 3)
+
+    signup_jobs.record_signups()
+
+    assert clock.naps == [] and recorded_batches == [3]
+
+
+def test_a_recording_job_marks_when_it_ended_for_a_short_while(db, runtime) -> None:
+    from newsletter import keys
+    key = keys.signups_recorded_at(runtime.settings.queue_name)
+    signup_jobs.record_signups()
+    assert 0 < runtime.redis.pttl(key) <= signup_jobs.BURST_GAP_SECONDS * 1000
