@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 SIGNUP_BATCH = 500  # sign-ups recorded per transaction
 MAIL_BATCH = 200  # rows claimed at a time; one SMTP connection serves the whole job
 JOB_SECONDS = 2.0  # then the job queues its continuation and lets other queues go first
-GATHER_SECONDS = 0.25  # in a burst, a job starts recording this long after the last one ended
+GATHER_SECONDS = 0.5  # in a burst, a job starts recording this long after the last one ended
 KICK_TTL = 120  # a lost job (Redis restarted) is queued again by the tick after this
 SIGNUP_RETRY = Retry(max=3, interval=[10, 60, 300])
 
@@ -87,11 +87,13 @@ def after_accepting(runtime: Runtime, replies: list[object]) -> None:
 def record_signups() -> int:
     """Record waiting sign-ups a batch per transaction; returns how many entries were read."""
     runtime = current()
-    runtime.redis.delete(_kick_key(runtime, record_signups))
     stream = intake.Stream(runtime.redis, intake.stream_key(runtime.settings.queue_name))
+    _gather(runtime, stream)
+    # Cleared after gathering (what arrives meanwhile is ours, not another job's) and before
+    # reading (what arrives after it queues the next job).
+    runtime.redis.delete(_kick_key(runtime, record_signups))
     stream.ensure_group()
     stream.take_over_dead()
-    _gather(runtime, stream)
     deadline = time.monotonic() + JOB_SECONDS
     read = 0
     while entries := stream.next_batch(SIGNUP_BATCH):
@@ -117,10 +119,11 @@ def _gather(runtime: Runtime, stream: intake.Stream) -> None:
     full batch waits) before recording them.
 
     Without it, at 200 sign-ups/s each job found a handful of entries, and the per-batch
-    statements and job overhead cost the worker and PostgreSQL ~4 ms of CPU per sign-up
-    (bench/signup.py): CPU the web's answers wait for on a 2-core machine. The first
-    sign-up after a quiet spell is recorded at once; in a burst a confirmation leaves at most
-    GATHER_SECONDS later, and the main queue (tick, editions) waits at most as long."""
+    statements and job overhead made 12,000 sign-ups cost the worker 35–38 and PostgreSQL
+    13–17 CPU-seconds (bench/signup.py): CPU the web's answers wait for on a 2-core machine.
+    Gathering for 0.5 s: 27–30 and 11 (0.25 s: 33–35 and 12–13). The first sign-up after a
+    quiet spell is recorded at once; in a burst a confirmation leaves at most GATHER_SECONDS
+    later, and the main queue (tick, editions) waits at most as long."""
     ended = runtime.redis.get(keys.signups_recorded_at(runtime.settings.queue_name))
     if ended is None:
         return
