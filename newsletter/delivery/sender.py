@@ -143,7 +143,8 @@ class Batch:
         self.autocommit: Connection | None = None  # PostgreSQL: see _autocommit
         self.result = BatchResult()
         self.window = FailureWindow(redis, edition_id, settings.failure_pause_window,
-                                    settings.failure_pause_ratio)
+                                    settings.failure_pause_ratio,
+                                    hold=settings.failure_pause_window // 2)
         self.links = BatchLinks(links, identity.secret_key)
         self.beat = _Heartbeat(clock(), timedelta(seconds=settings.stale_claim_seconds / 4))
         self.outcomes = _Outcomes()
@@ -161,6 +162,7 @@ class Batch:
         finally:
             if self.autocommit is not None:
                 self.autocommit.close()
+        self.window.release()
         with self.sessions() as session:
             self.result.next_retry = ledger.next_retry_at(session, self.edition_id)
             _finish(session, self.edition_id, self.clock)
