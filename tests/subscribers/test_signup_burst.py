@@ -289,6 +289,16 @@ def recorded_batches(monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
     return sizes
 
 
+@pytest.fixture
+def clock(db, monkeypatch) -> FakeClock:  # type: ignore[no-untyped-def]
+    """The jobs' clock, faked, and a topic to sign up for."""
+    make_topic(db, "world")
+    db.commit()
+    fake = FakeClock()
+    monkeypatch.setattr(signup_jobs, "time", fake)
+    return fake
+
+
 def _sign_ups(runtime, count: int, start: int = 0) -> None:  # type: ignore[no-untyped-def]
     key = intake.stream_key(runtime.settings.queue_name)
     for i in range(start, start + count):
@@ -301,12 +311,9 @@ def _last_job_ended(runtime, at: float) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_in_a_burst_a_job_gathers_the_sign_ups_arriving_meanwhile_into_one_batch(
-    db, runtime, monkeypatch, recorded_batches
+    db, runtime, clock, recorded_batches
 ) -> None:
-    make_topic(db, "world")
-    db.commit()
-    clock = FakeClock(arrivals=lambda: _sign_ups(runtime, 5, start=1))
-    monkeypatch.setattr(signup_jobs, "time", clock)
+    clock.arrivals = lambda: _sign_ups(runtime, 5, start=1)
     _last_job_ended(runtime, clock.now)
     _sign_ups(runtime, 1)
 
@@ -318,12 +325,8 @@ def test_in_a_burst_a_job_gathers_the_sign_ups_arriving_meanwhile_into_one_batch
 
 
 def test_the_first_sign_up_after_a_quiet_spell_is_recorded_at_once(
-    db, runtime, monkeypatch, recorded_batches
+    runtime, clock, recorded_batches
 ) -> None:
-    make_topic(db, "world")
-    db.commit()
-    clock = FakeClock()
-    monkeypatch.setattr(signup_jobs, "time", clock)
     _sign_ups(runtime, 1)
 
     assert signup_jobs.record_signups() == 1
@@ -332,12 +335,8 @@ def test_the_first_sign_up_after_a_quiet_spell_is_recorded_at_once(
 
 
 def test_a_full_batch_waiting_is_recorded_without_gathering(
-    db, runtime, monkeypatch, recorded_batches
+    runtime, clock, recorded_batches, monkeypatch
 ) -> None:
-    make_topic(db, "world")
-    db.commit()
-    clock = FakeClock()
-    monkeypatch.setattr(signup_jobs, "time", clock)
     monkeypatch.setattr(signup_jobs, "SIGNUP_BATCH", 3)
     _last_job_ended(runtime, clock.now)
     _sign_ups(runtime, 3)
