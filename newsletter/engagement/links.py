@@ -27,8 +27,8 @@ def _key(secret_key: str) -> bytes:
 
 
 def _sig(key: bytes, *parts: object) -> str:
-    mac = hmac.new(key, ".".join(str(p) for p in parts).encode("ascii"), hashlib.sha256)
-    return base64.urlsafe_b64encode(mac.digest()[:SIG_BYTES]).decode("ascii").rstrip("=")
+    mac = hmac.digest(key, ".".join(str(p) for p in parts).encode("ascii"), "sha256")
+    return base64.urlsafe_b64encode(mac[:SIG_BYTES]).decode("ascii").rstrip("=")
 
 
 class ClickSigner:

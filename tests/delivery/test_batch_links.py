@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from newsletter.delivery.batch_links import BatchLinks
 from newsletter.models import Subscriber
 from newsletter.subscribers.links import Links
@@ -21,6 +24,18 @@ def test_fast_links_equal_the_reference_links():
     for subscriber_id in (1, 2, 99, 12_345, 2**31 - 1, 2**40):
         assert fast.preferences(subscriber_id) == links.preferences(subscriber_id)
         assert fast.unsubscribe(subscriber_id) == links.unsubscribe(subscriber_id)
+
+
+@settings(max_examples=300, deadline=None)
+@given(subscriber_id=st.one_of(st.integers(1, 2**53),
+                               st.sampled_from([1_111_111_111, 2**53 - 1, 10**15])),
+       version=st.integers(0, 10_000))
+def test_fast_links_equal_the_reference_links_for_any_id_and_link_generation(subscriber_id,
+                                                                            version):
+    links = Links(Tokens(SECRET), "https://news.example.test")
+    fast = BatchLinks(links, SECRET)
+    assert fast.preferences(subscriber_id, version) == links.preferences(subscriber_id, version)
+    assert fast.unsubscribe(subscriber_id, version) == links.unsubscribe(subscriber_id, version)
 
 
 def test_a_secret_that_does_not_match_falls_back_to_the_reference_links():
