@@ -11,8 +11,8 @@ placeholders too, filled from `headings.copy_lines` once per topic combination.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from markupsafe import escape
@@ -106,16 +106,32 @@ def _encode_pieces(part: str) -> Pieces:
 
 @dataclass(frozen=True)
 class CopyParts:
-    """One topic combination's subject and its lines, already encoded for each part."""
+    """One topic combination's subject and its lines, already encoded for each part, and
+    its two bodies as plans: the encoded pieces of its blocks with those lines filled in and
+    neighbours joined, so only the reader's links are left as placeholders."""
 
     subject: str
     html: dict[str, bytes]
     text: dict[str, bytes]
+    html_plan: Pieces = ()
+    text_plan: Pieces = ()
 
     @classmethod
     def of(cls, lines: CopyLines) -> CopyParts:
         return cls(lines.subject, {k: qp_piece(v) for k, v in _html_lines(lines).items()},
                    {k: qp_piece(v) for k, v in _text_lines(lines).items()})
+
+
+def _plan(pieces: Iterable[bytes | str], fixed: dict[str, bytes]) -> Pieces:
+    """`pieces` with the placeholders in `fixed` filled and adjacent bytes joined."""
+    plan: list[bytes | str] = []
+    for piece in pieces:
+        value = fixed.get(piece, piece) if isinstance(piece, str) else piece
+        if isinstance(value, bytes) and plan and isinstance(plan[-1], bytes):
+            plan[-1] += value
+        else:
+            plan.append(value)
+    return tuple(plan)
 
 
 @dataclass(frozen=True)
@@ -158,29 +174,25 @@ class EncodedEdition:
             if len(self.copies) >= MAX_CACHED_COPIES:
                 self.copies.clear()
             assert self.source is not None
-            parts = self.copies[mask] = CopyParts.of(self.source.lines(mask))
+            parts = CopyParts.of(self.source.lines(mask))
+            picked = [i for i in range(len(self.html_items)) if mask >> i & 1]
+            parts = self.copies[mask] = replace(
+                parts,
+                html_plan=_plan((*self.html_head, *(p for i in picked for p in self.html_items[i]),
+                                 *self.html_tail), parts.html),
+                text_plan=_plan((*self.text_head, *(p for i in picked for p in self.text_items[i]),
+                                 *self.text_tail), parts.text))
         return parts
 
     def stamp(self, mask: int, preferences_url: str, unsubscribe_url: str,
               web_copy_url: str = "#", click_reader: str = "") -> tuple[bytes, bytes]:
-        """(text, html) bodies for one recipient, encoded, their items in editorial order."""
+        """(text, html) bodies for one recipient, encoded, their items in editorial order:
+        the topic combination's plans (`copy`) with this reader's links put in."""
         parts = self.copy(mask)
         links = {PREFERENCES: qp_piece(preferences_url), UNSUBSCRIBE: qp_piece(unsubscribe_url),
                  WEB_COPY: qp_piece(web_copy_url), CLICK_READER: qp_piece(click_reader)}
-        html_values = {**links, **parts.html}
-        text_values = {**links, **parts.text}
-        picked = [i for i in range(len(self.html_items)) if mask >> i & 1]
-
-        def join(head: Pieces, items: tuple[Pieces, ...], tail: Pieces,
-                 values: dict[str, bytes]) -> bytes:
-            return b"".join((
-                *(values[p] if isinstance(p, str) else p for p in head),
-                *(values[p] if isinstance(p, str) else p for i in picked for p in items[i]),
-                *(values[p] if isinstance(p, str) else p for p in tail),
-            ))
-
-        return (join(self.text_head, self.text_items, self.text_tail, text_values),
-                join(self.html_head, self.html_items, self.html_tail, html_values))
+        return (b"".join([links[p] if isinstance(p, str) else p for p in parts.text_plan]),
+                b"".join([links[p] if isinstance(p, str) else p for p in parts.html_plan]))
 
 
 def read_copy(rendered: RenderedEdition, mask: int, preferences_url: str, unsubscribe_url: str,
