@@ -90,8 +90,10 @@ def test_two_workers_killed_at_full_speed_resend_at_most_25_copies_each(
     topics = [make_topic(db, s) for s in ("world", "climate", "tech")]
     emails = bulk_subscribers(db, 4000, topics)
     edition_id = scheduled_edition(db, topics)
+    # batches of 1,500 last about a second at full speed: long enough that neither finishes
+    # between seeing both in flight and the kill (with 500 one sometimes did)
     env = worker_env(settings, tmp_path / "instance", DELIVERY_STALE_SECONDS="3",
-                     NEWSLETTER_TICK_SECONDS="1")
+                     NEWSLETTER_TICK_SECONDS="1", DELIVERY_BATCH_SIZE="1500")
     crashed = [WorkerProcess(env, tmp_path / f"worker-{n}.log") for n in (1, 2)]
     try:
         wait_for(lambda: len(Worker.all(queue=runtime.queue)) == 2, 60, "two workers", crashed)
