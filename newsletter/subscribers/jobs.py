@@ -87,11 +87,12 @@ def after_accepting(runtime: Runtime, replies: list[object]) -> None:
 def record_signups() -> int:
     """Record waiting sign-ups a batch per transaction; returns how many entries were read."""
     runtime = current()
+    # Cleared first: a worker killed from here on leaves no flag saying a job waits, so the
+    # tick queues the next one at once (`recover`). What arrives while this one gathers
+    # queues that next job, which then gathers in its turn.
+    runtime.redis.delete(_kick_key(runtime, record_signups))
     stream = intake.Stream(runtime.redis, intake.stream_key(runtime.settings.queue_name))
     _gather(runtime, stream)
-    # Cleared after gathering (what arrives meanwhile is ours, not another job's) and before
-    # reading (what arrives after it queues the next job).
-    runtime.redis.delete(_kick_key(runtime, record_signups))
     stream.ensure_group()
     stream.take_over_dead()
     deadline = time.monotonic() + JOB_SECONDS

@@ -346,6 +346,25 @@ def test_a_full_batch_waiting_is_recorded_without_gathering(
     assert clock.naps == [] and recorded_batches == [3]
 
 
+def test_a_job_killed_while_gathering_leaves_the_next_one_free_to_be_queued(
+    runtime, clock
+) -> None:
+    def killed(_seconds: float) -> None:
+        raise SystemExit("SIGKILL")
+
+    clock.sleep = killed  # type: ignore[method-assign]
+    _last_job_ended(runtime, clock.now)
+    _sign_ups(runtime, 1)
+    signup_jobs.kick(runtime, signup_jobs.record_signups)  # the flag of the job about to run
+
+    with pytest.raises(SystemExit):
+        signup_jobs.record_signups()
+
+    signup_jobs.recover(runtime)  # the next tick
+    names = [job.func_name.rsplit(".", 1)[1] for job in runtime.signup_queue.jobs]
+    assert names.count("record_signups") == 2  # the killed one's (never run again) and a new one
+
+
 def test_a_recording_job_marks_when_it_ended_for_a_short_while(db, runtime) -> None:
     from newsletter import keys
     key = keys.signups_recorded_at(runtime.settings.queue_name)
