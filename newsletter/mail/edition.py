@@ -11,7 +11,7 @@ placeholders too, filled from `headings.copy_lines` once per topic combination.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -122,10 +122,12 @@ class CopyParts:
                    {k: qp_piece(v) for k, v in _text_lines(lines).items()})
 
 
-def _plan(pieces: Iterable[bytes | str], fixed: dict[str, bytes]) -> Pieces:
-    """`pieces` with the placeholders in `fixed` filled and adjacent bytes joined."""
+def _plan(head: Pieces, items: tuple[Pieces, ...], tail: Pieces, picked: list[int],
+          fixed: dict[str, bytes]) -> Pieces:
+    """One body of a copy holding the `picked` items, with the placeholders in `fixed`
+    filled and adjacent bytes joined."""
     plan: list[bytes | str] = []
-    for piece in pieces:
+    for piece in (*head, *(p for i in picked for p in items[i]), *tail):
         value = fixed.get(piece, piece) if isinstance(piece, str) else piece
         if isinstance(value, bytes) and plan and isinstance(plan[-1], bytes):
             plan[-1] += value
@@ -175,13 +177,13 @@ class EncodedEdition:
                 self.copies.clear()
             assert self.source is not None
             parts = CopyParts.of(self.source.lines(mask))
-            picked = [i for i in range(len(self.html_items)) if mask >> i & 1]
+            picked = self.source.picked(mask)
             parts = self.copies[mask] = replace(
                 parts,
-                html_plan=_plan((*self.html_head, *(p for i in picked for p in self.html_items[i]),
-                                 *self.html_tail), parts.html),
-                text_plan=_plan((*self.text_head, *(p for i in picked for p in self.text_items[i]),
-                                 *self.text_tail), parts.text))
+                html_plan=_plan(self.html_head, self.html_items, self.html_tail, picked,
+                                parts.html),
+                text_plan=_plan(self.text_head, self.text_items, self.text_tail, picked,
+                                parts.text))
         return parts
 
     def stamp(self, mask: int, preferences_url: str, unsubscribe_url: str,

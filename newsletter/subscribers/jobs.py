@@ -37,6 +37,7 @@ SIGNUP_BATCH = 500  # sign-ups recorded per transaction
 MAIL_BATCH = 200  # rows claimed at a time; one SMTP connection serves the whole job
 JOB_SECONDS = 2.0  # then the job queues its continuation and lets other queues go first
 GATHER_SECONDS = 0.5  # in a burst, a job starts recording this long after the last one ended
+BURST_GAP_SECONDS = 1.0  # a job starting within this of the last one's end is in a burst
 KICK_TTL = 120  # a lost job (Redis restarted) is queued again by the tick after this
 SIGNUP_RETRY = Retry(max=3, interval=[10, 60, 300])
 
@@ -111,8 +112,6 @@ def record_signups() -> int:
                       px=int(BURST_GAP_SECONDS * 1000))
     return read
 
-
-BURST_GAP_SECONDS = 1.0  # a job starting within this of the last one's end is in a burst
 
 
 def _gather(runtime: Runtime, stream: intake.Stream) -> None:
