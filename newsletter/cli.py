@@ -146,22 +146,21 @@ def run(port: int | None, access_log: bool) -> None:
     # Before the first child starts: a SIGTERM that came during start-up used to end this
     # process with the default action and leave gunicorn and the worker running, orphaned.
     signal.signal(signal.SIGTERM, stop)
-    procs += [
-        subprocess.Popen([str(bin_dir / "gunicorn"), "--config", "python:newsletter.web.serving",
-                          "--bind", f"127.0.0.1:{port}", "--access-logfile", access,
-                          "newsletter:create_app()"],
-                         env={**env, "NEWSLETTER_CONTROL_SOCKET":
-                              str(settings.instance / "gunicorn.ctl")}),
-        subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env),
-    ]
-    time.sleep(2)  # let gunicorn and the worker print their start-up lines first
-    # `demo` in a second terminal must build its links for the same address as this server
-    prefix = "" if "BASE_URL" in os.environ or port == 8000 else f"PORT={port} "
-    click.echo(banner(env["BASE_URL"], password_file, prefix + _short(bin_dir / "newsletter"),
-                      settings.smtp_url or f"{_short(settings.outbox)}/*.eml",
-                      None if access_log else _short(Path(access))))
-
+    # Ctrl-C (SIGINT) too, from the first child on: before, one during the start-up pause
+    # ended this process and left gunicorn and the worker running.
     try:
+        procs.append(subprocess.Popen(
+            [str(bin_dir / "gunicorn"), "--config", "python:newsletter.web.serving",
+             "--bind", f"127.0.0.1:{port}", "--access-logfile", access,
+             "newsletter:create_app()"],
+            env={**env, "NEWSLETTER_CONTROL_SOCKET": str(settings.instance / "gunicorn.ctl")}))
+        procs.append(subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env))
+        time.sleep(2)  # let gunicorn and the worker print their start-up lines first
+        # `demo` in a second terminal must build its links for the same address as this server
+        prefix = "" if "BASE_URL" in os.environ or port == 8000 else f"PORT={port} "
+        click.echo(banner(env["BASE_URL"], password_file, prefix + _short(bin_dir / "newsletter"),
+                          settings.smtp_url or f"{_short(settings.outbox)}/*.eml",
+                          None if access_log else _short(Path(access))))
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
     except KeyboardInterrupt:

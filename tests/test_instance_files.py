@@ -147,7 +147,8 @@ def commands(pids: list[int]) -> set[str]:
 
 
 @pytest.mark.slow
-def test_newsletter_run_stopped_while_starting_leaves_no_process_behind(tmp_path):
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_newsletter_run_stopped_while_starting_leaves_no_process_behind(tmp_path, stop_signal):
     env = {k: v for k, v in os.environ.items()
            if k not in {"DATABASE_URL", "REDIS_URL", "SMTP_URL", "BASE_URL", "SECRET_KEY"}}
     env.update(NEWSLETTER_INSTANCE=str(tmp_path / "instance"), PORT=str(free_port()),
@@ -158,12 +159,12 @@ def test_newsletter_run_stopped_while_starting_leaves_no_process_behind(tmp_path
     deadline = time.monotonic() + 60
     children: list[int] = []
     try:
-        # SIGTERM as soon as gunicorn and the worker exist, while `run` is still starting up
+        # the signal as soon as gunicorn and the worker exist, while `run` is still starting up
         while not {"gunicorn", "worker.py"} <= commands(children := children_of(proc.pid)):
             assert time.monotonic() < deadline and proc.poll() is None, "run did not start"
             time.sleep(0.05)
     finally:
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(stop_signal)
         proc.wait(timeout=30)
     time.sleep(0.5)
     assert [pid for pid in children if Path(f"/proc/{pid}").exists()] == []
