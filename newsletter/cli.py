@@ -126,7 +126,10 @@ def run(port: int | None, access_log: bool) -> None:
     upgrade(settings.database_url)
     env = dict(os.environ, REDIS_URL=rt.redis_url, PORT=str(port),
                NEWSLETTER_INSTANCE=str(settings.instance))
-    env.setdefault("BASE_URL", settings.base_url)
+    # `--port` without BASE_URL: the links in mail and the banner name the port served, not
+    # the default's (the settings built BASE_URL from $PORT, which `--port` overrides).
+    default_base = settings.base_url if port == settings.port else f"http://127.0.0.1:{port}"
+    env.setdefault("BASE_URL", default_base)
     env.setdefault("DATABASE_URL", settings.database_url)
     password_file = settings.instance / "admin-password.txt"
     with rt.session() as session:

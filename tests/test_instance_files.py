@@ -82,8 +82,7 @@ def test_newsletter_run_writes_no_reader_token_to_its_access_log_or_world_readab
 ):
     instance = tmp_path / "instance"
     port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "REDIS_URL", "SMTP_URL", "BASE_URL", "SECRET_KEY"}}
+    env = run_env()
     env.update(NEWSLETTER_INSTANCE=str(instance), PORT=str(port), SECRET_KEY="run-test-secret")
     newsletter = Path(sys.executable).parent / "newsletter"
     proc = subprocess.Popen([str(newsletter), "run"], env=env, cwd=tmp_path,
@@ -112,6 +111,12 @@ def test_newsletter_run_writes_no_reader_token_to_its_access_log_or_world_readab
                       if not p.is_symlink() and mode(p) & 0o077]
     assert world_readable == []
     assert mode(instance / "admin-password.txt") == 0o600
+
+
+def run_env() -> dict[str, str]:
+    """The environment of `newsletter run` on the embedded defaults (nothing configured)."""
+    return {k: v for k, v in os.environ.items()
+            if k not in {"DATABASE_URL", "REDIS_URL", "SMTP_URL", "BASE_URL", "SECRET_KEY", "PORT"}}
 
 
 def _up(base: str) -> bool:
@@ -149,8 +154,7 @@ def commands(pids: list[int]) -> set[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_newsletter_run_stopped_while_starting_leaves_no_process_behind(tmp_path, stop_signal):
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "REDIS_URL", "SMTP_URL", "BASE_URL", "SECRET_KEY"}}
+    env = run_env()
     env.update(NEWSLETTER_INSTANCE=str(tmp_path / "instance"), PORT=str(free_port()),
                SECRET_KEY="run-test-secret")
     newsletter = Path(sys.executable).parent / "newsletter"
@@ -168,3 +172,24 @@ def test_newsletter_run_stopped_while_starting_leaves_no_process_behind(tmp_path
         proc.wait(timeout=30)
     time.sleep(0.5)
     assert [pid for pid in children if Path(f"/proc/{pid}").exists()] == []
+
+
+@pytest.mark.slow
+def test_newsletter_run_on_another_port_links_mail_to_that_port(tmp_path):
+    env = run_env()
+    env.update(NEWSLETTER_INSTANCE=str(tmp_path / "instance"), SECRET_KEY="run-test-secret")
+    port = free_port()
+    newsletter = Path(sys.executable).parent / "newsletter"
+    proc = subprocess.Popen([str(newsletter), "run", "--port", str(port)], env=env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        assert proc.stdout is not None
+        lines = iter(proc.stdout.readline, b"")
+        running = next(line for line in lines if b"is running at" in line)
+        worker = next(pid for pid in children_of(proc.pid) if "worker.py" in commands([pid]))
+        worker_env = Path(f"/proc/{worker}/environ").read_bytes().split(b"\0")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    assert f"http://127.0.0.1:{port}/subscribe".encode() in running
+    assert f"BASE_URL=http://127.0.0.1:{port}".encode() in worker_env
