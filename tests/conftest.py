@@ -21,9 +21,20 @@ from newsletter.config import Settings
 from newsletter.migrate import upgrade
 from newsletter.models import Base
 from newsletter.runtime import WORKER_CLASS, Runtime
-from tests.support.app import TEST_CONFIG, LiveServer
+from tests.support import unclosed
+from tests.support.app import TEST_CONFIG, LiveServer, close_embedded
 from tests.support.services import PostgresDatabase, RedisDatabase
 from tests.support.smtp import SmtpSink
+
+unclosed.install()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Unix sockets the guard closed (tests/support/unclosed.py), with where they were made."""
+    if unclosed.reported:
+        terminalreporter.section("unclosed unix sockets, closed by the suite's guard")
+        for text in unclosed.reported:
+            terminalreporter.write_line(text)
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 # argon2 at production cost takes ~0.4 s per hash or check; tests log in hundreds of times
@@ -150,12 +161,10 @@ def embedded_app(tmp_path: Path) -> Iterator[Flask]:
     )
     upgrade(settings.database_url)
     app = create_app(settings, TEST_CONFIG)
-    runtime: Runtime = app.extensions["newsletter"]
     try:
         yield app
     finally:
-        runtime.engine.dispose()
-        runtime.redis.shutdown(nosave=True)  # the embedded redis-server must not outlive the test
+        close_embedded(app)
 
 
 @pytest.fixture
