@@ -63,6 +63,12 @@ def picker_zones() -> tuple[str, ...]:
     return tuple(sorted(n for n in names if n in known))
 
 
+@lru_cache(maxsize=1)
+def _listed() -> frozenset[str]:
+    """The picker's zones as a set: built once, not on every sign-up (it showed in profiles)."""
+    return frozenset(picker_zones())
+
+
 def canonical(name: str | None) -> str | None:
     """The zone's name as the picker lists it, or None when `name` is no known zone.
 
@@ -74,7 +80,7 @@ def canonical(name: str | None) -> str | None:
     zone = valid_zone(name)
     if zone is None:
         return None
-    listed = set(picker_zones())
+    listed = _listed()
     if zone in listed:
         return zone
     target = _links().get(zone)
