@@ -20,7 +20,19 @@ def run_cron(redis_url: str, queue_name: str, tick_seconds: int) -> None:
 
     from newsletter.jobs import tick
 
-    scheduler = CronScheduler(connection=Redis.from_url(redis_url), logging_level="WARNING")
+    class StopsOnce(CronScheduler):  # type: ignore[misc]
+        """A second stop signal is ignored. Ctrl-C reaches this process, then the worker's
+        terminate() (and multiprocessing's own at exit) sends SIGTERM. RQ raised StopRequested
+        again while the scheduler unregistered itself, and a traceback ended `newsletter run`."""
+
+        stopping = False
+
+        def _request_stop(self, signum: int, frame: object) -> None:
+            if not self.stopping:
+                self.stopping = True
+                super()._request_stop(signum, frame)
+
+    scheduler = StopsOnce(connection=Redis.from_url(redis_url), logging_level="WARNING")
     scheduler.register(tick, queue_name=queue_name, interval=tick_seconds,
                        job_timeout=defaults.TICK_JOB_TIMEOUT)
     scheduler.start()
@@ -53,6 +65,7 @@ def main() -> int:
         worker.work(with_scheduler=True, logging_level=level)
     finally:
         cron.terminate()
+        cron.join(5)  # it unregisters itself before this process exits
     return 0
 
 
