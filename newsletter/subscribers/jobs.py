@@ -113,7 +113,6 @@ def record_signups() -> int:
     return read
 
 
-
 def _gather(runtime: Runtime, stream: intake.Stream) -> None:
     """In a burst, let sign-ups gather until GATHER_SECONDS after the last job ended (or a
     full batch waits) before recording them.

@@ -17,15 +17,13 @@ import _socket
 import socket
 import sys
 import traceback
-from collections.abc import Callable
 
 _made: dict[int, list[traceback.FrameSummary]] = {}  # id() of each open unix socket made
 reported: list[str] = []
 
 
-def install(report: Callable[[str], None] | None = None) -> None:
+def install() -> None:
     """Patch socket.socket for this process (tests only)."""
-    write = report or (lambda text: print(text, file=sys.__stderr__, flush=True))
     cls = socket.socket
     if getattr(cls, "_unclosed_installed", False):
         return
@@ -50,7 +48,7 @@ def install(report: Callable[[str], None] | None = None) -> None:
             text = ("unclosed unix socket finalized by the garbage collector; it was made at:\n"
                     + "".join(traceback.format_list(where)))
             reported.append(text)
-            write(text)
+            print(text, file=sys.__stderr__, flush=True)
             _socket.socket.close(self)
         _socket.socket.__del__(self)
 
