@@ -22,7 +22,8 @@ and notes when it accepted each reader's copy.
     message at a time, as the engine sent before) (bench/support/ceiling.py).
 Ends with one JSON line; `ratio` is workers (else engine) msg/s over smtp_limit msg/s (the
 submit ceiling); (d) also prints the CPU per copy of the workers, the sink and PostgreSQL's
-backends, and the rate that CPU would allow on 2 cores.
+backends, and the rate that CPU would allow on 2 cores. `host_us` is the host's speed before
+and after the run (bench/support/host.py).
 
     .venv/bin/python bench/delivery.py --crash          # duplicates per SIGKILL of a worker
 
@@ -65,6 +66,7 @@ MAIL_FROM = "The Briefing <briefing@news.example.test>"
 BASE_URL = "https://news.example.test"
 
 
+from bench.support.host import python_us  # noqa: E402
 from bench.support.procs import run_together  # noqa: E402 - after the sys.path line
 from bench.support.sink import Sink  # noqa: E402
 
@@ -601,6 +603,7 @@ def main() -> None:
     redis_url = redis_db.acquire()
     sink = Sink()
     instance = Path(tempfile.mkdtemp(prefix="bench-delivery-"))
+    host_before = python_us()
     try:
         upgrade(database_url)
         if args.digest:
@@ -617,7 +620,8 @@ def main() -> None:
         if args.crash:
             figures = crash(database_url, redis_url, sink, instance, update_ids, subscribers,
                             args.workers, args.kills)
-            print(json.dumps({"subscribers": subscribers, "workers": args.workers, **figures}))
+            print(json.dumps({"subscribers": subscribers, "workers": args.workers, **figures,
+                              "host_us": [host_before, python_us()]}))
             return
 
         if args.fanout_only:
@@ -681,7 +685,7 @@ def main() -> None:
         figures.update(workers_msg_s=round(workers_rate, 1), smtp_limit_msg_s=round(limit_rate, 1),
                        ratio=round(best / limit_rate, 2),
                        ratio_vs_send_limit=round(best / ceilings["send"]["msg_s"], 2),
-                       load_1m=round(os.getloadavg()[0], 1))
+                       load_1m=round(os.getloadavg()[0], 1), host_us=[host_before, python_us()])
         if engine_rate:
             figures["engine_ratio"] = round(engine_rate / limit_rate, 2)
         print(f"workers / smtp_limit = {figures['ratio']}")

@@ -202,16 +202,17 @@ def served(url: str, redis_url: str, secret: str, name: str,
            extra_env: dict[str, str] | None = None) -> Iterator[int]:
     """gunicorn as the Procfile runs it on those stores; yields its port, stops it on exit."""
     port = free_port()
-    env = {**os.environ, **(extra_env or {}), "DATABASE_URL": url, "REDIS_URL": redis_url,
-           "SECRET_KEY": secret, "BASE_URL": f"http://127.0.0.1:{port}",
-           "NEWSLETTER_INSTANCE": tempfile.mkdtemp(prefix=f"bench-{name}-")}
-    server = start_gunicorn(port, env)
-    SERVERS[port] = server.pid
-    try:
-        yield port
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as instance:
+        env = {**os.environ, **(extra_env or {}), "DATABASE_URL": url, "REDIS_URL": redis_url,
+               "SECRET_KEY": secret, "BASE_URL": f"http://127.0.0.1:{port}",
+               "NEWSLETTER_INSTANCE": instance}
+        server = start_gunicorn(port, env)
+        SERVERS[port] = server.pid
+        try:
+            yield port
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
 
 
 def main() -> None:

@@ -18,7 +18,8 @@ visitors (it is the bottleneck if that grows), and `gen_cpu` is its own share of
 
 Ends with one JSON line: POST p50/p99, GET p99, errors, `confirm_s` (from the last answered
 POST to the last confirmation accepted by the sink), `edition_delay_s` (the edition's
-started_at minus its send_at) and the sink's count of confirmation copies per address.
+started_at minus its send_at), the sink's count of confirmation copies per address and
+`host_us`, the host's speed before and after (bench/support/host.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -409,6 +411,7 @@ def main() -> None:
                         help="instead: time N small jobs under RQ's Worker and SimpleWorker")
     args = parser.parse_args()
 
+    from bench.support.host import python_us
     from bench.support.workers import PostgresCpu
     from newsletter.migrate import upgrade
     from tests.support.services import PostgresDatabase, RedisDatabase
@@ -421,11 +424,13 @@ def main() -> None:
     smtp_port, web_port = free_port(), free_port()
     sink = __import__("multiprocessing").Process(target=run_sink, args=(smtp_port,), daemon=True)
     procs: list[subprocess.Popen] = []
+    finished = False
     try:
         upgrade(database_url)
         if args.job_cost:
             print(json.dumps({**job_cost(database_url, redis_url, instance, args.job_cost),
                               "load": os.getloadavg()[0]}))
+            finished = True
             return
         update_ids = seed(database_url, args.updates, 200)
         sink.start()
@@ -448,6 +453,7 @@ def main() -> None:
         wait_quiet(procs)
         send_at = datetime.now(UTC) + timedelta(seconds=args.seconds / 2 + 2)
         edition_id = schedule_edition(env, update_ids, send_at)
+        host_before = python_us()
         cpu_before = [tree_cpu(p.pid) for p in procs]
         postgres = PostgresCpu(database_url)
         postgres.start()
@@ -481,11 +487,12 @@ def main() -> None:
             "edition_delay_s": round(delay, 1) if delay is not None else None,
             "gen_cpu": round(stats["gen_cpu"], 2), "lag_ms": round(stats["lag"] * 1000, 1),
             "cpu_s": {"web": cpu[0], "worker": cpu[1], "postgres": cpu[2]},
-            "load": os.getloadavg()[0],
+            "load": os.getloadavg()[0], "host_us": [host_before, python_us()],
         }
         if args.timeline:
             print_timeline(stats)
         print(json.dumps(result))
+        finished = True
     finally:
         for proc in procs:
             stop_tree(proc)
@@ -493,6 +500,10 @@ def main() -> None:
             sink.terminate()
         redis_db.release()
         database.drop()
+        if finished:  # the secret key and the processes' log go; a failed run keeps them
+            shutil.rmtree(instance, ignore_errors=True)
+        else:
+            print(f"processes' log: {instance / 'procs.log'}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ Paths, one after the other:
   send them), afterwards checked in the database: every reader asked must be unsubscribed.
 Ends with one JSON line: {"rate", "seconds", "<path>_p50_ms", "<path>_p99_ms",
 "<path>_max_ms", "<path>_errors", "<path>_rps", "<path>_server_cpu_ms" (CPU of all gunicorn
-processes per request), ..., "unsubscribed_in_db", "load_avg_before"}.
+processes per request), ..., "unsubscribed_in_db", "load_avg_before", "host_us" (the host's
+speed before and after, bench/support/host.py)}.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from bench.pages import (  # noqa: E402
     served,
     throwaway_stores,
 )
+from bench.support.host import python_us  # noqa: E402
 
 SECRET = "bench-secret"
 WARM_UP = 100  # readers unsubscribed while warming up (not measured)
@@ -96,23 +98,24 @@ def signup_requests(url: str, redis_url: str, port: int, count: int):  # type: i
     from newsletter import create_app
     from newsletter.config import Settings
 
-    app = create_app(Settings.from_env(database_url=url, redis_url=redis_url, secret_key=SECRET,
-                                       instance=Path(tempfile.mkdtemp(prefix="bench-web-"))))
-    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
-    made = []
-    for i in range(count):
-        with app.test_request_context("/subscribe"):
-            token = generate_csrf()
-            cookie = serializer.dumps(dict(session))
-        ip = f"198.{18 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}"
-        body = (f"email={quote(f'w{i}@burst.example.com')}&topics=ukraine&timezone=UTC"
-                f"&csrf_token={quote(token)}").encode()
-        made.append((f"POST /subscribe HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-                     f"User-Agent: bench/web.py\r\nX-Forwarded-For: {ip}\r\n"
-                     f"Cookie: session={cookie}\r\n"
-                     "Content-Type: application/x-www-form-urlencoded\r\n"
-                     f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
-    app.extensions["newsletter"].engine.dispose()
+    with tempfile.TemporaryDirectory(prefix="bench-web-") as instance:
+        app = create_app(Settings.from_env(database_url=url, redis_url=redis_url,
+                                           secret_key=SECRET, instance=Path(instance)))
+        serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+        made = []
+        for i in range(count):
+            with app.test_request_context("/subscribe"):
+                token = generate_csrf()
+                cookie = serializer.dumps(dict(session))
+            ip = f"198.{18 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}"
+            body = (f"email={quote(f'w{i}@burst.example.com')}&topics=ukraine&timezone=UTC"
+                    f"&csrf_token={quote(token)}").encode()
+            made.append((f"POST /subscribe HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                         f"User-Agent: bench/web.py\r\nX-Forwarded-For: {ip}\r\n"
+                         f"Cookie: session={cookie}\r\n"
+                         "Content-Type: application/x-www-form-urlencoded\r\n"
+                         f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
+        app.extensions["newsletter"].engine.dispose()
     return made.__getitem__
 
 
@@ -145,6 +148,7 @@ def main() -> None:
                         help="measure one path (to compare gunicorn layouts quickly)")
     args = parser.parse_args()
     load_before = os.getloadavg()
+    host_before = python_us()
 
     out: dict[str, object] = {"rate": args.rate, "seconds": args.seconds,
                               "gunicorn": gunicorn_layout()}
@@ -172,6 +176,7 @@ def main() -> None:
                 out["unsubscribed_in_db"] = unsubscribed(url, ids[WARM_UP:])
                 out["unsubscribe_asked"] = measured
     out["load_avg_before"] = [round(x, 2) for x in load_before]
+    out["host_us"] = [host_before, python_us()]
     print(json.dumps(out))
 
 

@@ -24,7 +24,8 @@ Round trips of one request of each kind, counted as the servers see them
 COMMIT included) and `<kind>_redis` (a pipeline counts once).
 
 Ends with one JSON line: {"<kind>_cpu_ms": …, "signup_cpu_ms": …, "<kind>_db": …,
-"<kind>_redis": …, "gc_ms": …, "gc_max_ms": …, "gc_full": …, "load": …}.
+"<kind>_redis": …, "gc_ms": …, "gc_max_ms": …, "gc_full": …, "load": …, "host_us": …}
+(the host's speed before and after, bench/support/host.py).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import clicks as click_bench  # noqa: E402
 from bench.pages import seed, throwaway_stores  # noqa: E402
+from bench.support.host import python_us  # noqa: E402
 from bench.web import SECRET, add_readers  # noqa: E402
 from tests.support.round_trips import counting  # noqa: E402
 
@@ -190,12 +192,14 @@ def main() -> None:
 
     n = args.requests
     out: dict[str, object] = {"requests": n}
-    with throwaway_stores() as (url, redis_url):
+    host_before = python_us()
+    with (throwaway_stores() as (url, redis_url),
+          tempfile.TemporaryDirectory(prefix="bench-webcpu-") as instance):
         seed(url)
         edition_id = click_bench.seed(url)  # an edition sent with every link tracked
         ids = add_readers(url, n + 100)
         settings = Settings.from_env(database_url=url, redis_url=redis_url, secret_key=SECRET,
-                                     instance=Path(tempfile.mkdtemp(prefix="bench-webcpu-")),
+                                     instance=Path(instance),
                                      base_url="http://127.0.0.1:8000")
         app = create_app(replace(settings, trusted_proxies=1))
         wsgi = Wsgi(app)
@@ -278,6 +282,7 @@ def main() -> None:
               file=sys.stderr)
     out["profiled"] = bool(args.profile)
     out["load"] = [round(x, 2) for x in os.getloadavg()]
+    out["host_us"] = [host_before, python_us()]
     print(json.dumps(out))
 
 
