@@ -157,13 +157,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def start_gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start_gunicorn(port: int, env: dict[str, str],
+                   app: str = "newsletter:create_app()") -> subprocess.Popen[bytes]:
     """gunicorn as the Procfile runs it (newsletter/web/serving.py; WEB_CONCURRENCY,
     WEB_THREADS and WEB_WORKER_CLASS from the environment), once it accepts connections."""
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "--config",
          "python:newsletter.web.serving", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "newsletter:create_app()"], cwd=ROOT, env=env)
+         "--log-level", "warning", app], cwd=ROOT, env=env)
     deadline = time.time() + 30
     while True:
         try:
