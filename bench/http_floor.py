@@ -33,7 +33,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.pages import free_port, gunicorn_layout, percentile, start_gunicorn  # noqa: E402
+from bench.pages import (  # noqa: E402
+    Connection,
+    free_port,
+    gunicorn_layout,
+    percentile,
+    start_gunicorn,
+)
 from bench.signup import tree_cpu  # noqa: E402
 from bench.support.host import python_us  # noqa: E402
 
@@ -53,17 +59,15 @@ async def visitors(port: int, rate: float, seconds: float, per_visitor: int
         except OSError:
             failed += per_visitor
             return
+        conn = Connection(reader, writer)
         try:
             for _ in range(per_visitor):
                 start = time.perf_counter()
-                writer.write(request)
-                await writer.drain()
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                              if line.lower().startswith(b"content-length:"))
-                await reader.readexactly(length)
+                if await conn.get(request) != 200:
+                    failed += 1
+                    continue
                 latencies.append(time.perf_counter() - max(start, scheduled))
-        except (OSError, ValueError, StopIteration, asyncio.IncompleteReadError):
+        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
             failed += 1
         finally:
             writer.close()
